@@ -1,0 +1,1 @@
+"""Learner families; importing this package registers every built-in learner."""

@@ -1,0 +1,105 @@
+"""The learner contract and the registry learners add themselves to.
+
+A learner follows the scikit-learn estimator contract: ``__init__`` stores its hyperparameters
+verbatim; ``fit`` validates, learns, sets attributes ending in ``_`` and returns ``self``.
+
+Input: ``X`` is a pandas DataFrame produced by the fitted preprocessing (``features/``). What it
+holds depends on the learner's ``input_kind``:
+
+* ``"dense"``: every column float (one-hot categoricals, imputed and, if ``needs_scaling``, scaled);
+* ``"categorical"``: numeric columns float, categorical columns pandas ``category`` dtype with the
+  categories fixed on the training rows (LightGBM, XGBoost and the MLP's embeddings use them natively).
+
+``y`` is a 1-d array: integer class codes ``0..k-1`` for classification, floats for regression.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from modelyard.errors import SpecError, TrainingError, did_you_mean
+
+TASKS = ("binary", "multiclass", "regression")
+
+_REGISTRY: dict[str, type[Learner]] = {}
+
+
+class Learner(BaseEstimator):
+    """Base class: shared plumbing only. Subclasses set the class attributes below."""
+
+    name: ClassVar[str] = ""
+    tasks: ClassVar[tuple[str, ...]] = ()
+    input_kind: ClassVar[str] = "dense"  # "dense" or "categorical"
+    needs_scaling: ClassVar[bool] = False
+    cost_hint: ClassVar[float] = 1.0  # relative cost per row, for budgeting searches
+
+    # -- contract -------------------------------------------------------------------------------
+    def fit(self, X, y, *, eval_set=None, budget=None) -> Learner:  # pragma: no cover - abstract
+        raise TypeError(f"{type(self).__name__} must implement fit")
+
+    def predict(self, X) -> np.ndarray:  # pragma: no cover - abstract
+        raise TypeError(f"{type(self).__name__} must implement predict")
+
+    @classmethod
+    def search_space(cls, n_rows: int, n_cols: int, task: str) -> dict[str, Any]:
+        """Hyperparameter space sized by the data: name -> distribution description."""
+        return {}
+
+    def save(self, directory: str | Path) -> None:  # pragma: no cover - abstract
+        raise TypeError(f"{type(self).__name__} must implement save")
+
+    @classmethod
+    def load(cls, directory: str | Path) -> Learner:  # pragma: no cover - abstract
+        raise TypeError(f"{cls.__name__} must implement load")
+
+    # -- shared helpers -------------------------------------------------------------------------
+    @property
+    def is_classifier(self) -> bool:
+        return getattr(self, "task_", None) in ("binary", "multiclass")
+
+    def _check_fitted(self) -> None:
+        fitted = [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]
+        if not fitted:
+            raise TrainingError(
+                f"this {type(self).__name__} is not fitted yet",
+                hint="call fit(X, y) before predict, predict_proba or save",
+            )
+
+    @staticmethod
+    def _infer_task(y: np.ndarray, task: str | None) -> str:
+        if task:
+            return task
+        if np.issubdtype(np.asarray(y).dtype, np.floating):
+            return "regression"
+        return "binary" if len(np.unique(y)) <= 2 else "multiclass"
+
+
+def register(cls: type[Learner]) -> type[Learner]:
+    """Class decorator: add a learner to the registry under its ``name``."""
+    if not cls.name:
+        raise TypeError(f"{cls.__name__} needs a non-empty 'name' to be registered")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def available(task: str | None = None) -> dict[str, type[Learner]]:
+    """Registered learners (those serving ``task`` when given), by name."""
+    _import_builtin()
+    return {n: c for n, c in sorted(_REGISTRY.items()) if task is None or task in c.tasks}
+
+
+def get_learner(name: str) -> type[Learner]:
+    """The learner class registered as ``name``; an unknown name lists the valid ones."""
+    known = available()
+    if name not in known:
+        raise SpecError(f"unknown learner '{name}'", hint=did_you_mean(name, known))
+    return known[name]
+
+
+def _import_builtin() -> None:
+    """Import the built-in learner modules so that they register themselves."""
+    import modelyard.learners  # noqa: F401  (the package __init__ imports every family)

@@ -1,0 +1,29 @@
+"""The declarative spec: pydantic models, loading and validation."""
+
+from modelyard.spec.load import load_spec, read_spec_file, validate_spec
+from modelyard.spec.models import (
+    COLUMN_KINDS,
+    FORMATS,
+    SPLIT_METHODS,
+    TASKS,
+    DataSpec,
+    ReadOptions,
+    SourceSpec,
+    Spec,
+    SplitSpec,
+)
+
+__all__ = [
+    "COLUMN_KINDS",
+    "FORMATS",
+    "SPLIT_METHODS",
+    "TASKS",
+    "DataSpec",
+    "ReadOptions",
+    "SourceSpec",
+    "Spec",
+    "SplitSpec",
+    "load_spec",
+    "read_spec_file",
+    "validate_spec",
+]

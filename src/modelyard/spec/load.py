@@ -1,0 +1,104 @@
+"""Load and validate a spec, turning pydantic's errors into one readable ``SpecError``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from modelyard.errors import SpecError, did_you_mean
+from modelyard.spec.models import Spec
+
+
+def _model_at(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model that owns the field at ``loc`` (for listing valid keys)."""
+    model: type[BaseModel] | None = root
+    for part in loc:
+        if model is None or not isinstance(part, str) or part not in model.model_fields:
+            return model
+        annotation = model.model_fields[part].annotation
+        nested = [a for a in getattr(annotation, "__args__", (annotation,)) if _is_model(a)]
+        model = nested[0] if nested else (annotation if _is_model(annotation) else None)
+    return model
+
+
+def _is_model(obj: Any) -> bool:
+    return isinstance(obj, type) and issubclass(obj, BaseModel)
+
+
+def describe_validation_error(err: ValidationError, root: type[BaseModel] = Spec) -> SpecError:
+    """One SpecError listing every problem, each with where it is and what is valid."""
+    lines: list[str] = []
+    hints: list[str] = []
+    for item in err.errors():
+        loc = tuple(item["loc"])
+        where = ".".join(str(p) for p in loc) or "(top level)"
+        if item["type"] == "extra_forbidden":
+            owner = _model_at(root, loc[:-1])
+            valid = sorted(owner.model_fields) if owner else []
+            lines.append(f"unknown key '{where}'")
+            if valid:
+                hints.append(f"'{loc[-1]}': {did_you_mean(str(loc[-1]), valid)} "
+                             f"(valid keys here: {', '.join(valid)})")
+        elif item["type"] == "missing":
+            lines.append(f"missing required key '{where}'")
+        else:
+            received = item.get("input")
+            shown = "" if isinstance(received, dict | list) else f" (received {received!r})"
+            lines.append(f"'{where}': {item['msg']}{shown}")
+    message = "invalid spec: " + "; ".join(lines)
+    return SpecError(message, hint="; ".join(hints) or "see `modelyard train --help` or docs/spec.md")
+
+
+def validate_spec(raw: dict[str, Any]) -> Spec:
+    """A validated ``Spec`` from a plain mapping."""
+    if not isinstance(raw, dict):
+        raise SpecError(
+            f"a spec must be a mapping of sections, got {type(raw).__name__}",
+            hint="start the file with 'data:' and indent its keys",
+        )
+    try:
+        return Spec.model_validate(raw)
+    except ValidationError as err:
+        raise describe_validation_error(err) from err
+
+
+def read_spec_file(path: str | Path) -> dict[str, Any]:
+    """The raw mapping in a YAML spec file, with relative data paths kept relative to the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise SpecError(f"spec file not found: {path}", hint="check the path, or pass a data file")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise SpecError(f"{path} is not valid YAML: {err}", hint="check indentation") from err
+    if raw is None:
+        raise SpecError(f"spec file {path} is empty", hint="it needs at least a 'data:' section")
+    if not isinstance(raw, dict):
+        raise SpecError(f"{path} must hold a mapping of sections", hint="start with 'data:'")
+    _resolve_paths(raw, path.parent)
+    return raw
+
+
+def _resolve_paths(raw: dict[str, Any], base: Path) -> None:
+    source = raw.get("data", {}).get("source") if isinstance(raw.get("data"), dict) else None
+    if not isinstance(source, dict) or "path" not in source:
+        return
+
+    def fix(p: Any) -> Any:
+        if isinstance(p, str) and not Path(p).is_absolute() and (base / p).exists():
+            return str(base / p)
+        if isinstance(p, list):
+            return [fix(x) for x in p]
+        if isinstance(p, dict):
+            return {k: fix(v) for k, v in p.items()}
+        return p
+
+    source["path"] = fix(source["path"])
+
+
+def load_spec(path: str | Path) -> Spec:
+    """Read, resolve and validate a YAML spec file."""
+    return validate_spec(read_spec_file(path))

@@ -1,0 +1,135 @@
+"""Pydantic models of the declarative spec. Unknown keys are rejected (``extra="forbid"``).
+
+Only options that work exist here; later features add their own sections.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+FORMATS = ("csv", "tsv", "whitespace", "parquet", "jsonl", "sql", "duckdb", "idx")
+TASKS = ("binary", "multiclass", "regression")
+COLUMN_KINDS = ("numeric", "categorical", "boolean", "datetime", "text", "identifier")
+SPLIT_METHODS = ("auto", "random", "stratified", "group", "time", "column")
+SPLIT_PARTS = ("train", "validation", "test")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReadOptions(_Strict):
+    """How to read a file: the options real files need."""
+
+    format: Literal["csv", "tsv", "whitespace", "parquet", "jsonl", "sql", "duckdb", "idx"] | None = (
+        Field(None, description="File format; inferred from the extension when omitted.")
+    )
+    header: bool = Field(True, description="Whether the first row holds column names.")
+    columns: list[str] | None = Field(None, description="Column names (for files without a header).")
+    separator: str | None = Field(None, description="Field separator; implied by the format.")
+    encoding: str = Field("utf-8", description="Text encoding; a UTF-8 BOM is always removed.")
+    missing_values: list[str] = Field(
+        default_factory=list, description="Extra markers read as missing, such as '?'."
+    )
+    skip_initial_space: bool = Field(False, description="Drop spaces after each separator.")
+    skip_rows: int = Field(0, ge=0, description="Lines to skip at the top of the file.")
+    quoting: Literal["minimal", "none"] = Field("minimal", description="'none' reads quotes as text.")
+    comment: str | None = Field(None, description="Lines starting with this are ignored.")
+
+
+class SourceSpec(ReadOptions):
+    """Where the rows come from.
+
+    ``path`` is one file, a list of files (concatenated), or a mapping of split part to file(s)
+    (``train``/``validation``/``test``) when the data ships already split. ``url`` with ``table``
+    or ``query`` reads SQL over any SQLAlchemy URL. ``format: duckdb`` runs ``query`` in DuckDB,
+    which can read local CSV and Parquet files (the data-lake case).
+    """
+
+    path: str | list[str] | dict[str, str | list[str]] | None = None
+    url: str | None = None
+    table: str | None = None
+    query: str | None = None
+
+    @field_validator("path")
+    @classmethod
+    def _parts_known(cls, value):
+        if isinstance(value, dict):
+            unknown = sorted(set(value) - set(SPLIT_PARTS))
+            if unknown:
+                raise ValueError(
+                    f"unknown split part(s) {unknown} in path; valid parts: {list(SPLIT_PARTS)}"
+                )
+            if "train" not in value:
+                raise ValueError("a path mapping needs a 'train' entry")
+        return value
+
+    @model_validator(mode="after")
+    def _one_origin(self):
+        if self.format == "duckdb":
+            if not self.query:
+                raise ValueError("format 'duckdb' needs a 'query' (SQL over local files)")
+            return self
+        if self.url is not None or self.format == "sql":
+            if not self.url:
+                raise ValueError("format 'sql' needs a 'url' (any SQLAlchemy URL)")
+            if bool(self.table) == bool(self.query):
+                raise ValueError("an SQL source needs exactly one of 'table' or 'query'")
+            return self
+        if self.path is None:
+            raise ValueError("the data section needs a 'path' (or 'url' with 'table'/'query')")
+        if self.table or self.query:
+            raise ValueError("'table' and 'query' need a 'url' (or format 'duckdb' for 'query')")
+        return self
+
+
+class DataSpec(_Strict):
+    """The data section: source, target and column handling."""
+
+    source: SourceSpec
+    target: str | None = Field(None, description="Column to predict.")
+    drop: list[str] = Field(default_factory=list, description="Columns to leave out of features.")
+    types: dict[str, Literal["numeric", "categorical", "boolean", "datetime", "text", "identifier"]] = (
+        Field(default_factory=dict, description="Column types set by hand, overriding inference.")
+    )
+    target_map: dict[str, str] = Field(
+        default_factory=dict, description="Rewrite target labels, e.g. {'>50K.': '>50K'}."
+    )
+
+
+class SplitSpec(_Strict):
+    """How rows are divided into train, validation and test."""
+
+    method: Literal["auto", "random", "stratified", "group", "time", "column"] = "auto"
+    train: float = Field(0.70, gt=0, lt=1)
+    validation: float = Field(0.15, ge=0, lt=1)
+    test: float = Field(0.15, ge=0, lt=1)
+    group_column: str | None = None
+    time_column: str | None = None
+    column: str | None = Field(None, description="Column holding train/validation/test labels.")
+    folds: int | None = Field(None, ge=2, description="k-fold on the training part.")
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        total = self.train + self.validation + self.test
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(
+                f"split ratios must add up to 1, got train={self.train} + validation="
+                f"{self.validation} + test={self.test} = {total:g}"
+            )
+        needs = {"group": "group_column", "time": "time_column", "column": "column"}
+        if self.method in needs and getattr(self, needs[self.method]) is None:
+            raise ValueError(f"split method '{self.method}' needs '{needs[self.method]}'")
+        return self
+
+
+class Spec(_Strict):
+    """A whole modelyard spec."""
+
+    name: str | None = Field(None, description="Model name in the registry.")
+    data: DataSpec
+    task: Literal["auto", "binary", "multiclass", "regression"] = "auto"
+    split: SplitSpec = Field(default_factory=SplitSpec)
+    seed: Annotated[int, Field(ge=0)] = 42

@@ -1,0 +1,51 @@
+"""Shared test fixtures: paths to the committed data slices, and service URLs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return DATA
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path, monkeypatch):
+    """Every test gets its own MODELYARD_HOME so that nothing leaks between tests."""
+    monkeypatch.setenv("MODELYARD_HOME", str(tmp_path / "home"))
+
+
+def _pg_url() -> str | None:
+    return os.environ.get("MODELYARD_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _pg_reachable(url: str) -> bool:
+    try:
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(sa.text("select 1"))
+        engine.dispose()
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "not reachable"
+        return False
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    """A reachable PostgreSQL URL. Skips without one, fails instead under MODELYARD_REQUIRE_SERVICES."""
+    url = _pg_url()
+    if url and _pg_reachable(url):
+        return url
+    reason = f"no PostgreSQL server reachable at {url} (set MODELYARD_TEST_PG_URL)"
+    if os.environ.get("MODELYARD_REQUIRE_SERVICES") == "1":
+        pytest.fail(reason + "; MODELYARD_REQUIRE_SERVICES=1 makes this a failure")
+    pytest.skip(reason)
