@@ -24,6 +24,7 @@ class Column:
     n_unique: int = 0
     categories: tuple[str, ...] | None = None  # for low-cardinality categoricals, sorted
     note: str | None = None  # why it was typed or dropped this way
+    format: str | None = None  # how text was parsed (strftime format for datetimes)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -41,6 +42,7 @@ class Column:
             n_unique=int(raw.get("n_unique", 0)),
             categories=tuple(cats) if cats is not None else None,
             note=raw.get("note"),
+            format=raw.get("format"),
         )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from modelyard.errors import SpecError, did_you_mean
+from modelyard.errors import SpecError, closest
 from modelyard.spec.models import Spec
 
 
@@ -40,8 +40,10 @@ def describe_validation_error(err: ValidationError, root: type[BaseModel] = Spec
             valid = sorted(owner.model_fields) if owner else []
             lines.append(f"unknown key '{where}'")
             if valid:
-                hints.append(f"'{loc[-1]}': {did_you_mean(str(loc[-1]), valid)} "
-                             f"(valid keys here: {', '.join(valid)})")
+                near = closest(str(loc[-1]), valid)
+                guess = f"did you mean {' or '.join(repr(n) for n in near)}? " if near else ""
+                section = ".".join(str(p) for p in loc[:-1]) or "the top level"
+                hints.append(f"'{loc[-1]}': {guess}valid keys in {section}: {', '.join(valid)}")
         elif item["type"] == "missing":
             lines.append(f"missing required key '{where}'")
         else:

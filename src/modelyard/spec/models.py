@@ -5,7 +5,7 @@ Only options that work exist here; later features add their own sections.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -125,6 +125,23 @@ class SplitSpec(_Strict):
         return self
 
 
+class ModelSpec(_Strict):
+    """Which learner to train, with which hyperparameters.
+
+    ``threshold`` names the metric a binary classifier's decision threshold is tuned for on the
+    validation rows (``none`` keeps 0.5).
+    """
+
+    learner: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    threshold: Literal["f1", "balanced_accuracy", "none"] = "f1"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_name(cls, value):
+        return {"learner": value} if isinstance(value, str) else value
+
+
 class Spec(_Strict):
     """A whole modelyard spec."""
 
@@ -132,4 +149,5 @@ class Spec(_Strict):
     data: DataSpec
     task: Literal["auto", "binary", "multiclass", "regression"] = "auto"
     split: SplitSpec = Field(default_factory=SplitSpec)
+    model: ModelSpec | None = Field(None, description="Learner to train (name or mapping).")
     seed: Annotated[int, Field(ge=0)] = 42

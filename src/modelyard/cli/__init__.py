@@ -1,0 +1,70 @@
+"""The ``modelyard`` command line: a thin front end over the pipeline.
+
+Errors modelyard raises on purpose print their message and hint and exit with status 2; a
+traceback appears only with ``--debug`` (or ``MODELYARD_DEBUG=1``).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import typer
+
+from modelyard.cli.data_cmd import data_app
+from modelyard.cli.render import err_console
+from modelyard.cli.train_cmd import learners_command, train_command
+from modelyard.errors import ModelyardError
+from modelyard.settings import debug_enabled
+
+app = typer.Typer(
+    name="modelyard",
+    help="Train, evaluate and ship models from tables: data -> split -> features -> model.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(data_app, name="data")
+app.command("train")(train_command)
+app.command("learners")(learners_command)
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors."),
+) -> None:
+    """modelyard: the model-training loop, from a table to an evaluated model."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args or debug_enabled()
+    try:
+        app(args=args, standalone_mode=False)
+    except ModelyardError as err:
+        if debug:
+            traceback.print_exc()
+        err_console.print(f"[bold red]error:[/] {err.message}", highlight=False)
+        if err.hint:
+            err_console.print(f"[yellow]hint:[/] {err.hint}", highlight=False)
+        return 2
+    except typer.Exit as exit_:
+        return exit_.exit_code
+    except typer.Abort:
+        err_console.print("aborted")
+        return 130
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        return 130
+    except Exception as err:  # click usage errors carry their own exit code
+        code = getattr(err, "exit_code", None)
+        if code is not None and hasattr(err, "show"):
+            err.show()
+            return code
+        raise
+    return 0
+
+
+def run() -> None:  # pragma: no cover - thin wrapper
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""Rich rendering of what the commands report. JSON output bypasses this module."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def print_json(payload: Any) -> None:
+    """One JSON document on stdout, nothing else (for scripts)."""
+    print(json.dumps(payload, indent=2, default=str))
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _summary(col: dict[str, Any]) -> str:
+    if col.get("top"):
+        return ", ".join(f"{t['value']} ({t['count']})" for t in col["top"][:3])
+    if "mean" in col:
+        return f"min {_fmt(col.get('min'))}  mean {_fmt(col.get('mean'))}  max {_fmt(col.get('max'))}"
+    if "min" in col:
+        return f"{_fmt(col.get('min'))} .. {_fmt(col.get('max'))}"
+    if "mean_length" in col:
+        return f"mean length {_fmt(col['mean_length'])}"
+    return ""
+
+
+def render_profile(profile: dict[str, Any], title: str) -> None:
+    table = Table(title=f"{title}: {profile.get('n_rows')} rows, {profile.get('n_columns')} columns")
+    for name in ("column", "kind", "missing", "unique", "summary", "note"):
+        table.add_column(name, overflow="fold")
+    for col in profile.get("columns", []):
+        role = col.get("role")
+        note = col.get("note") or ""
+        if role == "target":
+            note = ("target. " + note).strip()
+        elif role == "dropped":
+            note = f"dropped: {col.get('dropped_reason') or note}"
+        missing = f"{col.get('n_missing', 0)} ({_fmt(col.get('missing_pct', 0))}%)"
+        style = "dim" if role == "dropped" else ("bold" if role == "target" else None)
+        table.add_row(col["name"], col.get("kind", ""), missing, _fmt(col.get("n_unique")),
+                      _summary(col), note, style=style)
+    console.print(table)
+    target = profile.get("target")
+    if target and target.get("classes"):
+        balance = Table(title=f"class balance of '{target.get('name')}'")
+        for name in ("label", "rows", "share"):
+            balance.add_column(name)
+        for item in target["classes"]:
+            balance.add_row(str(item["label"]), str(item["count"]), f"{item['fraction']:.1%}")
+        console.print(balance)
+    for note in profile.get("notes", []):
+        console.print(f"[yellow]note:[/] {note}")
+
+
+def render_split(summary: dict[str, Any]) -> None:
+    table = Table(title=f"split: {summary.get('method')} (seed {summary.get('seed')})")
+    for name in ("part", "rows", "share"):
+        table.add_column(name)
+    sizes = summary.get("sizes", {})
+    total = sum(sizes.values()) or 1
+    for part, rows in sizes.items():
+        table.add_row(part, str(rows), f"{rows / total:.1%}")
+    console.print(table)
+    if summary.get("folds"):
+        console.print(f"{summary['folds']} folds on the training part")
+    for note in summary.get("notes", []):
+        console.print(f"[yellow]note:[/] {note}")
+
+
+def render_metrics(metrics: dict[str, dict[str, float]], title: str) -> None:
+    names: list[str] = []
+    for values in metrics.values():
+        names += [n for n in values if n not in names]
+    table = Table(title=title)
+    table.add_column("metric")
+    for part in metrics:
+        table.add_column(part, justify="right")
+    for name in names:
+        table.add_row(name, *(_fmt(metrics[p].get(name)) for p in metrics))
+    console.print(table)
+
+
+def render_learners(rows: list[dict[str, Any]]) -> None:
+    table = Table(title="registered learners")
+    for name in ("name", "tasks", "input", "description"):
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        table.add_row(row["name"], ", ".join(row["tasks"]), row["input_kind"], row["description"])
+    console.print(table)

@@ -1,0 +1,150 @@
+"""Assemble a dataset from the data section of a spec: read, map labels, infer schema, check target.
+
+This is the one place that turns a ``DataSpec`` into a typed table ready for splitting. When the
+data ships already split (``path: {train: ..., test: ...}``), the parts are read separately,
+concatenated, and the part of each row is kept in ``PART_COLUMN`` for the splitter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from modelyard.data.fingerprint import fingerprint_frame
+from modelyard.data.infer import infer_schema, infer_task
+from modelyard.data.schema import Schema
+from modelyard.data.sources import open_source
+from modelyard.errors import DataError, did_you_mean
+from modelyard.spec.models import SPLIT_PARTS, DataSpec, SourceSpec
+
+PART_COLUMN = "__part__"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A typed table with its schema, task and content fingerprint."""
+
+    frame: pd.DataFrame  # converted columns; the target included; dropped columns removed
+    schema: Schema
+    task: str  # binary, multiclass or regression (None-free once a target is known)
+    fingerprint: str
+    source: str  # human description of where the rows came from
+    has_parts: bool = False  # True when PART_COLUMN holds predefined split parts
+    notes: tuple[str, ...] = ()
+
+    @property
+    def features(self) -> list[str]:
+        return self.schema.names
+
+    @property
+    def target(self) -> str | None:
+        return self.schema.target
+
+
+def read_table(source: SourceSpec) -> tuple[pd.DataFrame, str, bool]:
+    """Read the rows of a source: (frame, description, has_parts)."""
+    if isinstance(source.path, dict):
+        frames, names = [], []
+        for part in SPLIT_PARTS:
+            if part not in source.path:
+                continue
+            part_source = open_source(source.model_copy(update={"path": source.path[part]}))
+            frame = part_source.read()
+            frame[PART_COLUMN] = part
+            frames.append(frame)
+            names.append(f"{part}: {part_source.describe()}")
+        _check_same_columns(frames, list(source.path))
+        return pd.concat(frames, ignore_index=True), "; ".join(names), True
+    opened = open_source(source)
+    return opened.read(), opened.describe(), False
+
+
+def _check_same_columns(frames: list[pd.DataFrame], parts: list[str]) -> None:
+    first = list(frames[0].columns)
+    for part, frame in zip(parts[1:], frames[1:], strict=False):
+        if list(frame.columns) != first:
+            missing = sorted(set(first) - set(frame.columns))
+            extra = sorted(set(frame.columns) - set(first))
+            raise DataError(
+                f"the '{part}' file has different columns from the 'train' file "
+                f"(missing: {missing or 'none'}, extra: {extra or 'none'})",
+                hint="give every part the same columns, or set 'columns:' for files without a header",
+            )
+
+
+def load_dataset(data: DataSpec, *, task: str = "auto") -> Dataset:
+    """Read and type the data described by ``data``; check the target is usable for ``task``."""
+    frame, description, has_parts = read_table(data.source)
+    notes: list[str] = []
+    target = data.target
+    if target is not None:
+        if target not in frame.columns:
+            columns = [c for c in frame.columns if c != PART_COLUMN]
+            raise DataError(
+                f"target column '{target}' not found in {description}",
+                hint=did_you_mean(target, columns) + f" (the table has {len(columns)} columns)",
+            )
+        if data.target_map:
+            frame[target] = _map_labels(frame[target], data.target_map)
+    drop = list(data.drop) + ([PART_COLUMN] if has_parts else [])
+    frame, schema = infer_schema(frame, target=target, types=dict(data.types), drop=drop)
+    if has_parts:
+        frame[PART_COLUMN] = frame[PART_COLUMN].astype(str)
+    resolved = "regression" if target is None else task
+    if target is not None:
+        frame, dropped_rows = _drop_missing_target(frame, target)
+        if dropped_rows:
+            notes.append(f"{dropped_rows} rows with a missing target were left out")
+        if task == "auto":
+            resolved = infer_task(frame[target], schema.target_kind or "categorical")
+        _check_target_fits_task(frame[target], resolved)
+    kept = [c for c in frame.columns if c in schema.names or c == target or c == PART_COLUMN]
+    frame = frame[kept]
+    return Dataset(
+        frame=frame,
+        schema=schema,
+        task=resolved,
+        fingerprint=fingerprint_frame(frame.drop(columns=[PART_COLUMN], errors="ignore"), schema),
+        source=description,
+        has_parts=has_parts,
+        notes=tuple(notes) + tuple(schema.notes),
+    )
+
+
+def _map_labels(series: pd.Series, mapping: dict[str, str]) -> pd.Series:
+    as_text = series.astype("string").str.strip()
+    mapped = as_text.map(lambda v: mapping.get(v, v) if isinstance(v, str) else v)
+    return mapped.astype(object).where(series.notna(), None)
+
+
+def _drop_missing_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, int]:
+    missing = frame[target].isna()
+    if missing.all():
+        raise DataError(
+            f"the target column '{target}' is missing in all {len(frame)} rows",
+            hint="check the target name and the missing-value markers (data.source.missing_values)",
+        )
+    if missing.any():
+        return frame.loc[~missing].reset_index(drop=True), int(missing.sum())
+    return frame, 0
+
+
+def _check_target_fits_task(target: pd.Series, task: str) -> None:
+    n_classes = target.nunique(dropna=True)
+    if task in ("binary", "multiclass") and n_classes < 2:
+        only = target.dropna().iloc[0]
+        raise DataError(
+            f"the target '{target.name}' has only one class ({only!r}); a classifier needs two or more",
+            hint="check the target column and any filter on the rows, or use another target",
+        )
+    if task == "binary" and n_classes > 2:
+        raise DataError(
+            f"task 'binary' needs 2 classes but target '{target.name}' has {n_classes}",
+            hint="set task: multiclass, or map the labels with data.target_map",
+        )
+    if task == "regression" and not pd.api.types.is_numeric_dtype(target):
+        raise DataError(
+            f"task 'regression' needs a numeric target but '{target.name}' holds text",
+            hint="set task: binary or multiclass, or set data.types for the target to numeric",
+        )
