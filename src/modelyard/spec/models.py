@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-FORMATS = ("csv", "tsv", "whitespace", "parquet", "jsonl", "sql", "duckdb", "idx")
+FORMATS = ("csv", "tsv", "whitespace", "parquet", "jsonl", "sql", "duckdb", "idx", "sklearn")
 TASKS = ("binary", "multiclass", "regression")
 COLUMN_KINDS = ("numeric", "categorical", "boolean", "datetime", "text", "identifier")
 SPLIT_METHODS = ("auto", "random", "stratified", "group", "time", "column")
@@ -23,9 +23,10 @@ class _Strict(BaseModel):
 class ReadOptions(_Strict):
     """How to read a file: the options real files need."""
 
-    format: Literal["csv", "tsv", "whitespace", "parquet", "jsonl", "sql", "duckdb", "idx"] | None = (
-        Field(None, description="File format; inferred from the extension when omitted.")
-    )
+    format: Literal[
+        "csv", "tsv", "whitespace", "parquet", "jsonl", "sql", "duckdb", "idx", "sklearn"
+    ] | None = Field(None, description="File format; inferred from the extension when omitted. "
+                     "'sklearn' reads a dataset bundled with scikit-learn (path: iris).")
     header: bool = Field(True, description="Whether the first row holds column names.")
     columns: list[str] | None = Field(None, description="Column names (for files without a header).")
     separator: str | None = Field(None, description="Field separator; implied by the format.")
