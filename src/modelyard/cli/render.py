@@ -39,7 +39,8 @@ def _summary(col: dict[str, Any]) -> str:
 
 def render_profile(profile: dict[str, Any], title: str) -> None:
     table = Table(title=f"{title}: {profile.get('n_rows')} rows, {profile.get('n_columns')} columns")
-    for name in ("column", "kind", "missing", "unique", "summary", "note"):
+    table.add_column("column", no_wrap=True)
+    for name in ("kind", "missing", "unique", "summary", "note"):
         table.add_column(name, overflow="fold")
     for col in profile.get("columns", []):
         role = col.get("role")

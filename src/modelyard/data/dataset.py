@@ -88,7 +88,11 @@ def load_dataset(data: DataSpec, *, task: str = "auto") -> Dataset:
         if data.target_map:
             frame[target] = _map_labels(frame[target], data.target_map)
     drop = list(data.drop) + ([PART_COLUMN] if has_parts else [])
+    original_target = frame[target].copy() if target is not None else None
     frame, schema = infer_schema(frame, target=target, types=dict(data.types), drop=drop)
+    if target is not None and schema.target_kind == "boolean":
+        # Keep the labels people wrote ('Yes'/'No', 0/1): predictions come back in them.
+        frame[target] = _clean_labels(original_target)
     if has_parts:
         frame[PART_COLUMN] = frame[PART_COLUMN].astype(str)
     resolved = "regression" if target is None else task
@@ -110,6 +114,13 @@ def load_dataset(data: DataSpec, *, task: str = "auto") -> Dataset:
         has_parts=has_parts,
         notes=tuple(notes) + tuple(schema.notes),
     )
+
+
+def _clean_labels(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(series):
+        return series
+    stripped = series.astype("string").str.strip()
+    return stripped.astype(object).where(stripped.notna() & (stripped != ""), None)
 
 
 def _map_labels(series: pd.Series, mapping: dict[str, str]) -> pd.Series:

@@ -47,7 +47,7 @@ class Source(ABC):
 
 
 def select_columns(frame: pd.DataFrame, columns: list[str] | None, what: str) -> pd.DataFrame:
-    """The frame restricted to ``columns`` in that order, or a ``DataError`` naming the unknown ones."""
+    """The frame restricted to ``columns`` in order; ``DataError`` naming any unknown ones."""
     if columns is None:
         return frame
     present = [str(c) for c in frame.columns]

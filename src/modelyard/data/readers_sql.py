@@ -48,7 +48,7 @@ class SqlSource(Source):
                     else:
                         statement = sa.text(self.query)
                     return pd.read_sql(statement, conn)
-                except sa.exc.DBAPIError as err:
+                except (sa.exc.DBAPIError, pd.errors.DatabaseError) as err:
                     raise DataError(
                         f"the {'query' if self.query else 'read'} failed on {_safe_url(self.url)}: "
                         f"{_db_message(err)}",
@@ -113,7 +113,7 @@ class SqlSource(Source):
         return sa.select(sa.literal_column("*")).select_from(table)
 
     def _resolve_table(self, inspector: sa.Inspector) -> tuple[str | None, str]:
-        """(schema, table name) as the database spells it; ``DataError`` listing tables if absent."""
+        """(schema, name) as the database spells it; ``DataError`` listing the tables if absent."""
         schema, name = None, self.table
         existing = _relations(inspector, None)
         if name not in existing and "." in name:
@@ -130,16 +130,18 @@ class SqlSource(Source):
         shown = ", ".join(repr(t) for t in existing[:20]) or "none"
         raise DataError(
             f"table {self.table!r} not found at {_safe_url(self.url)}; tables there: {shown}",
-            hint=did_you_mean(name, existing) if existing else "create the table first, or fix "
+            hint=did_you_mean(name, existing)
+            if existing
+            else "create the table first, or fix "
             "data.source.table (use 'schema.table' for a table outside the default schema)",
         )
 
 
 def _relations(inspector: sa.Inspector, schema: str | None) -> list[str]:
     """Tables and views in ``schema`` (the default schema when ``None``), sorted."""
-    return sorted(set(inspector.get_table_names(schema=schema)) | set(
-        inspector.get_view_names(schema=schema)
-    ))
+    return sorted(
+        set(inspector.get_table_names(schema=schema)) | set(inspector.get_view_names(schema=schema))
+    )
 
 
 def _safe_url(url: str) -> str:
@@ -150,10 +152,14 @@ def _safe_url(url: str) -> str:
         return repr(url)
 
 
-def _db_message(err: sa.exc.DBAPIError) -> str:
-    """The database's own message, first lines only."""
-    text = str(err.orig if err.orig is not None else err).strip()
-    return " ".join(text.splitlines()[:3])
+def _db_message(err: Exception) -> str:
+    """The database's own message, first lines only (pandas wraps SQLAlchemy's error)."""
+    if isinstance(err, pd.errors.DatabaseError) and err.__cause__ is not None:
+        err = err.__cause__
+    if isinstance(err, sa.exc.DBAPIError) and err.orig is not None:
+        err = err.orig
+    lines = [line.strip() for line in str(err).strip().splitlines()]
+    return " ".join(line for line in lines[:3] if line)
 
 
 class DuckDBSource(Source):

@@ -23,7 +23,7 @@ from modelyard.spec.models import ReadOptions
 
 
 def read_parquet(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
-    """Read a parquet file, loading only ``columns`` when they all exist (the caller checks them)."""
+    """Read a parquet file, loading only ``columns`` when all exist (the caller checks them)."""
     try:
         names = pq.read_schema(path).names
     except (pa.ArrowInvalid, pa.ArrowIOError, OSError) as err:
@@ -49,7 +49,9 @@ def _not_parquet_hint(head: bytes) -> str:
     if not head:
         return "the file is empty; check that it was written completely"
     if head.startswith(b"\x1f\x8b"):
-        return "the file is gzip-compressed; parquet compresses internally, so store it uncompressed"
+        return (
+            "the file is gzip-compressed; parquet compresses internally, so store it uncompressed"
+        )
     if b"\x00" not in head:
         return "it looks like text: set data.source.format to csv, tsv, whitespace or jsonl"
     return "set data.source.format to the file's real format"
@@ -57,8 +59,8 @@ def _not_parquet_hint(head: bytes) -> str:
 
 def read_jsonl(path: Path, options: ReadOptions) -> pd.DataFrame:
     """Read a JSON Lines file (one JSON object per line); a bad line is reported by number."""
-    check_text(path, head_bytes(path), "jsonl")
     encoding = python_encoding(options.encoding)
+    check_text(path, head_bytes(path), "jsonl", encoding)
     first = head_bytes(path, 4096).decode(encoding, errors="replace").lstrip("\ufeff \t\r\n")
     if first.startswith("["):
         raise DataError(
@@ -67,9 +69,7 @@ def read_jsonl(path: Path, options: ReadOptions) -> pd.DataFrame:
             "pandas.read_json(path).to_json(out, orient='records', lines=True)",
         )
     try:
-        frame = pd.read_json(
-            path, lines=True, encoding=encoding, dtype=False, compression="infer"
-        )
+        frame = pd.read_json(path, lines=True, encoding=encoding, dtype=False, compression="infer")
     except UnicodeDecodeError as err:
         raise DataError(
             f"{path} is not valid {encoding} text: {err.reason} at byte {err.start}",
@@ -80,7 +80,7 @@ def read_jsonl(path: Path, options: ReadOptions) -> pd.DataFrame:
         where = f"line {line_no}: {line_error}" if line_no else str(err)
         raise DataError(
             f"{path} does not parse as JSON Lines at {where}",
-            hint="each line must be one complete JSON object such as {\"a\": 1}; fix or remove "
+            hint='each line must be one complete JSON object such as {"a": 1}; fix or remove '
             "that line",
         ) from err
     check_unique(frame.columns, where=f"the keys of {path}")

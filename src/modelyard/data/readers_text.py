@@ -42,7 +42,7 @@ def strip_compression(name: str) -> tuple[str, str | None]:
 
 
 def head_bytes(path: Path, size: int = 8192) -> bytes:
-    """The first ``size`` bytes of the file, decompressed when its name ends in .gz/.bz2/.xz/.zip."""
+    """The first ``size`` bytes of the file, decompressed if its name ends in .gz/.bz2/.xz/.zip."""
     _, suffix = strip_compression(path.name)
     try:
         if suffix == ".gz":
@@ -71,8 +71,11 @@ def head_bytes(path: Path, size: int = 8192) -> bytes:
         ) from err
 
 
-def check_text(path: Path, head: bytes, fmt: str) -> None:
-    """Raise ``DataError`` when the file is empty or is clearly not text (parquet, gzip, binary)."""
+def check_text(path: Path, head: bytes, fmt: str, encoding: str = "utf-8") -> None:
+    """Raise ``DataError`` when the file is empty or is clearly not text (parquet, gzip, binary).
+
+    NUL bytes mean binary data, except in UTF-16/UTF-32 text (``encoding`` is a Python codec name).
+    """
     if not head.strip():
         raise DataError(
             f"the file is empty: {path} holds no data (expected a {fmt} table)",
@@ -85,10 +88,11 @@ def check_text(path: Path, head: bytes, fmt: str) -> None:
         )
     if head.startswith(b"\x1f\x8b"):
         raise DataError(
-            f"{path} does not parse as {fmt}: it is gzip-compressed but its name does not end in .gz",
+            f"{path} does not parse as {fmt}: it is gzip-compressed but its name lacks .gz",
             hint=f"rename it to {path.name}.gz so it is decompressed while reading",
         )
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    wide = "16" in encoding or "32" in encoding or head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if b"\x00" in head and not wide:
         raise DataError(
             f"{path} does not parse as {fmt}: it holds binary data (NUL bytes), not text",
             hint="set data.source.format to the file's real format "
@@ -102,8 +106,8 @@ def read_delimited(path: Path, fmt: str, options: ReadOptions) -> pd.DataFrame:
     Column names come from ``options.columns`` when given (replacing the header when
     ``header`` is true), else from the header, else ``c0..cN-1``.
     """
-    check_text(path, head_bytes(path), fmt)
     kwargs = _pandas_options(fmt, options)
+    check_text(path, head_bytes(path), fmt, kwargs["encoding"])
     first = _first_row(path, fmt, kwargs)
     _check_separator(path, fmt, options, first)
     if options.header:
@@ -146,7 +150,13 @@ def _first_row(path: Path, fmt: str, kwargs: dict[str, Any]) -> list[str]:
     """The first row's raw fields (header or data), as the full read will split them."""
     peek_kwargs = dict(kwargs, na_values=None)
     peek = _call_pandas(
-        path, fmt, header=None, nrows=1, dtype=str, keep_default_na=False, na_filter=False,
+        path,
+        fmt,
+        header=None,
+        nrows=1,
+        dtype=str,
+        keep_default_na=False,
+        na_filter=False,
         **peek_kwargs,
     )
     if len(peek) == 0:
@@ -169,7 +179,8 @@ def _check_separator(path: Path, fmt: str, options: ReadOptions, first: list[str
             raise DataError(
                 f"{path} read as {fmt} gives a single column, but its first line contains "
                 f"{label}: {_preview([line])}",
-                hint=f"set {fix} (or data.source.separator to the file's real separator)",
+                hint=f"set {fix}; if the file really has one column, set data.source.separator "
+                "explicitly",
             )
 
 
@@ -189,7 +200,7 @@ def _call_pandas(path: Path, fmt: str, **kwargs: Any) -> pd.DataFrame:
         ) from err
     except (pd.errors.ParserError, csv.Error, ValueError) as err:
         raise DataError(
-            f"{path} does not parse as {fmt}: {err}",
+            f"{path} does not parse as {fmt}: {' '.join(str(err).split())}",
             hint="check data.source.format and data.source.separator; for text with stray "
             "quotes set data.source.quoting: none; rows with extra fields need fixing in the file",
         ) from err

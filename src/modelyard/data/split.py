@@ -11,61 +11,39 @@ classification and ``random`` for regression. All randomness comes from ``seed``
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from modelyard.data.folds import Fold, make_folds
-from modelyard.data.split_methods import (
+from modelyard.data.folds import (
     PARTS,
-    by_column,
-    by_group,
-    by_time,
+    Fold,
+    Parts,
+    Ratios,
+    as_positions,
+    digest,
     divide,
-    target_classes,
+    divide_groups,
+    divide_time,
+    make_folds,
 )
 from modelyard.errors import DataError, SpecError, did_you_mean
 from modelyard.spec.models import TASKS, SplitSpec
 
 CLASSIFICATION = ("binary", "multiclass")
-
-
-def _as_positions(values: Any, part: str) -> np.ndarray:
-    """``values`` as sorted, unique, non-negative, read-only ``int64`` row positions."""
-    arr = np.asarray(values)
-    if arr.ndim != 1:
-        raise DataError(
-            f"the {part} positions must be a flat list of row positions, got shape {arr.shape}",
-            hint="pass one integer row position per row of the part",
-        )
-    if arr.size == 0:
-        arr = np.zeros(0, dtype=np.int64)
-    elif not np.issubdtype(arr.dtype, np.integer):
-        raise DataError(
-            f"the {part} positions must be integers, got values of dtype {arr.dtype}",
-            hint="pass 0-based row positions (as from positions_dict()), not index labels",
-        )
-    arr = np.sort(arr.astype(np.int64))
-    if arr.size and arr[0] < 0:
-        raise DataError(
-            f"the {part} positions must be >= 0, got {int(arr[0])}",
-            hint="row positions count from 0 at the first row of the frame",
-        )
-    if arr.size > 1 and bool(np.any(arr[1:] == arr[:-1])):
-        raise DataError(
-            f"the {part} positions repeat a row", hint="each row may appear once in a part"
-        )
-    arr.setflags(write=False)
-    return arr
-
-
-def _digest(positions: np.ndarray) -> str:
-    """SHA-256 of the positions as little-endian int64 bytes (stable across machines)."""
-    return hashlib.sha256(np.asarray(positions, dtype="<i8").tobytes()).hexdigest()
+PART_LABELS = {  # accepted labels in a split column (compared lower-case, stripped)
+    "train": "train",
+    "validation": "validation",
+    "val": "validation",
+    "valid": "validation",
+    "dev": "validation",
+    "eval": "validation",
+    "test": "test",
+}
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -88,39 +66,32 @@ class Split:
 
     def __post_init__(self) -> None:
         put = object.__setattr__  # the dataclass is frozen; normalise once, here
-        parts = [_as_positions(v, p) for v, p in zip((self.train, self.validation, self._test),
+        parts = [as_positions(v, p) for v, p in zip((self.train, self.validation, self._test),
                                                      PARTS, strict=True)]
         if parts[0].size == 0:
             raise DataError(
                 "a split needs at least one training row, got none",
                 hint="raise split.train, or label some rows 'train' in the split column",
             )
-        for i in range(3):
-            for j in range(i + 1, 3):
-                both = np.intersect1d(parts[i], parts[j])
-                if both.size:
-                    raise DataError(
-                        f"the {PARTS[i]} and {PARTS[j]} parts share {both.size} row(s), "
-                        f"e.g. position {int(both[0])}",
-                        hint="every row must belong to exactly one part",
-                    )
+        every = np.concatenate(parts)
+        if np.unique(every).size < every.size:
+            raise DataError(
+                f"the parts share {every.size - np.unique(every).size} row(s); train, validation "
+                "and test must be disjoint",
+                hint="every row must belong to exactly one part",
+            )
         folds = tuple(
-            (_as_positions(fit, f"fold {i} fit"), _as_positions(held, f"fold {i} held-out"))
+            (as_positions(fit, f"fold {i} fit"), as_positions(held, f"fold {i} held-out"))
             for i, (fit, held) in enumerate(self.folds)
         )
-        for i, (fit, held) in enumerate(folds):
-            if np.intersect1d(fit, held).size or not np.array_equal(np.union1d(fit, held), parts[0]):
-                raise DataError(
-                    f"fold {i} does not divide the training part into fit and held-out rows",
-                    hint="each fold's fit and held-out positions must together be the train part",
-                )
-        if folds:
-            held_all = np.sort(np.concatenate([held for _, held in folds]))
-            if not np.array_equal(held_all, parts[0]):
-                raise DataError(
-                    "the held-out parts of the folds do not partition the training part",
-                    hint="every training row must be held out in exactly one fold",
-                )
+        held_all = np.sort(np.concatenate([held for _, held in folds])) if folds else parts[0]
+        whole = [np.array_equal(np.sort(np.concatenate(f)), parts[0]) for f in folds]
+        if not (all(whole) and np.array_equal(held_all, parts[0])):
+            raise DataError(
+                "the folds do not partition the training part",
+                hint="in each fold, fit and held-out rows together are the train part, and every "
+                "training row is held out in exactly one fold",
+            )
         put(self, "train", parts[0])
         put(self, "validation", parts[1])
         put(self, "_test", parts[2])
@@ -170,7 +141,7 @@ class Split:
             "method": self.method,
             "seed": self.seed,
             "sizes": {name: int(pos.size) for name, pos in parts.items()},
-            "sha256": {name: _digest(pos) for name, pos in parts.items()},
+            "sha256": {name: digest(pos) for name, pos in parts.items()},
             "folds": len(self.folds),
             "notes": list(self.notes),
             "test_opened_for": list(self._opened_for),
@@ -204,16 +175,13 @@ class Split:
                 f"split positions lack {missing}; got keys {sorted(positions)}",
                 hint=f"pass the dict from Split.positions_dict(), which holds {list(needed)}",
             )
-        folds: list[tuple[Any, Any]] = []
-        for raw in positions.get("folds") or ():
-            if isinstance(raw, Mapping):
-                folds.append((raw.get("fit", ()), raw.get("held_out", ())))
-            else:
-                fit, held = raw
-                folds.append((fit, held))
+        folds = [
+            (f.get("fit", ()), f.get("held_out", ())) if isinstance(f, Mapping) else tuple(f)
+            for f in positions.get("folds") or ()
+        ]
         split = cls(
             positions["train"], positions["validation"], positions["test"], folds=tuple(folds),
-            method=positions.get("method", "column"), seed=positions.get("seed", 0),
+            method=positions.get("method", "given"), seed=positions.get("seed", 0),
             notes=tuple(positions.get("notes") or ()),
         )
         if n_rows is not None:
@@ -265,18 +233,18 @@ def make_split(
             hint="read the data with a modelyard Source first",
         )
     seed = int(seed)
-    classes, class_names = target_classes(frame, target, classify=task in CLASSIFICATION)
+    classes, class_names = _target_classes(frame, target, classify=task in CLASSIFICATION)
     method = _resolve_method(spec, task, target)
     notes = _unused_settings(spec, method)
     rng = np.random.default_rng(seed)
     ratios = (spec.train, spec.validation, spec.test)
     groups = None
     if method == "column":
-        parts, more = by_column(frame, spec, rng, classes, class_names)
+        parts, more = _by_column(frame, spec, rng, classes, class_names)
     elif method == "group":
-        parts, groups, more = by_group(frame, spec.group_column, ratios, rng)
+        parts, groups, more = _by_group(frame, spec.group_column, ratios, rng)
     elif method == "time":
-        parts, more = by_time(frame, spec.time_column, ratios)
+        parts, more = _by_time(frame, spec.time_column, ratios)
     else:
         stratify_by = classes if method == "stratified" else None
         positions = np.arange(len(frame), dtype=np.int64)
@@ -322,4 +290,141 @@ def _unused_settings(spec: SplitSpec, method: str) -> list[str]:
     ]
 
 
-__all__ = ["Split", "make_split", "PARTS", "Sequence"]
+def _column(frame: pd.DataFrame, name: str, setting: str) -> Any:
+    """The frame column ``name`` names; headerless files have integer labels, so "0" finds 0."""
+    if name in frame.columns:
+        return name
+    matches = [c for c in frame.columns if str(c) == name]
+    if len(matches) == 1:
+        return matches[0]
+    labels = [str(c) for c in frame.columns]
+    raise DataError(
+        f"{setting} {name!r} is not a column of the data; it has {len(labels)} columns",
+        hint=did_you_mean(name, labels),
+    )
+
+
+def _no_missing(values: pd.Series, what: str, fix: str) -> None:
+    """``DataError`` when ``values`` has missing entries, saying how many."""
+    n_missing = int(values.isna().sum())
+    if n_missing:
+        raise DataError(
+            f"{what} has {n_missing} missing value(s) out of {len(values)} rows; every row needs "
+            "one to be split",
+            hint=fix,
+        )
+
+
+def _target_classes(
+    frame: pd.DataFrame, target: str | None, *, classify: bool
+) -> tuple[np.ndarray | None, list[object] | None]:
+    """Check the target and, for classification, return its class codes and class labels."""
+    if target is None:
+        return None, None
+    column = _column(frame, target, "the target column")
+    values = frame[column]
+    _no_missing(
+        values, f"the target column {target!r}",
+        "drop the rows with a missing target (they cannot be scored) or fill them before splitting",
+    )
+    if not classify:
+        return None, None
+    codes, labels = pd.factorize(values, sort=False)
+    return codes.astype(np.int64), list(labels)
+
+
+def _by_column(
+    frame: pd.DataFrame,
+    spec: SplitSpec,
+    rng: np.random.Generator,
+    classes: np.ndarray | None,
+    class_names: list[object] | None,
+) -> tuple[Parts, list[str]]:
+    """Parts named by a column; validation carved from train when the column names none."""
+    column = _column(frame, spec.column, "split.column")
+    raw = frame[column]
+    accepted = sorted(PART_LABELS)
+    _no_missing(raw, f"the split column {column!r}", f"label every row with one of {accepted}")
+    mapped = raw.astype(str).str.strip().str.lower().map(PART_LABELS)
+    unknown = mapped.isna().to_numpy()
+    if unknown.any():
+        found = sorted({str(v) for v in raw[unknown]})
+        raise DataError(
+            f"the split column {column!r} holds {int(unknown.sum())} row(s) with labels "
+            f"{found[:10]} that name no split part",
+            hint=f"accepted labels (case-insensitive): {accepted}; 'val', 'valid', 'dev' and "
+            "'eval' mean validation",
+        )
+    part_of_row = mapped.to_numpy(dtype=object)
+    train, val, test = (np.flatnonzero(part_of_row == p).astype(np.int64) for p in PARTS)
+    found = sorted({str(v) for v in raw.unique()})
+    if test.size == 0:
+        raise DataError(
+            f"the split column {column!r} labels no row 'test'; found {found}",
+            hint="label the held-out rows 'test' (for data shipped as train and test files, "
+            "concatenate both and name each row's file), or use method 'random' or 'stratified'",
+        )
+    if train.size == 0:
+        raise DataError(
+            f"the split column {column!r} labels no row 'train'; found {found}",
+            hint="label the rows to learn from 'train'",
+        )
+    notes: list[str] = []
+    if val.size == 0 and spec.validation > 0:
+        share = spec.validation / (spec.train + spec.validation)
+        ratios: Ratios = (1.0 - share, share, 0.0)
+        sub = classes[train] if classes is not None else None
+        (train, val, _), how, notes = divide(train, ratios, rng, sub, class_names)
+        notes.append(
+            f"the split column names no validation rows: carved {val.size} of the "
+            f"{train.size + val.size} training rows ({share:.1%}, {how}) for validation"
+        )
+    return (train, val, test), notes
+
+
+def _by_group(
+    frame: pd.DataFrame, name: str | None, ratios: Ratios, rng: np.random.Generator
+) -> tuple[Parts, np.ndarray, list[str]]:
+    """Whole groups to parts; returns the parts, the group code of every row and notes."""
+    column = _column(frame, str(name), "split.group_column")
+    values = frame[column]
+    _no_missing(
+        values, f"the group column {column!r}",
+        "fill the missing groups (e.g. a new group per row) or drop those rows before splitting",
+    )
+    codes = pd.factorize(values)[0].astype(np.int64)
+    parts = divide_groups(codes, ratios, rng, column=str(column))
+    counts = [int(np.unique(codes[p]).size) for p in parts]
+    notes = [
+        f"group split on {column!r}: {counts[0]}/{counts[1]}/{counts[2]} groups hold "
+        f"{parts[0].size}/{parts[1].size}/{parts[2].size} rows (train/validation/test)"
+    ]
+    return parts, codes, notes
+
+
+def _by_time(frame: pd.DataFrame, name: str | None, ratios: Ratios) -> tuple[Parts, list[str]]:
+    """Earliest rows to train, latest to test; the time column is numeric, datetime or dates."""
+    column = _column(frame, str(name), "split.time_column")
+    values = frame[column]
+    _no_missing(values, f"the time column {column!r}", "fill or drop the rows with no time")
+    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    if not (numeric or pd.api.types.is_datetime64_any_dtype(values)):
+        try:
+            with warnings.catch_warnings():  # the one about guessing each format: errors suffice
+                warnings.simplefilter("ignore", UserWarning)
+                values = pd.to_datetime(values)
+        except (ValueError, TypeError) as err:
+            raise DataError(
+                f"the time column {column!r} must be numeric or datetime; it holds "
+                f"{values.dtype} values such as {values.iloc[0]!r} that do not parse as dates",
+                hint="give a numeric or datetime column as split.time_column, or declare the "
+                "column's type as datetime in data.types",
+            ) from err
+    ranks = pd.factorize(values, sort=True)[0].astype(np.int64)  # equal times share a rank
+    parts = divide_time(ranks, ratios, column=str(column))
+    starts = [str(values.iloc[p].min()) for p in parts[1:] if p.size]
+    notes = [
+        f"time split on {column!r}: {parts[0].size}/{parts[1].size}/{parts[2].size} rows "
+        f"(train/validation/test); later parts start at {', '.join(starts) or 'nothing'}"
+    ]
+    return parts, notes

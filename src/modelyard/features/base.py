@@ -2,9 +2,9 @@
 
 A ``ColumnEncoder`` turns one input column into one block of output columns. It follows the
 estimator contract: ``__init__`` stores its arguments, ``fit`` learns from the training rows it is
-given and sets attributes ending in ``_``, ``transform`` applies what was learnt. Its fitted state is
-plain data: ``get_state()`` returns a JSON-able dict plus a dict of numpy arrays (saved to ``.npz``),
-and ``from_state`` rebuilds an identical encoder from them. Nothing is pickled.
+given and sets attributes ending in ``_``, ``transform`` applies what was learnt. Its fitted
+state is plain data: ``get_state()`` returns a JSON-able dict plus a dict of numpy arrays (saved to
+``.npz``), and ``from_state`` rebuilds an identical encoder from them. Nothing is pickled.
 
 Dense output is always ``float64`` (``DENSE_DTYPE``): the state round-trips exactly through JSON
 (Python writes the shortest repr that reads back to the same float) and ``.npz``, so a reloaded
@@ -81,7 +81,9 @@ class ColumnEncoder:
         assert block.shape[1] == len(self.names_out_), (
             f"block has {block.shape[1]} columns, expected {len(self.names_out_)}"
         )
-        return pd.DataFrame(block.astype(DENSE_DTYPE, copy=False), index=index, columns=self.names_out_)
+        return pd.DataFrame(
+            block.astype(DENSE_DTYPE, copy=False), index=index, columns=self.names_out_
+        )
 
 
 def clean_strings(values: pd.Series) -> np.ndarray:

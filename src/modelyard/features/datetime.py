@@ -2,11 +2,11 @@
 
 Output columns, in this order: ``'<col>__year'``, ``'__month'``, ``'__day'``, ``'__dayofweek'``
 (Monday 0), ``'__hour'`` (only when some training value has a non-zero time of day),
-``'__elapsed_days'`` (days since the training minimum, fractional), and ``'<col>__missing'`` when the
-training rows had a missing value.
+``'__elapsed_days'`` (days since the training minimum, fractional), and ``'<col>__missing'``
+when the training rows had a missing value.
 
-Fitted on the training rows only: ``min_ns_`` (the origin of elapsed days), ``median_ns_`` (the lower
-median timestamp, used for missing values; both exact int64 nanoseconds), ``has_time_``,
+Fitted on the training rows only: ``min_ns_`` (the origin of elapsed days), ``median_ns_`` (the
+lower median timestamp, used for missing values; both exact int64 nanoseconds), ``has_time_``,
 ``has_missing_`` and, with ``scale=True``, ``mean_``/``std_`` of the parts (the indicator is not
 scaled). Timezone-aware values are converted to UTC and made naive; strings are parsed at transform
 time (the format is inferred, then each value parsed on its own if the batch is mixed), and a string
@@ -21,7 +21,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from modelyard.features.base import ColumnEncoder, clean_strings, fit_standardizer, floats, unparseable
+from modelyard.features.base import (
+    ColumnEncoder,
+    clean_strings,
+    fit_standardizer,
+    floats,
+    unparseable,
+)
 
 NS_PER_DAY = 86_400 * 10**9
 
@@ -97,7 +103,7 @@ class DatetimeEncoder(ColumnEncoder):
             "year": stamps.year,
             "month": stamps.month,
             "day": stamps.day,
-            "dayofweek": stamps.dayofweek,
+            "dayofweek": stamps.day_of_week,
             "hour": stamps.hour,
         }
         block = [np.asarray(columns[p], dtype=np.float64) for p in self.parts_[:-1]]

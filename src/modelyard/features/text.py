@@ -1,9 +1,9 @@
 """Text columns: TF-IDF over a vocabulary chosen on the training rows, as dense float columns.
 
 Choice of output: dense ``'<col>__tfidf__<term>'`` float64 columns. The learner contract
-(``learners/base.py``) hands every learner a DataFrame whose columns are floats or categoricals, so a
-dense block keeps one code path for every learner; the cost is memory (rows x terms x 8 bytes), which
-``max_features`` bounds. Lower it for large tables.
+(``learners/base.py``) hands every learner a DataFrame whose columns are floats or categoricals, so
+a dense block keeps one code path for every learner; the cost is memory (rows x terms x 8 bytes),
+which ``max_features`` bounds. Lower it for large tables.
 
 Fitting (training rows only): documents are lower-cased and tokenised with scikit-learn's default
 word pattern (two or more word characters). The ``max_features`` terms with the highest document
@@ -31,8 +31,10 @@ from modelyard.features.base import ColumnEncoder
 
 def to_documents(values: pd.Series) -> list[str]:
     """The column as a list of strings; missing values become ''."""
-    return ["" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
-            for v in values.to_numpy(dtype=object, na_value=None)]
+    return [
+        "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+        for v in values.to_numpy(dtype=object, na_value=None)
+    ]
 
 
 class TextEncoder(ColumnEncoder):

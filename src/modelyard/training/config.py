@@ -24,6 +24,16 @@ DEVICES = ("auto", "cpu", "cuda", "cuda:N", "mps")
 MODES = ("auto", "min", "max")
 
 
+def resolve_mode(monitor: str, mode: str) -> str:
+    """'min' or 'max' for a monitored key; 'auto' is 'max' for accuracy-like metrics, else 'min'."""
+    if mode != "auto":
+        return mode
+    name = monitor.removeprefix("val_").removeprefix("train_")
+    if name in METRICS:
+        return METRICS[name].mode
+    return "max" if any(s in name for s in ("acc", "auc", "f1", "r2", "precision", "recall")) else "min"
+
+
 def _fail(where: str, expected: str, received: Any, hint: str | None = None) -> SpecError:
     return SpecError(
         f"{where}: expected {expected}, received {received!r}",
@@ -191,12 +201,7 @@ class LoopConfig:
     @property
     def monitor_mode(self) -> str:
         """'min' or 'max' for ``monitor``, resolving 'auto'."""
-        if self.mode != "auto":
-            return self.mode
-        name = self.monitor.removeprefix("val_").removeprefix("train_")
-        if name in METRICS:
-            return METRICS[name].mode
-        return "max" if any(s in name for s in ("acc", "auc", "f1", "r2")) else "min"
+        return resolve_mode(self.monitor, self.mode)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -1,0 +1,1 @@
+"""Evaluation: metrics, baselines, KPIs, decision thresholds and report rendering."""

@@ -1,0 +1,184 @@
+"""Randomised tree ensembles: 'random_forest' and 'extra_trees' (scikit-learn), all three tasks.
+
+Dense input; missing values (NaN) are handled by scikit-learn's trees, infinities are not. The
+fitted estimator is saved with skops, and loaded with the allow-list :data:`TRUSTED_TYPES` defined
+here, in modelyard's code, never read from the artifact.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import skops.io
+from sklearn.ensemble import (
+    ExtraTreesClassifier,
+    ExtraTreesRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+
+from modelyard.errors import DataError, IntegrityError, TrainingError
+from modelyard.learners.base import register
+from modelyard.learners.persist import TabularLearner, atomic_write_bytes
+from modelyard.learners.space import Choice, Float, Int
+
+MODEL_FILE = "model.skops"
+
+# Types skops may rebuild besides those it trusts by default (numpy, builtins, scikit-learn
+# estimators). The forests need the Cython tree structure; the estimators are listed for clarity.
+TRUSTED_TYPES: tuple[str, ...] = (
+    "sklearn.tree._tree.Tree",
+    "sklearn.tree._classes.DecisionTreeClassifier",
+    "sklearn.tree._classes.DecisionTreeRegressor",
+    "sklearn.tree._classes.ExtraTreeClassifier",
+    "sklearn.tree._classes.ExtraTreeRegressor",
+    "sklearn.ensemble._forest.RandomForestClassifier",
+    "sklearn.ensemble._forest.RandomForestRegressor",
+    "sklearn.ensemble._forest.ExtraTreesClassifier",
+    "sklearn.ensemble._forest.ExtraTreesRegressor",
+)
+
+
+class _ForestBase(TabularLearner):
+    """Shared fit/predict/save of the two forest families; subclasses pick the estimators.
+
+    ``max_features=None`` means the usual default per task: ``'sqrt'`` for classification and
+    ``1.0`` (every feature) for regression. ``max_depth=None`` grows trees until leaves are pure
+    or hold ``min_samples_leaf`` rows. ``n_jobs`` only changes speed, never the result.
+    """
+
+    tasks = ("binary", "multiclass", "regression")
+    input_kind = "dense"
+    cost_hint = 1.0
+    _classifier: type
+    _regressor: type
+    _bootstrap: bool
+
+    def __init__(
+        self,
+        n_estimators: int = 300,
+        max_features: str | float | int | None = None,
+        min_samples_leaf: int = 1,
+        max_depth: int | None = None,
+        class_weight: str | dict | None = None,
+        task: str | None = None,
+        seed: int = 0,
+        n_jobs: int = 1,
+    ) -> None:
+        self.n_estimators = n_estimators
+        self.max_features = max_features
+        self.min_samples_leaf = min_samples_leaf
+        self.max_depth = max_depth
+        self.class_weight = class_weight
+        self.task = task
+        self.seed = seed
+        self.n_jobs = n_jobs
+
+    def _fit_model(self, X, y, eval_set, budget) -> None:
+        matrix = X.to_numpy(dtype=np.float64)
+        if np.isinf(matrix).any():
+            raise DataError(
+                f"learner '{self.name}' got infinite values; trees handle NaN but not infinity",
+                hint="clip or impute infinities in the preprocessing (features/)",
+            )
+        common = {
+            "n_estimators": self.n_estimators,
+            "min_samples_leaf": self.min_samples_leaf,
+            "max_depth": self.max_depth,
+            "bootstrap": self._bootstrap,
+            "random_state": self.seed,
+            "n_jobs": self.n_jobs,
+        }
+        if self.is_classifier:
+            max_features = "sqrt" if self.max_features is None else self.max_features
+            model = self._classifier(
+                max_features=max_features, class_weight=self._class_weight(), **common
+            )
+        else:
+            self._class_weight()  # rejects class_weight for regression
+            max_features = 1.0 if self.max_features is None else self.max_features
+            model = self._regressor(max_features=max_features, **common)
+        try:
+            model.fit(matrix, y)
+        except (ValueError, TypeError) as err:
+            raise TrainingError(
+                f"learner '{self.name}' failed to fit: {err}",
+                hint="check n_estimators, max_features, min_samples_leaf and max_depth",
+            ) from err
+        self.model_ = model
+
+    def _proba(self, X) -> np.ndarray:
+        proba = self.model_.predict_proba(X.to_numpy(dtype=np.float64))
+        return self._full_proba(proba, self.model_.classes_)
+
+    def _values(self, X) -> np.ndarray:
+        return self.model_.predict(X.to_numpy(dtype=np.float64))
+
+    def _save_model(self, directory: Path) -> dict[str, Any]:
+        atomic_write_bytes(directory / MODEL_FILE, skops.io.dumps(self.model_))
+        return {"file": MODEL_FILE}
+
+    def _load_model(self, directory: Path, model_meta: dict[str, Any]) -> None:
+        data = (directory / model_meta["file"]).read_bytes()
+        try:
+            model = skops.io.loads(data, trusted=list(TRUSTED_TYPES))
+        except Exception as err:  # skops raises its own types for untrusted or corrupt content
+            raise IntegrityError(
+                f"{directory / model_meta['file']} could not be loaded safely: {err}",
+                hint="the file holds types outside modelyard's allow-list or is corrupt; retrain",
+            ) from err
+        allowed = (self._classifier, self._regressor)
+        if not isinstance(model, allowed):
+            raise IntegrityError(
+                f"{directory / model_meta['file']} holds a {type(model).__name__}; expected one of "
+                + ", ".join(c.__name__ for c in allowed),
+                hint="the directory was not written by this learner; retrain",
+            )
+        model.n_jobs = self.n_jobs
+        self.model_ = model
+
+    @classmethod
+    def search_space(cls, n_rows: int, n_cols: int, task: str) -> dict[str, Any]:
+        """More trees and coarser leaves allowed as rows grow; ``depth`` 0 means unlimited."""
+        depth_cap = max(4, math.ceil(math.log2(max(n_rows, 2))))
+        space: dict[str, Any] = {
+            "n_estimators": Int(32, max(64, min(512, n_rows)), log=True),
+            "max_features": Float(min(1.0, max(0.05, 1.0 / max(n_cols, 1))), 1.0),
+            "min_samples_leaf": Int(1, max(2, min(32, n_rows // 100)), log=True),
+            "depth": Int(0, depth_cap),
+        }
+        if task in ("binary", "multiclass"):
+            space["class_weight"] = Choice((None, "balanced"))
+        return space
+
+    @classmethod
+    def params_from_space(cls, sample: dict[str, Any]) -> dict[str, Any]:
+        """``depth`` -> ``max_depth`` (0 -> None, no limit); everything else passes through."""
+        params = {k: v for k, v in sample.items() if k != "depth"}
+        if "depth" in sample:
+            params["max_depth"] = None if int(sample["depth"]) == 0 else int(sample["depth"])
+        return params
+
+
+@register
+class RandomForestLearner(_ForestBase):
+    """Random forest: bootstrap samples, best split among ``max_features`` random features."""
+
+    name = "random_forest"
+    _classifier = RandomForestClassifier
+    _regressor = RandomForestRegressor
+    _bootstrap = True
+
+
+@register
+class ExtraTreesLearner(_ForestBase):
+    """Extremely randomised trees: all rows, random split points; faster, often as accurate."""
+
+    name = "extra_trees"
+    cost_hint = 0.7
+    _classifier = ExtraTreesClassifier
+    _regressor = ExtraTreesRegressor
+    _bootstrap = False

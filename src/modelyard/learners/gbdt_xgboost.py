@@ -1,0 +1,224 @@
+"""'xgboost': gradient-boosted trees with XGBoost's native API, all three tasks.
+
+Input kind 'categorical': pandas ``category`` columns are used natively (``enable_categorical``
+with the 'hist' tree method). An ``eval_set`` turns on early stopping after
+``early_stopping_rounds`` rounds without improvement; ``best_iteration_`` is the number of trees
+used for prediction. A ``budget`` (anything with ``remaining()`` seconds) stops training at 0. The
+booster is saved in XGBoost's binary JSON format (``model.ubj``) and loaded with ``load_model``.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xgboost as xgb
+
+from modelyard.errors import TrainingError
+from modelyard.learners.base import register
+from modelyard.learners.persist import TabularLearner, atomic_write_bytes
+from modelyard.learners.space import Choice, Float, Int
+
+MODEL_FILE = "model.ubj"
+VALID_NAME = "validation"
+# objective and evaluation metric per task
+OBJECTIVES = {
+    "binary": ("binary:logistic", "logloss"),
+    "multiclass": ("multi:softprob", "mlogloss"),
+    "regression": ("reg:squarederror", "rmse"),
+}
+
+
+class _BudgetStop(xgb.callback.TrainingCallback):
+    """Raises the stop flag once the budget has no time left; records that it did."""
+
+    def __init__(self, budget: Any) -> None:
+        super().__init__()
+        self.budget = budget
+        self.stopped = False
+
+    def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
+        self.stopped = self.budget.remaining() <= 0
+        return self.stopped
+
+
+@register
+class XGBoostLearner(TabularLearner):
+    """XGBoost booster with histogram trees.
+
+    ``class_weight`` (None, 'balanced' or ``{code: weight}``) becomes per-row sample weights.
+    ``max_bin`` is the number of histogram bins per feature. ``seed`` and ``n_jobs`` are passed
+    to XGBoost; 'hist' training is deterministic for a fixed seed and thread count.
+    """
+
+    name = "xgboost"
+    tasks = ("binary", "multiclass", "regression")
+    input_kind = "categorical"
+    cost_hint = 0.6
+    library = "xgboost"
+
+    def __init__(
+        self,
+        n_estimators: int = 500,
+        learning_rate: float = 0.05,
+        max_depth: int = 6,
+        min_child_weight: float = 1.0,
+        subsample: float = 1.0,
+        colsample_bytree: float = 1.0,
+        reg_lambda: float = 1.0,
+        reg_alpha: float = 0.0,
+        max_bin: int = 256,
+        class_weight: str | dict | None = None,
+        early_stopping_rounds: int | None = 50,
+        task: str | None = None,
+        seed: int = 0,
+        n_jobs: int = 1,
+    ) -> None:
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.max_depth = max_depth
+        self.min_child_weight = min_child_weight
+        self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
+        self.reg_lambda = reg_lambda
+        self.reg_alpha = reg_alpha
+        self.max_bin = max_bin
+        self.class_weight = class_weight
+        self.early_stopping_rounds = early_stopping_rounds
+        self.task = task
+        self.seed = seed
+        self.n_jobs = n_jobs
+
+    def _params(self) -> dict[str, Any]:
+        objective, metric = OBJECTIVES[self.task_]
+        params = {
+            "objective": objective,
+            "eval_metric": metric,
+            "tree_method": "hist",
+            "learning_rate": self.learning_rate,
+            "max_depth": self.max_depth,
+            "min_child_weight": self.min_child_weight,
+            "subsample": self.subsample,
+            "colsample_bytree": self.colsample_bytree,
+            "reg_lambda": self.reg_lambda,
+            "reg_alpha": self.reg_alpha,
+            "max_bin": self.max_bin,
+            "seed": self.seed,
+            "nthread": self.n_jobs,
+            "verbosity": 0,
+        }
+        if self.task_ == "multiclass":
+            params["num_class"] = len(self.classes_)
+        return params
+
+    def _matrix(self, X, label=None, weight=None) -> xgb.DMatrix:
+        """A DMatrix with columns renamed f0, f1, ...: XGBoost rejects names with [, ] or <."""
+        X = X.set_axis([f"f{i}" for i in range(X.shape[1])], axis=1)
+        return xgb.DMatrix(
+            X, label=label, weight=weight, enable_categorical=True, nthread=self.n_jobs
+        )
+
+    def _fit_model(self, X, y, eval_set, budget) -> None:
+        try:
+            train = self._matrix(X, y, self._sample_weight(y))
+            evals = []
+            if eval_set is not None:
+                evals = [(self._matrix(eval_set[0], eval_set[1]), VALID_NAME)]
+            stopper = _BudgetStop(budget) if budget is not None else None
+            rounds = self.early_stopping_rounds if evals and self.early_stopping_rounds else None
+            booster = xgb.train(
+                self._params(),
+                train,
+                num_boost_round=self.n_estimators,
+                evals=evals,
+                early_stopping_rounds=rounds,
+                verbose_eval=False,
+                callbacks=[stopper] if stopper else None,
+            )
+        except (xgb.core.XGBoostError, ValueError, TypeError) as err:
+            raise TrainingError(
+                f"XGBoost failed to train: {err}",
+                hint="check the hyperparameters (max_depth >= 0, 0 < subsample <= 1, ...)",
+            ) from err
+        self.n_trees_ = booster.num_boosted_rounds()
+        if evals:
+            self.best_iteration_ = int(booster.best_iteration) + 1
+            self.best_score_ = float(booster.best_score)
+        else:
+            self.best_iteration_ = self.n_trees_
+        if stopper is not None and stopper.stopped:
+            self.stop_reason_ = "budget"
+        elif rounds and self.n_trees_ < self.n_estimators:
+            self.stop_reason_ = "early_stopping"
+        else:
+            self.stop_reason_ = "completed"
+        self.booster_ = booster
+
+    def _raw(self, X) -> np.ndarray:
+        out = self.booster_.predict(self._matrix(X), iteration_range=(0, self.best_iteration_))
+        return np.asarray(out, dtype=np.float64)
+
+    def _proba(self, X) -> np.ndarray:
+        out = self._raw(X)
+        if self.task_ == "binary":
+            return np.column_stack([1.0 - out, out])
+        return out / out.sum(axis=1, keepdims=True)  # float32 softmax, renormalised in float64
+
+    def _values(self, X) -> np.ndarray:
+        return self._raw(X)
+
+    def _save_model(self, directory: Path) -> dict[str, Any]:
+        atomic_write_bytes(directory / MODEL_FILE, bytes(self.booster_.save_raw(raw_format="ubj")))
+        meta = {
+            "file": MODEL_FILE,
+            "best_iteration": self.best_iteration_,
+            "n_trees": self.n_trees_,
+            "stop_reason": self.stop_reason_,
+        }
+        if hasattr(self, "best_score_") and math.isfinite(self.best_score_):
+            meta["best_score"] = self.best_score_
+        return meta
+
+    def _load_model(self, directory: Path, model_meta: dict[str, Any]) -> None:
+        booster = xgb.Booster(params={"nthread": self.n_jobs})
+        try:
+            booster.load_model(bytearray((directory / model_meta["file"]).read_bytes()))
+        except xgb.core.XGBoostError as err:
+            raise TrainingError(
+                f"{directory / model_meta['file']} is not a valid XGBoost model: {err}",
+                hint="the file is corrupt or was edited; retrain",
+            ) from err
+        self.booster_ = booster
+        self.best_iteration_ = model_meta["best_iteration"]
+        self.n_trees_ = model_meta["n_trees"]
+        self.stop_reason_ = model_meta["stop_reason"]
+        if "best_score" in model_meta:
+            self.best_score_ = model_meta["best_score"]
+
+    @classmethod
+    def search_space(cls, n_rows: int, n_cols: int, task: str) -> dict[str, Any]:
+        """Trees, depth and histogram resolution bounded by the number of rows."""
+        log_rows = math.ceil(math.log2(max(n_rows, 2)))
+        space: dict[str, Any] = {
+            "n_estimators": Int(32, max(64, min(4096, n_rows)), log=True),
+            "learning_rate": Float(0.01, 0.3, log=True),
+            "max_depth": Int(2, max(4, min(12, log_rows))),
+            "min_child_weight": Float(0.1, max(1.0, min(64.0, n_rows / 50)), log=True),
+            "subsample": Float(0.5, 1.0),
+            "colsample_bytree": Float(0.5, 1.0),
+            "reg_lambda": Float(1e-3, 10.0, log=True),
+            "log2_max_bin": Int(4, max(5, min(10, log_rows))),
+        }
+        if task in ("binary", "multiclass"):
+            space["class_weight"] = Choice((None, "balanced"))
+        return space
+
+    @classmethod
+    def params_from_space(cls, sample: dict[str, Any]) -> dict[str, Any]:
+        """``log2_max_bin`` -> ``max_bin = 2 ** log2_max_bin``; the rest passes through."""
+        params = {k: v for k, v in sample.items() if k != "log2_max_bin"}
+        if "log2_max_bin" in sample:
+            params["max_bin"] = 2 ** int(sample["log2_max_bin"])
+        return params

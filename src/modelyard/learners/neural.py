@@ -1,0 +1,302 @@
+"""'mlp': a PyTorch multilayer perceptron for tables, trained by ``modelyard.training.Trainer``.
+
+Input kind 'categorical': float columns go in as they are (already scaled by the preprocessing;
+NaN becomes 0 as a guard), ``category`` columns go through an ``nn.Embedding`` each (code + 1, so a
+missing or unseen category is the reserved row 0). Binary tasks use one logit and BCE, multiclass
+tasks softmax cross-entropy, regression MSE on the standardised target. Without an ``eval_set``,
+10% of the training rows (seeded, stratified when possible) are held out for early stopping.
+``save`` writes ``model.safetensors`` plus ``learner.json`` (hyperparameters, architecture, column
+layout with category lists, classes, target scaling, history); ``load`` rebuilds the network from
+that data alone.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import safetensors.torch
+import torch
+from sklearn.model_selection import train_test_split
+
+from modelyard.errors import SpecError, TrainingError, did_you_mean
+from modelyard.learners.base import register
+from modelyard.learners.neural_net import ACTIVATIONS, MLPArchitecture, TabularMLP, auto_embedding_dim
+from modelyard.learners.persist import TabularLearner, atomic_write_bytes
+from modelyard.learners.space import Choice, Float, Int
+from modelyard.training import (
+    BudgetStop,
+    Checkpoint,
+    LoopConfig,
+    OptimizerConfig,
+    RichProgress,
+    ScheduleConfig,
+    Trainer,
+    find_checkpoint,
+)
+
+WEIGHTS_FILE = "model.safetensors"
+HOLDOUT_FRACTION = 0.1  # share of training rows held out for early stopping without an eval_set
+MIN_ROWS_FOR_HOLDOUT = 10
+PREDICT_CHUNK = 65536  # rows per forward pass at prediction time (bounds memory)
+LOSSES_BY_TASK = {"binary": ("bce", "cross_entropy"), "multiclass": ("cross_entropy",),
+                  "regression": ("mse", "huber")}
+
+
+def _is_int(v: Any, low: int) -> bool:
+    return isinstance(v, int | np.integer) and not isinstance(v, bool) and v >= low
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, int | float | np.number) and not isinstance(v, bool) and math.isfinite(v)
+
+
+# Hyperparameter checks, declared as data: name -> (is valid, what is expected).
+_CHECKS: dict[str, tuple[Any, str]] = {
+    "hidden_sizes": (lambda v: isinstance(v, tuple | list) and all(_is_int(h, 1) for h in v),
+                     "a tuple of positive layer widths such as (128,) or (256, 128)"),
+    "activation": (lambda v: v in ACTIVATIONS, "one of " + ", ".join(map(repr, ACTIVATIONS))),
+    "dropout": (lambda v: _is_num(v) and 0 <= v < 1, "a number in [0, 1)"),
+    "embedding_dim": (lambda v: v is None or _is_int(v, 1), "None (auto) or an integer >= 1"),
+    "epochs": (lambda v: _is_int(v, 1), "an integer >= 1"),
+    "batch_size": (lambda v: _is_int(v, 1), "an integer >= 1"),
+    "patience": (lambda v: v is None or _is_int(v, 1), "None (no early stopping) or an integer >= 1"),
+    "verbose": (lambda v: isinstance(v, bool), "True or False"),
+    "checkpoint_dir": (lambda v: v is None or isinstance(v, str | Path), "None or a directory path"),
+}
+
+
+@register
+class MLPLearner(TabularLearner):
+    """Multilayer perceptron; ``hidden_sizes=(128,), dropout=0.2`` is Dense(128) ReLU Dropout Dense(k).
+
+    ``checkpoint_dir``: checkpoint there after every epoch and, when it already holds a checkpoint,
+    resume from it. ``budget``: anything with ``remaining()`` seconds; training stops when it runs
+    out. ``device='auto'`` trains on CUDA when available; on CPU a fixed ``seed`` gives identical
+    models.
+    """
+
+    name = "mlp"
+    tasks = ("binary", "multiclass", "regression")
+    input_kind = "categorical"
+    needs_scaling = True
+    cost_hint = 5.0
+    library = "torch"
+
+    def __init__(self, hidden_sizes=(128,), activation="relu", dropout=0.2, embedding_dim=None,
+                 optimizer="adam", lr=1e-3, weight_decay=0.0, epochs=20, batch_size=256,
+                 schedule="none", loss=None, class_weight=None, patience=5, grad_clip_norm=None,
+                 device="auto", seed=0, checkpoint_dir=None, verbose=False, task=None):
+        self.hidden_sizes = hidden_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.embedding_dim = embedding_dim
+        self.optimizer = optimizer
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.schedule = schedule
+        self.loss = loss
+        self.class_weight = class_weight
+        self.patience = patience
+        self.grad_clip_norm = grad_clip_norm
+        self.device = device
+        self.seed = seed
+        self.checkpoint_dir = checkpoint_dir
+        self.verbose = verbose
+        self.task = task
+
+    # -- search space -----------------------------------------------------------------------------
+    @classmethod
+    def search_space(cls, n_rows: int, n_cols: int, task: str) -> dict[str, Any]:
+        """Width and depth sized by the rows; ``params_from_space`` turns them into ``hidden_sizes``."""
+        max_width = int(min(512, max(32, n_rows // 2)))  # no wider than ~2 rows per unit
+        batches = tuple(b for b in (32, 64, 128, 256, 512, 1024) if b <= max(32, n_rows // 10))
+        space: dict[str, Any] = {
+            "width": Int(16, max_width, log=True),
+            "n_layers": Int(1, 3 if n_rows >= 2000 else 2),
+            "activation": Choice(("relu", "gelu", "silu")),
+            "dropout": Float(0.0, 0.5),
+            "lr": Float(1e-4, 3e-2, log=True),
+            "weight_decay": Float(1e-7, 1e-2, log=True),
+            "batch_size": Choice(batches),  # at least ~10 steps per epoch
+            "optimizer": Choice(("adam", "adamw")),
+            "schedule": Choice(("none", "cosine", "onecycle")),
+        }
+        if task in ("binary", "multiclass"):
+            space["class_weight"] = Choice((None, "balanced"))
+        return space
+
+    @classmethod
+    def params_from_space(cls, sample: dict[str, Any]) -> dict[str, Any]:
+        """``width`` and ``n_layers`` become ``hidden_sizes=(width,) * n_layers``."""
+        params = dict(sample)
+        width, layers = params.pop("width", None), params.pop("n_layers", None)
+        if width is not None or layers is not None:
+            params["hidden_sizes"] = (int(width or 128),) * int(layers or 1)
+        return params
+
+    # -- fitting ----------------------------------------------------------------------------------
+    def _check_params(self) -> None:
+        for name, (valid, expected) in _CHECKS.items():
+            value = getattr(self, name)
+            if not valid(value):
+                raise SpecError(f"mlp {name}: expected {expected}, received {value!r}",
+                                hint=f"fix '{name}' in the learner's hyperparameters")
+
+    def _loss_name(self) -> str:
+        valid = LOSSES_BY_TASK[self.task_]
+        if self.loss is None:
+            return valid[0]
+        if self.loss not in valid:
+            raise SpecError(f"mlp loss: {self.loss!r} does not fit task '{self.task_}'; valid: "
+                            + ", ".join(map(repr, valid)), hint=did_you_mean(str(self.loss), valid))
+        return self.loss
+
+    def _class_weights(self, y: np.ndarray) -> tuple[float, ...] | None:
+        cw = self._class_weight()
+        if cw is None:
+            return None
+        k = len(self.classes_)
+        if cw == "balanced":  # n / (k * count): every class weighs as much in total
+            counts = np.bincount(y, minlength=k)
+            return tuple(float(len(y) / (k * c)) if c else 1.0 for c in counts)
+        return tuple(float(cw.get(code, 1.0)) for code in range(k))
+
+    def _holdout(self, n: int, y: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        rows = np.arange(n)
+        if n < MIN_ROWS_FOR_HOLDOUT:
+            return rows, None
+        n_val = max(1, round(HOLDOUT_FRACTION * n))
+        stratify = y if self.is_classifier and np.bincount(y).min(initial=n) >= 2 else None
+        try:
+            train, val = train_test_split(rows, test_size=n_val, random_state=self.seed, stratify=stratify)
+        except ValueError:  # too few rows per class to stratify
+            train, val = train_test_split(rows, test_size=n_val, random_state=self.seed)
+        return np.sort(train), np.sort(val)
+
+    def _tensors(self, frame: pd.DataFrame) -> tuple[torch.Tensor, torch.Tensor]:
+        """(x_num (n, n_numeric) float32 with NaN -> 0, x_cat (n, n_categorical) int64 code + 1)."""
+        numeric = [c["name"] for c in self.layout_ if c["kind"] == "numeric"]
+        categorical = [c["name"] for c in self.layout_ if c["kind"] == "category"]
+        x_num = frame[numeric].to_numpy(dtype=np.float32) if numeric else np.zeros((len(frame), 0), np.float32)
+        x_num = np.where(np.isnan(x_num), np.float32(0.0), x_num)
+        codes = [frame[c].cat.codes.to_numpy().astype(np.int64) + 1 for c in categorical]
+        x_cat = np.stack(codes, axis=1) if codes else np.zeros((len(frame), 0), np.int64)
+        return torch.from_numpy(np.ascontiguousarray(x_num)), torch.from_numpy(x_cat)
+
+    def _target(self, y: np.ndarray) -> torch.Tensor:
+        if self.is_classifier:
+            return torch.from_numpy(y.astype(np.int64))
+        return torch.from_numpy(((y - self.y_mean_) / self.y_scale_).astype(np.float32))
+
+    def _fit_model(self, X: pd.DataFrame, y: np.ndarray, eval_set, budget) -> None:
+        self._check_params()
+        self.loss_ = loss = self._loss_name()
+        if eval_set is None:
+            train_rows, val_rows = self._holdout(len(X), y)
+            val = None if val_rows is None else (X.iloc[val_rows], y[val_rows])
+            X, y = X.iloc[train_rows], y[train_rows]
+        else:
+            val = eval_set
+        if not self.is_classifier:
+            self.y_mean_, self.y_scale_ = float(np.mean(y)), float(np.std(y)) or 1.0
+        cards = [len(c["categories"]) for c in self.layout_ if c["kind"] == "category"]
+        arch = MLPArchitecture(
+            n_numeric=sum(c["kind"] == "numeric" for c in self.layout_),
+            cardinalities=tuple(cards),
+            embedding_dims=tuple(self.embedding_dim or auto_embedding_dim(c) for c in cards),
+            hidden_sizes=tuple(int(h) for h in self.hidden_sizes),
+            activation=self.activation,
+            dropout=float(self.dropout),
+            n_outputs=len(self.classes_) if loss == "cross_entropy" else 1,
+        )
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed)  # initial weights from the seed only
+            module = TabularMLP(arch)
+        config = LoopConfig(
+            epochs=self.epochs, batch_size=self.batch_size, loss=loss,
+            class_weights=self._class_weights(y) if self.is_classifier else None,
+            grad_clip_norm=self.grad_clip_norm, device=self.device, seed=self.seed,
+            monitor="val_loss", patience=self.patience if val is not None else None,
+            optimizer=OptimizerConfig(name=self.optimizer, lr=self.lr, weight_decay=self.weight_decay),
+            schedule=ScheduleConfig(name=self.schedule),
+        )
+        callbacks: list[Any] = []
+        if self.verbose:
+            callbacks.append(RichProgress())
+        if budget is not None:
+            callbacks.append(BudgetStop(budget))
+        if self.checkpoint_dir is not None:
+            callbacks.append(Checkpoint(self.checkpoint_dir))
+        train_data = (*self._tensors(X), self._target(y))
+        val_data = None if val is None else (*self._tensors(val[0]), self._target(val[1]))
+        history = Trainer(config, callbacks).fit(
+            module, train_data, val_data, resume_from=self.checkpoint_dir if find_checkpoint(self.checkpoint_dir) else None
+        )
+        module.eval()
+        self.module_ = module
+        self.history_ = [dict(r) for r in history]
+        self.stop_reason_ = history.stop_reason
+        self.best_epoch_ = history.best_epoch
+
+    # -- prediction -------------------------------------------------------------------------------
+    @torch.no_grad()
+    def _forward(self, frame: pd.DataFrame) -> torch.Tensor:
+        """Outputs (n, n_outputs) on the CPU, in chunks, in eval mode."""
+        self.module_.eval()
+        device = next(self.module_.parameters()).device
+        x_num, x_cat = self._tensors(frame)
+        chunks = [self.module_(x_num[i:i + PREDICT_CHUNK].to(device), x_cat[i:i + PREDICT_CHUNK].to(device)).cpu()
+                  for i in range(0, len(frame), PREDICT_CHUNK)]
+        return torch.cat(chunks) if chunks else torch.zeros((0, self.module_.arch.n_outputs))
+
+    def _proba(self, X: pd.DataFrame) -> np.ndarray:
+        out = self._forward(X).double()
+        if out.shape[1] == 1:  # binary with one logit: P(class 1) = sigmoid
+            p1 = torch.sigmoid(out[:, 0])
+            return torch.stack([1 - p1, p1], dim=1).numpy()
+        return torch.softmax(out, dim=1).numpy()
+
+    def _values(self, X: pd.DataFrame) -> np.ndarray:
+        out = self._forward(X)[:, 0].double().numpy()
+        return out * self.y_scale_ + self.y_mean_
+
+    # -- persistence ------------------------------------------------------------------------------
+    def _save_model(self, directory: Path) -> dict[str, Any]:
+        state = {k: v.detach().to("cpu", copy=True).contiguous() for k, v in self.module_.state_dict().items()}
+        atomic_write_bytes(directory / WEIGHTS_FILE, safetensors.torch.save(state))
+        finite = [{k: (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in r.items()}
+                  for r in self.history_]
+        return {
+            "weights": WEIGHTS_FILE,
+            "architecture": self.module_.arch.to_dict(),
+            "loss": self.loss_,
+            "target_scaling": None if self.is_classifier else [self.y_mean_, self.y_scale_],
+            "history": finite,
+            "stop_reason": self.stop_reason_,
+            "best_epoch": self.best_epoch_,
+        }
+
+    def _load_model(self, directory: Path, model_meta: dict[str, Any]) -> None:
+        if isinstance(self.hidden_sizes, list):  # JSON has no tuples: restore the verbatim type
+            self.hidden_sizes = tuple(self.hidden_sizes)
+        module = TabularMLP(MLPArchitecture.from_dict(model_meta["architecture"]))
+        path = Path(directory) / model_meta["weights"]
+        try:
+            module.load_state_dict(safetensors.torch.load_file(path), strict=True)
+        except (OSError, RuntimeError, ValueError) as err:
+            raise TrainingError(f"cannot load MLP weights from {path}: {err}",
+                                hint="the weights do not match the saved architecture; retrain") from err
+        module.eval()
+        self.module_ = module
+        self.loss_ = model_meta["loss"]
+        if model_meta["target_scaling"] is not None:
+            self.y_mean_, self.y_scale_ = (float(v) for v in model_meta["target_scaling"])
+        self.history_ = [dict(r) for r in model_meta["history"]]
+        self.stop_reason_ = model_meta["stop_reason"]
+        self.best_epoch_ = model_meta["best_epoch"]

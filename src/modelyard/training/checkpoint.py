@@ -1,0 +1,173 @@
+"""Checkpoints: a safetensors file of every tensor plus a JSON document of everything else.
+
+Layout of a checkpoint directory::
+
+    checkpoint.json                          # the commit record (format, epoch, sha256, state tree)
+    state-000002-<sha12>.safetensors         # model, optimizer, scheduler tensors, RNG states (uint8)
+
+Both files are written atomically (temp file in the same directory, fsync, ``os.replace``), tensors
+first; the JSON is replaced last, so a process killed at any moment leaves the previous complete
+checkpoint. The JSON names the tensor file and its SHA-256, verified on read. Nothing is pickled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import safetensors.torch
+
+from modelyard.errors import TrainingError
+from modelyard.training.callbacks import Callback
+from modelyard.training.state import FitState, collect, decode, encode
+
+CHECKPOINT_JSON = "checkpoint.json"
+FORMAT = "modelyard.checkpoint"
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class Checkpointed:
+    """A checkpoint read back: ``payload`` is what ``state.collect`` produced, decoded."""
+
+    epoch: int
+    payload: dict[str, Any]
+    finished: dict[str, Any] | None  # {'stop_reason', 'best_epoch'} once the fit ended
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.name}-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable (POSIX)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def _write_json(directory: Path, doc: dict[str, Any]) -> None:
+    _atomic_write(directory / CHECKPOINT_JSON, json.dumps(doc, allow_nan=False).encode("utf-8"))
+
+
+def write_checkpoint(directory: str | Path, payload: dict[str, Any]) -> dict[str, Any]:
+    """Write ``payload`` (plain values and tensors) as the directory's checkpoint; return the JSON."""
+    directory = Path(directory)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        tree, tensors = encode(payload)
+        data = safetensors.torch.save(tensors)
+        digest = hashlib.sha256(data).hexdigest()
+        name = f"state-{int(payload['epoch']):06d}-{digest[:12]}.safetensors"
+        _atomic_write(directory / name, data)
+        doc = {"format": FORMAT, "version": VERSION, "epoch": int(payload["epoch"]),
+               "tensors": name, "sha256": digest, "finished": None, "state": tree}
+        _write_json(directory, doc)
+        for stale in directory.iterdir():  # older tensor files and temp files of killed writes
+            if stale.name != name and (stale.name.startswith("state-") or stale.name.startswith(".tmp-")):
+                with contextlib.suppress(OSError):
+                    stale.unlink()
+    except OSError as err:
+        raise TrainingError(
+            f"cannot write a checkpoint to {directory}: {err}",
+            hint="check that the directory is writable and the disk is not full",
+        ) from err
+    return doc
+
+
+def mark_finished(directory: str | Path, doc: dict[str, Any], stop_reason: str | None,
+                  best_epoch: int | None) -> dict[str, Any]:
+    """Record in the checkpoint JSON that the fit ended, and why (the tensors stay as they are)."""
+    doc = dict(doc, finished={"stop_reason": stop_reason, "best_epoch": best_epoch})
+    _write_json(Path(directory), doc)
+    return doc
+
+
+def find_checkpoint(directory: str | Path | None) -> Path | None:
+    """The checkpoint JSON in ``directory``, or None when there is none yet."""
+    if directory is None:
+        return None
+    path = Path(directory) / CHECKPOINT_JSON
+    return path if path.is_file() else None
+
+
+def read_checkpoint(directory: str | Path) -> Checkpointed:
+    """Read and verify the checkpoint in ``directory``."""
+    path = find_checkpoint(directory)
+    if path is None:
+        raise TrainingError(
+            f"no checkpoint in {directory}: expected a {CHECKPOINT_JSON} there",
+            hint="resume only from a directory a Checkpoint callback wrote to",
+        )
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise TrainingError(f"cannot read checkpoint {path}: {err}",
+                            hint="the file is damaged; delete the directory to start fresh") from err
+    if doc.get("format") != FORMAT or doc.get("version") != VERSION:
+        raise TrainingError(
+            f"{path} is not a modelyard checkpoint of version {VERSION}: "
+            f"format={doc.get('format')!r}, version={doc.get('version')!r}",
+            hint="resume only from checkpoints written by this version of modelyard",
+        )
+    tensor_path = Path(directory) / doc["tensors"]
+    try:
+        data = tensor_path.read_bytes()
+    except OSError as err:
+        raise TrainingError(f"checkpoint tensors {tensor_path} are missing: {err}",
+                            hint="the checkpoint is incomplete; delete it to start fresh") from err
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != doc["sha256"]:
+        raise TrainingError(
+            f"checkpoint tensors {tensor_path} do not match their recorded hash: "
+            f"expected sha256 {doc['sha256']}, got {digest}",
+            hint="the file was modified or damaged; delete the checkpoint to start fresh",
+        )
+    tensors = safetensors.torch.load(data)
+    return Checkpointed(int(doc["epoch"]), decode(doc["state"], tensors), doc.get("finished"))
+
+
+class Checkpoint(Callback):
+    """Write a checkpoint to ``directory`` after every epoch, and mark it finished at the end.
+
+    Runs after the other callbacks (``order``) so that their states of the same epoch are saved.
+    """
+
+    order = 100
+
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory)
+        self.written = 0
+        self._doc: dict[str, Any] | None = None
+
+    def on_fit_start(self, state: FitState) -> None:
+        self._doc = None
+
+    def on_epoch_end(self, state: FitState) -> None:
+        self.written += 1
+        self._doc = write_checkpoint(self.directory, collect(state))
+
+    def on_fit_end(self, state: FitState) -> None:
+        if self._doc is not None:
+            mark_finished(self.directory, self._doc, state.history.stop_reason, state.history.best_epoch)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"written": self.written}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.written = int(state["written"])

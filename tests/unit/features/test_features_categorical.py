@@ -1,0 +1,92 @@
+"""Categorical columns: one-hot, native categories, frequency encoding, canonical values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from modelyard.errors import SpecError
+from modelyard.features.categorical import MAX_NATIVE_CATEGORIES, CategoricalEncoder, canonical
+
+
+def test_onehot_on_telco_contract(telco):
+    enc = CategoricalEncoder("Contract").fit(telco["Contract"])
+    assert enc.strategy_ == "onehot"
+    assert enc.categories_ == sorted(telco["Contract"].unique())
+    out = enc.transform(telco["Contract"])
+    assert list(out.columns) == [f"Contract={c}" for c in enc.categories_]
+    assert (out.sum(axis=1) == 1.0).all()
+    assert (
+        out["Contract=Two year"].tolist()
+        == (telco["Contract"] == "Two year").astype(float).tolist()
+    )
+
+
+def test_unseen_category_is_all_zeros_and_missing_gets_its_indicator(adult, splitter):
+    train, holdout = splitter(adult, 200, seed=1)
+    enc = CategoricalEncoder("workclass").fit(train["workclass"])
+    assert train["workclass"].isna().any() and enc.has_missing_
+    assert enc.names_out_[-1] == "workclass=__missing__"
+    serving = holdout["workclass"].copy()
+    serving.iloc[0] = "Astronaut"  # never seen in training
+    out = enc.transform(serving)
+    assert out.iloc[0].sum() == 0.0
+    missing_rows = serving.isna().to_numpy()
+    assert (out["workclass=__missing__"].to_numpy() == missing_rows).all()
+    assert (out.drop(columns="workclass=__missing__").to_numpy()[missing_rows] == 0.0).all()
+
+
+def test_high_cardinality_frequency_encoding(ames, splitter):
+    train, holdout = splitter(ames, 250, seed=2)
+    enc = CategoricalEncoder("Neighborhood", max_onehot=20).fit(train["Neighborhood"])
+    assert enc.strategy_ == "frequency" and enc.names_out_ == ["Neighborhood__freq"]
+    expected = train["Neighborhood"].value_counts() / len(train)
+    table = enc.frequency_by_category()
+    assert all(table[k] == v for k, v in expected.items())
+    serving = holdout["Neighborhood"].copy()
+    serving.iloc[0] = "Atlantis"
+    out = enc.transform(serving)["Neighborhood__freq"]
+    assert out.iloc[0] == 0.0
+    assert out.iloc[1] == expected[serving.iloc[1]]
+
+
+def test_native_categories_are_fixed_to_training(adult, splitter):
+    train, holdout = splitter(adult, 200, seed=3)
+    enc = CategoricalEncoder("occupation", input_kind="categorical").fit(train["occupation"])
+    assert enc.strategy_ == "native"
+    serving = holdout["occupation"].copy()
+    serving.iloc[0] = "Astronaut"
+    out = enc.transform(serving)["occupation"]
+    assert isinstance(out.dtype, pd.CategoricalDtype)
+    assert list(out.cat.categories) == sorted(train["occupation"].dropna().unique())
+    assert pd.isna(out.iloc[0])
+    assert out.isna().sum() == 1 + serving.isna().sum()
+
+
+def test_very_high_cardinality_native_falls_back_to_frequency(ames):
+    n = MAX_NATIVE_CATEGORIES + 1
+    values = pd.Series([f"id{i}" for i in range(n)])  # synthetic: no slice has >1000 categories
+    enc = CategoricalEncoder("code", input_kind="categorical").fit(values)
+    assert enc.strategy_ == "frequency"
+    assert enc.transform(values)["code__freq"].eq(1 / n).all()
+
+
+def test_canonical_values_merge_number_spellings_and_strip_spaces():
+    values = pd.Series([20, 20.0, "20", " 20 ", 1.5, True, "", None, np.nan], dtype=object)
+    assert canonical(values).tolist() == ["20", "20", "20", "20", "1.5", "True", None, None, None]
+
+
+def test_ames_integer_category_served_as_string(ames):
+    enc = CategoricalEncoder("MSSubClass").fit(ames["MSSubClass"])
+    assert enc.strategy_ == "onehot"
+    out = enc.transform(pd.Series(["60", 60, 60.0], dtype=object))
+    assert out["MSSubClass=60"].tolist() == [1.0, 1.0, 1.0]
+
+
+def test_invalid_parameters_are_rejected(telco):
+    with pytest.raises(SpecError) as err:
+        CategoricalEncoder("Contract", high_cardinality="hash").fit(telco["Contract"])
+    assert "'hash'" in str(err.value) and "'frequency'" in str(err.value)
+    with pytest.raises(SpecError):
+        CategoricalEncoder("Contract", max_onehot=-1).fit(telco["Contract"])

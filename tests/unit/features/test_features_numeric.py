@@ -1,0 +1,80 @@
+"""Numeric columns: median imputation, the missing indicator, inf as missing, scaling."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from modelyard.errors import DataError
+from modelyard.features.numeric import NumericEncoder
+
+
+def test_blank_total_charges_are_imputed_with_the_training_median_and_flagged(telco):
+    values = telco["TotalCharges"]
+    assert values.isna().sum() > 0, "the slice keeps blank TotalCharges"
+    enc = NumericEncoder("TotalCharges").fit(values)
+    out = enc.transform(values)
+    assert list(out.columns) == ["TotalCharges", "TotalCharges__missing"]
+    assert enc.median_ == float(values.median())
+    missing = values.isna().to_numpy()
+    assert (out["TotalCharges__missing"].to_numpy() == missing.astype(float)).all()
+    assert (out["TotalCharges"].to_numpy()[missing] == enc.median_).all()
+    assert out["TotalCharges"].to_numpy()[~missing].tolist() == values[~missing].tolist()
+    assert all(dtype == np.float64 for dtype in out.dtypes)
+
+
+def test_raw_blank_strings_are_read_as_missing(data_dir):
+    raw = pd.read_csv(data_dir / "telco_churn.csv")["TotalCharges"]  # str with ' ' for blanks
+    enc = NumericEncoder("TotalCharges").fit(raw)
+    assert enc.has_missing_
+    assert enc.median_ == float(pd.to_numeric(raw, errors="coerce").median())
+
+
+def test_no_indicator_when_training_had_no_missing_even_if_serving_does(telco):
+    enc = NumericEncoder("MonthlyCharges").fit(telco["MonthlyCharges"])
+    assert enc.names_out_ == ["MonthlyCharges"]
+    serving = pd.Series([np.nan, 10.0, None], dtype="float64")
+    out = enc.transform(serving)
+    assert list(out.columns) == ["MonthlyCharges"]
+    assert out["MonthlyCharges"].tolist() == [enc.median_, 10.0, enc.median_]
+
+
+def test_infinity_is_missing(telco):
+    values = telco["MonthlyCharges"].copy()
+    values.iloc[[0, 5]] = [np.inf, -np.inf]
+    enc = NumericEncoder("MonthlyCharges").fit(values)
+    assert enc.has_missing_
+    assert enc.median_ == float(
+        np.median(values.iloc[[i for i in range(len(values)) if i not in (0, 5)]])
+    )
+    out = enc.transform(values)
+    assert np.isfinite(out.to_numpy()).all()
+    assert out["MonthlyCharges__missing"].iloc[[0, 5]].tolist() == [1.0, 1.0]
+
+
+def test_scaling_uses_training_mean_and_std_and_constant_std_becomes_one(telco):
+    values = telco["tenure"]
+    enc = NumericEncoder("tenure", scale=True).fit(values)
+    assert enc.mean_ == pytest.approx(values.mean())
+    assert enc.std_ == pytest.approx(values.std(ddof=0))
+    out = enc.transform(values)["tenure"]
+    assert out.mean() == pytest.approx(0.0, abs=1e-12)
+    assert out.std(ddof=0) == pytest.approx(1.0)
+    constant = NumericEncoder("c", scale=True).fit(pd.Series([3.0] * 10))
+    assert constant.std_ == 1.0
+    assert constant.transform(pd.Series([3.0, 4.0]))["c"].tolist() == [0.0, 1.0]
+
+
+def test_garbage_strings_raise_a_data_error_naming_the_column():
+    enc = NumericEncoder("price").fit(pd.Series([1.0, 2.0, 3.0]))
+    with pytest.raises(DataError) as err:
+        enc.transform(pd.Series(["4.5", "twelve", "NA"]))
+    assert "price" in str(err.value) and "'twelve'" in str(err.value)
+    assert err.value.hint
+
+
+def test_all_missing_training_column_imputes_zero():
+    enc = NumericEncoder("x").fit(pd.Series([np.nan, np.nan]))
+    out = enc.transform(pd.Series([np.nan, 2.0]))
+    assert out.to_numpy().tolist() == [[0.0, 1.0], [2.0, 0.0]]
