@@ -23,13 +23,16 @@ from torch import nn
 from modelyard.training import LoopConfig, OptimizerConfig, Trainer, resolve_device
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = (ROOT.parent / "shared" / "data" / "fashion_mnist", ROOT / "tests" / "data" / "fashion_mnist")
+SOURCES = (
+    ROOT.parent / "shared" / "data" / "fashion_mnist",
+    ROOT / "tests" / "data" / "fashion_mnist",
+)
 
 
 def _idx(path: Path) -> np.ndarray:
     data = gzip.open(path).read()
     ndim = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
+    dims = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
     return np.frombuffer(data, np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
@@ -50,8 +53,9 @@ def make_model(seed: int) -> nn.Module:
     return nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
-def hand_loop(x: torch.Tensor, y: torch.Tensor, epochs: int, batch_size: int, device: torch.device,
-              seed: int) -> float:
+def hand_loop(
+    x: torch.Tensor, y: torch.Tensor, epochs: int, batch_size: int, device: torch.device, seed: int
+) -> float:
     """The minimal loop: shuffle, slice, forward, loss, backward, step. Returns seconds."""
     model = make_model(seed).to(device)
     x, y = x.to(device), y.to(device)
@@ -62,7 +66,7 @@ def hand_loop(x: torch.Tensor, y: torch.Tensor, epochs: int, batch_size: int, de
         model.train()
         perm = torch.randperm(len(x), generator=gen).to(device)
         for i in range(0, len(x), batch_size):
-            idx = perm[i:i + batch_size]
+            idx = perm[i : i + batch_size]
             # index_select, as the Trainer does (a little faster than x[idx] on CPU): the
             # comparison then measures the loop's own overhead only
             loss = F.cross_entropy(model(x.index_select(0, idx)), y.index_select(0, idx))
@@ -73,12 +77,18 @@ def hand_loop(x: torch.Tensor, y: torch.Tensor, epochs: int, batch_size: int, de
     return time.perf_counter() - start
 
 
-def trainer_loop(x: torch.Tensor, y: torch.Tensor, epochs: int, batch_size: int, device: torch.device,
-                 seed: int) -> float:
-    """modelyard's Trainer with its defaults (loss guard on), no validation data. Returns seconds."""
+def trainer_loop(
+    x: torch.Tensor, y: torch.Tensor, epochs: int, batch_size: int, device: torch.device, seed: int
+) -> float:
+    """modelyard's Trainer, defaults (loss guard on), no validation data. Returns seconds."""
     model = make_model(seed)
-    config = LoopConfig(epochs=epochs, batch_size=batch_size, device=str(device), seed=seed,
-                        optimizer=OptimizerConfig(name="adam", lr=1e-3))
+    config = LoopConfig(
+        epochs=epochs,
+        batch_size=batch_size,
+        device=str(device),
+        seed=seed,
+        optimizer=OptimizerConfig(name="adam", lr=1e-3),
+    )
     start = time.perf_counter()
     Trainer(config).fit(model, (x, y))
     return time.perf_counter() - start
@@ -96,8 +106,10 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
     x, y, source = load_data(args.rows)
-    print(f"data: {len(x)} rows x {x.shape[1]} columns from {source}; device {device}; "
-          f"threads {args.threads}; batch {args.batch_size}; epochs {args.epochs}")
+    print(
+        f"data: {len(x)} rows x {x.shape[1]} columns from {source}; device {device}; "
+        f"threads {args.threads}; batch {args.batch_size}; epochs {args.epochs}"
+    )
     hand_loop(x[:4096], y[:4096], 1, args.batch_size, device, 0)  # warm-up (allocator, kernels)
     trainer_loop(x[:4096], y[:4096], 1, args.batch_size, device, 0)
     hand, ours = [], []
@@ -106,8 +118,9 @@ def main() -> None:
         ours.append(trainer_loop(x, y, args.epochs, args.batch_size, device, 0))
     samples = len(x) * args.epochs
     hand_sps, ours_sps = samples / min(hand), samples / min(ours)
-    print(f"hand-written loop: {hand_sps:12,.0f} samples/s  (best of {args.repeats}: {min(hand):.3f} s)")
-    print(f"modelyard Trainer: {ours_sps:12,.0f} samples/s  (best of {args.repeats}: {min(ours):.3f} s)")
+    best = f"best of {args.repeats}"
+    print(f"hand-written loop: {hand_sps:12,.0f} samples/s ({best}: {min(hand):.3f} s)")
+    print(f"modelyard Trainer: {ours_sps:12,.0f} samples/s ({best}: {min(ours):.3f} s)")
     print(f"ratio Trainer / hand-written: {ours_sps / hand_sps:.3f}")
 
 

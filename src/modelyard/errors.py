@@ -77,6 +77,9 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
     """A hint sentence suggesting the closest valid choices, or listing them all."""
     choices = list(choices)
     near = closest(name, choices)
+    listing = ", ".join(repr(c) for c in choices)
+    if near and len(choices) <= 15:
+        return "did you mean " + " or ".join(repr(c) for c in near) + f"? (valid: {listing})"
     if near:
         return "did you mean " + " or ".join(repr(c) for c in near) + "?"
-    return "valid choices: " + ", ".join(repr(c) for c in choices)
+    return "valid choices: " + listing

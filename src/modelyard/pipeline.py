@@ -125,7 +125,7 @@ def _build_learner(name: str, params: dict[str, Any], task: str, seed: int, run:
 
 
 def train(
-    spec: Spec,
+    spec: Spec | None,
     settings: Settings,
     *,
     resume: str | None = None,
@@ -133,12 +133,16 @@ def train(
     verbose: bool = False,
 ) -> TrainResult:
     """Train the learner named in ``spec.model``; evaluate on validation, then once on test."""
+    runs_root = settings.runs_root
+    if resume:
+        run = open_run(runs_root, resume)
+        spec = Spec.model_validate(run.record["spec"])
+    elif spec is None:
+        raise SpecError("nothing to train", hint="pass a spec, or resume=RUN_ID")
     if spec.model is None:
         raise SpecError("no model to train", hint="add 'model: NAME' to the spec or pass --model")
-    runs_root = settings.runs_root
-    run = open_run(runs_root, resume) if resume else create_run(runs_root)
-    if resume:
-        spec = Spec.model_validate(run.record["spec"])
+    if not resume:
+        run = create_run(runs_root)
     run.update(status="running", spec=spec.model_dump(mode="json"), seed=spec.seed)
     try:
         result = _train(spec, run, on_step, verbose)
@@ -196,6 +200,7 @@ def _train(spec: Spec, run: RunRecord, on_step: Step, verbose: bool) -> TrainRes
         X_test = pre.transform(frame.iloc[test_pos][features])
         metrics["test"] = _evaluate(bundle, X_test, y[test_pos])
 
+    metrics = {part: metrics[part] for part in ("train", "validation", "test") if part in metrics}
     on_step("saving the model")
     bundle.save(run.model_dir)
     return TrainResult(

@@ -61,7 +61,8 @@ data:
     assert result.code == 0, result.err
     summary = result.json()
     assert summary["method"] == "column"
-    assert summary["sizes"]["test"] == 150
+    test_rows = len((data_dir / "adult/adult-test.csv").read_text().splitlines())
+    assert summary["sizes"]["test"] == test_rows
     assert summary["task"] == "binary"  # the label map merged '>50K.' into '>50K'
 
 

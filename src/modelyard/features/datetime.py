@@ -9,8 +9,10 @@ Fitted on the training rows only: ``min_ns_`` (the origin of elapsed days), ``me
 lower median timestamp, used for missing values; both exact int64 nanoseconds), ``has_time_``,
 ``has_missing_`` and, with ``scale=True``, ``mean_``/``std_`` of the parts (the indicator is not
 scaled). Timezone-aware values are converted to UTC and made naive; strings are parsed at transform
-time (the format is inferred, then each value parsed on its own if the batch is mixed), and a string
-that is not a date raises ``DataError``.
+time with ``format`` (the schema column's strftime format, so a one-row serving batch is read the
+way the training rows were) or, without one or for strings that do not match it, with the format
+pandas infers (each value on its own if the batch is mixed). A string that is not a date raises
+``DataError``.
 """
 
 from __future__ import annotations
@@ -32,8 +34,12 @@ from modelyard.features.base import (
 NS_PER_DAY = 86_400 * 10**9
 
 
-def to_ns(values: pd.Series, column: str) -> tuple[np.ndarray, np.ndarray]:
-    """The column as int64 nanoseconds since the epoch (naive, UTC) and a missing mask."""
+def to_ns(values: pd.Series, column: str, fmt: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The column as int64 nanoseconds since the epoch (naive, UTC) and a missing mask.
+
+    Strings are parsed with ``fmt`` (the schema's strftime format) when given; those that do not
+    match it, or all of them without a format, are parsed by pandas' inference.
+    """
     dtype = values.dtype
     if isinstance(dtype, pd.DatetimeTZDtype):
         parsed = values.dt.tz_convert("UTC").dt.tz_localize(None)
@@ -41,7 +47,7 @@ def to_ns(values: pd.Series, column: str) -> tuple[np.ndarray, np.ndarray]:
         parsed = values
     else:
         cleaned = pd.Series(clean_strings(values), dtype=object, index=values.index)
-        parsed = _parse(cleaned)
+        parsed = _parse(cleaned, fmt)
         bad = cleaned.notna().to_numpy() & parsed.isna().to_numpy()
         if bad.any():
             raise unparseable(column, "datetime", cleaned.to_numpy()[bad], "dates or timestamps")
@@ -50,15 +56,26 @@ def to_ns(values: pd.Series, column: str) -> tuple[np.ndarray, np.ndarray]:
     return arr.view(np.int64).copy(), missing
 
 
-def _parse(cleaned: pd.Series) -> pd.Series:
+def _parse(cleaned: pd.Series, fmt: str | None) -> pd.Series:
     """Parse strings (or datetime objects) to naive UTC timestamps; failures become NaT."""
+    if fmt:
+        parsed = pd.to_datetime(cleaned, errors="coerce", utc=True, format=fmt)
+        rest = (parsed.isna() & cleaned.notna()).to_numpy()
+        if rest.any():
+            parsed.iloc[np.flatnonzero(rest)] = _infer_and_parse(cleaned[rest]).array
+    else:
+        parsed = _infer_and_parse(cleaned)
+    return parsed.dt.tz_localize(None)
+
+
+def _infer_and_parse(cleaned: pd.Series) -> pd.Series:
+    """Parse with the format pandas infers, or value by value for a mixed batch (UTC-aware)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "could not infer format" for mixed batches
         try:
-            parsed = pd.to_datetime(cleaned, errors="raise", utc=True)
+            return pd.to_datetime(cleaned, errors="raise", utc=True)
         except (ValueError, TypeError, OverflowError):
-            parsed = pd.to_datetime(cleaned, errors="coerce", utc=True, format="mixed")
-    return parsed.dt.tz_localize(None)
+            return pd.to_datetime(cleaned, errors="coerce", utc=True, format="mixed")
 
 
 class DatetimeEncoder(ColumnEncoder):
@@ -66,16 +83,17 @@ class DatetimeEncoder(ColumnEncoder):
 
     kind = "datetime"
 
-    def __init__(self, column: str, scale: bool = False) -> None:
+    def __init__(self, column: str, scale: bool = False, format: str | None = None) -> None:
         super().__init__(column)
         self.scale = scale
+        self.format = format
 
     def get_params(self) -> dict[str, Any]:
-        return {"column": self.column, "scale": bool(self.scale)}
+        return {"column": self.column, "scale": bool(self.scale), "format": self.format}
 
     def fit(self, values: pd.Series, y: np.ndarray | None = None, task: str | None = None):
         """Learn the origin, the imputation value, which parts to emit and (optionally) scaling."""
-        ns, missing = to_ns(values, self.column)
+        ns, missing = to_ns(values, self.column, self.format)
         present = np.sort(ns[~missing])
         if len(present):
             self.min_ns_ = int(present[0])
@@ -113,7 +131,7 @@ class DatetimeEncoder(ColumnEncoder):
     def transform(self, values: pd.Series) -> pd.DataFrame:
         """Parse, impute the training median, expand into parts, scale, add the indicator."""
         self.check_fitted()
-        ns, missing = to_ns(values, self.column)
+        ns, missing = to_ns(values, self.column, self.format)
         block = self._parts(np.where(missing, self.median_ns_, ns))
         if self.scale:
             block = (block - np.asarray(self.mean_)) / np.asarray(self.std_)

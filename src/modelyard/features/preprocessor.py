@@ -164,7 +164,10 @@ class Preprocessor:
                     f"column '{column.name}' has unknown kind {column.kind!r}",
                     hint=did_you_mean(str(column.kind), KINDS),
                 )
-            encoders[column.name] = st.ENCODERS[column.kind](column.name, **options[column.kind])
+            extra = {"format": column.format} if column.kind == "datetime" else {}
+            encoders[column.name] = st.ENCODERS[column.kind](
+                column.name, **options[column.kind], **extra
+            )
         return encoders
 
     def _categorical_names(self) -> list[str]:

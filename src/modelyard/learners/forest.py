@@ -22,7 +22,7 @@ from sklearn.ensemble import (
 
 from modelyard.errors import DataError, IntegrityError, TrainingError
 from modelyard.learners.base import register
-from modelyard.learners.persist import TabularLearner, atomic_write_bytes
+from modelyard.learners.persist import TabularLearner, atomic_write_bytes, integer, number
 from modelyard.learners.space import Choice, Float, Int
 
 MODEL_FILE = "model.skops"
@@ -56,6 +56,17 @@ class _ForestBase(TabularLearner):
     _classifier: type
     _regressor: type
     _bootstrap: bool
+    param_checks = {
+        "n_estimators": integer(1),
+        "max_features": (
+            lambda v: (
+                v in (None, "sqrt", "log2") or integer(1)[0](v) or number(0, 1, open_low=True)[0](v)
+            ),
+            "None, 'sqrt', 'log2', a fraction in (0, 1] or a count >= 1",
+        ),
+        "min_samples_leaf": integer(1),
+        "max_depth": (lambda v: v is None or integer(1)[0](v), "None or an integer >= 1"),
+    }
 
     def __init__(
         self,

@@ -19,7 +19,7 @@ import numpy as np
 
 from modelyard.errors import TrainingError
 from modelyard.learners.base import register
-from modelyard.learners.persist import TabularLearner, atomic_write_text
+from modelyard.learners.persist import TabularLearner, atomic_write_text, integer, number
 from modelyard.learners.space import Choice, Float, Int
 
 MODEL_FILE = "model.txt"
@@ -30,6 +30,7 @@ OBJECTIVES = {
     "multiclass": ("multiclass", "multi_logloss"),
     "regression": ("regression", "l2"),
 }
+EARLY_STOPPING_CHECK = (lambda v: v is None or integer(1)[0](v), "None (off) or an integer >= 1")
 
 
 class _StopControl:
@@ -64,7 +65,7 @@ class _StopControl:
                 raise lgb.callback.EarlyStopException(self.best_iteration, self.best_results)
         if self.budget is not None and self.budget.remaining() <= 0:
             self.reason = "budget"
-            best = self.best_iteration if results else env.iteration
+            best = self.best_iteration if results and self.rounds else env.iteration
             raise lgb.callback.EarlyStopException(best, self.best_results)
 
 
@@ -81,6 +82,19 @@ class LightGBMLearner(TabularLearner):
     input_kind = "categorical"
     cost_hint = 0.5
     library = "lightgbm"
+    param_checks = {
+        "n_estimators": integer(1),
+        "learning_rate": number(0, open_low=True),
+        "num_leaves": integer(2),
+        "max_depth": (lambda v: v == -1 or integer(1)[0](v), "-1 (no limit) or an integer >= 1"),
+        "min_child_samples": integer(1),
+        "subsample": number(0, 1, open_low=True),
+        "subsample_freq": integer(0),
+        "colsample_bytree": number(0, 1, open_low=True),
+        "reg_lambda": number(0),
+        "reg_alpha": number(0),
+        "early_stopping_rounds": EARLY_STOPPING_CHECK,
+    }
 
     def __init__(
         self,
@@ -172,7 +186,7 @@ class LightGBMLearner(TabularLearner):
                 hint="check the hyperparameters (num_leaves >= 2, 0 < subsample <= 1, ...)",
             ) from err
         self.n_trees_ = control.rounds_done  # boosting rounds run, the unused ones included
-        if eval_set is not None and control.best_iteration >= 0:
+        if eval_set is not None and self.early_stopping_rounds and control.best_iteration >= 0:
             self.best_iteration_ = control.best_iteration + 1
             self.best_score_ = float(control.best_score)
         else:

@@ -18,7 +18,7 @@ import xgboost as xgb
 
 from modelyard.errors import TrainingError
 from modelyard.learners.base import register
-from modelyard.learners.persist import TabularLearner, atomic_write_bytes
+from modelyard.learners.persist import TabularLearner, atomic_write_bytes, integer, number
 from modelyard.learners.space import Choice, Float, Int
 
 MODEL_FILE = "model.ubj"
@@ -29,6 +29,7 @@ OBJECTIVES = {
     "multiclass": ("multi:softprob", "mlogloss"),
     "regression": ("reg:squarederror", "rmse"),
 }
+EARLY_STOPPING_CHECK = (lambda v: v is None or integer(1)[0](v), "None (off) or an integer >= 1")
 
 
 class _BudgetStop(xgb.callback.TrainingCallback):
@@ -58,6 +59,18 @@ class XGBoostLearner(TabularLearner):
     input_kind = "categorical"
     cost_hint = 0.6
     library = "xgboost"
+    param_checks = {
+        "n_estimators": integer(1),
+        "learning_rate": number(0, open_low=True),
+        "max_depth": integer(0),
+        "min_child_weight": number(0),
+        "subsample": number(0, 1, open_low=True),
+        "colsample_bytree": number(0, 1, open_low=True),
+        "reg_lambda": number(0),
+        "reg_alpha": number(0),
+        "max_bin": integer(2),
+        "early_stopping_rounds": EARLY_STOPPING_CHECK,
+    }
 
     def __init__(
         self,
@@ -143,7 +156,7 @@ class XGBoostLearner(TabularLearner):
                 hint="check the hyperparameters (max_depth >= 0, 0 < subsample <= 1, ...)",
             ) from err
         self.n_trees_ = booster.num_boosted_rounds()
-        if evals:
+        if rounds:  # XGBoost records the best round only when early stopping is on
             self.best_iteration_ = int(booster.best_iteration) + 1
             self.best_score_ = float(booster.best_score)
         else:

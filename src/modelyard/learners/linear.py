@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import warnings
-from numbers import Real
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +18,9 @@ from scipy.special import expit, softmax
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
 
-from modelyard.errors import DataError, SpecError, TrainingError
+from modelyard.errors import DataError, TrainingError
 from modelyard.learners.base import register
-from modelyard.learners.persist import TabularLearner, atomic_write_bytes
+from modelyard.learners.persist import TabularLearner, atomic_write_bytes, integer, number
 from modelyard.learners.space import Choice, Float
 
 PARAMS_FILE = "linear.npz"
@@ -53,13 +52,14 @@ class _LinearBase(TabularLearner):
         buffer = io.BytesIO()
         np.savez(buffer, coef=self.coef_, intercept=self.intercept_)
         atomic_write_bytes(directory / PARAMS_FILE, buffer.getvalue())
-        return {"file": PARAMS_FILE, "n_iter": self.n_iter_}
+        return {"file": PARAMS_FILE, "n_iter": self.n_iter_, "converged": self.converged_}
 
     def _load_model(self, directory: Path, model_meta: dict[str, Any]) -> None:
         with np.load(directory / model_meta["file"], allow_pickle=False) as params:
             self.coef_ = params["coef"]
             self.intercept_ = params["intercept"]
         self.n_iter_ = model_meta["n_iter"]
+        self.converged_ = model_meta["converged"]
 
     def _scores(self, X: pd.DataFrame) -> np.ndarray:
         return _finite_matrix(X, self.name) @ self.coef_.T + self.intercept_
@@ -82,6 +82,7 @@ class LogisticLearner(_LinearBase):
 
     name = "logistic"
     tasks = ("binary", "multiclass")
+    param_checks = {"C": number(0, open_low=True), "max_iter": integer(1), "tol": number(0)}
 
     def __init__(
         self,
@@ -100,8 +101,6 @@ class LogisticLearner(_LinearBase):
         self.seed = seed
 
     def _fit_model(self, X, y, eval_set, budget) -> None:
-        if not (isinstance(self.C, Real) and self.C > 0):
-            raise SpecError(f"C must be a positive number; got {self.C!r}", hint="try C=1.0")
         matrix = _finite_matrix(X, self.name)
         model = LogisticRegression(
             C=self.C,
@@ -117,6 +116,9 @@ class LogisticLearner(_LinearBase):
             except ValueError as err:
                 raise self._translate(err, self.name) from err
         self.converged_ = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+        for w in caught:  # pass every other warning on
+            if not issubclass(w.category, ConvergenceWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         self.n_iter_ = int(np.max(model.n_iter_))
         coef, intercept = model.coef_, model.intercept_
         if self.task_ == "multiclass":
@@ -158,6 +160,7 @@ class LinearLearner(_LinearBase):
 
     name = "linear"
     tasks = ("regression",)
+    param_checks = {"alpha": number(0)}
 
     def __init__(self, alpha: float = 1.0, task: str | None = None, seed: int = 0) -> None:
         self.alpha = alpha
@@ -165,16 +168,13 @@ class LinearLearner(_LinearBase):
         self.seed = seed
 
     def _fit_model(self, X, y, eval_set, budget) -> None:
-        if not (isinstance(self.alpha, Real) and self.alpha >= 0):
-            raise SpecError(
-                f"alpha must be a number >= 0; got {self.alpha!r}", hint="try alpha=1.0"
-            )
         model = Ridge(alpha=self.alpha, random_state=self.seed)
         try:
             model.fit(_finite_matrix(X, self.name), y)
         except ValueError as err:
             raise self._translate(err, self.name) from err
         self.n_iter_ = None if model.n_iter_ is None else int(np.max(model.n_iter_))
+        self.converged_ = True  # solved in closed form or to tolerance
         self.coef_ = np.asarray(model.coef_, dtype=np.float64).reshape(1, -1)
         self.intercept_ = np.asarray([model.intercept_], dtype=np.float64).reshape(1)
 

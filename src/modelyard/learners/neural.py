@@ -24,7 +24,12 @@ from sklearn.model_selection import train_test_split
 
 from modelyard.errors import SpecError, TrainingError, did_you_mean
 from modelyard.learners.base import register
-from modelyard.learners.neural_net import ACTIVATIONS, MLPArchitecture, TabularMLP, auto_embedding_dim
+from modelyard.learners.neural_net import (
+    ACTIVATIONS,
+    MLPArchitecture,
+    TabularMLP,
+    auto_embedding_dim,
+)
 from modelyard.learners.persist import TabularLearner, atomic_write_bytes
 from modelyard.learners.space import Choice, Float, Int
 from modelyard.training import (
@@ -36,14 +41,18 @@ from modelyard.training import (
     ScheduleConfig,
     Trainer,
     find_checkpoint,
+    seeded,
 )
 
 WEIGHTS_FILE = "model.safetensors"
 HOLDOUT_FRACTION = 0.1  # share of training rows held out for early stopping without an eval_set
 MIN_ROWS_FOR_HOLDOUT = 10
 PREDICT_CHUNK = 65536  # rows per forward pass at prediction time (bounds memory)
-LOSSES_BY_TASK = {"binary": ("bce", "cross_entropy"), "multiclass": ("cross_entropy",),
-                  "regression": ("mse", "huber")}
+LOSSES_BY_TASK = {
+    "binary": ("bce", "cross_entropy"),
+    "multiclass": ("cross_entropy",),
+    "regression": ("mse", "huber"),
+}
 
 
 def _is_int(v: Any, low: int) -> bool:
@@ -56,22 +65,30 @@ def _is_num(v: Any) -> bool:
 
 # Hyperparameter checks, declared as data: name -> (is valid, what is expected).
 _CHECKS: dict[str, tuple[Any, str]] = {
-    "hidden_sizes": (lambda v: isinstance(v, tuple | list) and all(_is_int(h, 1) for h in v),
-                     "a tuple of positive layer widths such as (128,) or (256, 128)"),
+    "hidden_sizes": (
+        lambda v: isinstance(v, tuple | list) and all(_is_int(h, 1) for h in v),
+        "a tuple of positive layer widths such as (128,) or (256, 128)",
+    ),
     "activation": (lambda v: v in ACTIVATIONS, "one of " + ", ".join(map(repr, ACTIVATIONS))),
     "dropout": (lambda v: _is_num(v) and 0 <= v < 1, "a number in [0, 1)"),
     "embedding_dim": (lambda v: v is None or _is_int(v, 1), "None (auto) or an integer >= 1"),
     "epochs": (lambda v: _is_int(v, 1), "an integer >= 1"),
     "batch_size": (lambda v: _is_int(v, 1), "an integer >= 1"),
-    "patience": (lambda v: v is None or _is_int(v, 1), "None (no early stopping) or an integer >= 1"),
+    "patience": (
+        lambda v: v is None or _is_int(v, 1),
+        "None (no early stopping) or an integer >= 1",
+    ),
     "verbose": (lambda v: isinstance(v, bool), "True or False"),
-    "checkpoint_dir": (lambda v: v is None or isinstance(v, str | Path), "None or a directory path"),
+    "checkpoint_dir": (
+        lambda v: v is None or isinstance(v, str | Path),
+        "None or a directory path",
+    ),
 }
 
 
 @register
 class MLPLearner(TabularLearner):
-    """Multilayer perceptron; ``hidden_sizes=(128,), dropout=0.2`` is Dense(128) ReLU Dropout Dense(k).
+    """Multilayer perceptron: ``hidden_sizes=(128,), dropout=0.2`` is Dense(128) ReLU Dropout Dense.
 
     ``checkpoint_dir``: checkpoint there after every epoch and, when it already holds a checkpoint,
     resume from it. ``budget``: anything with ``remaining()`` seconds; training stops when it runs
@@ -86,10 +103,28 @@ class MLPLearner(TabularLearner):
     cost_hint = 5.0
     library = "torch"
 
-    def __init__(self, hidden_sizes=(128,), activation="relu", dropout=0.2, embedding_dim=None,
-                 optimizer="adam", lr=1e-3, weight_decay=0.0, epochs=20, batch_size=256,
-                 schedule="none", loss=None, class_weight=None, patience=5, grad_clip_norm=None,
-                 device="auto", seed=0, checkpoint_dir=None, verbose=False, task=None):
+    def __init__(
+        self,
+        hidden_sizes=(128,),
+        activation="relu",
+        dropout=0.2,
+        embedding_dim=None,
+        optimizer="adam",
+        lr=1e-3,
+        weight_decay=0.0,
+        epochs=20,
+        batch_size=256,
+        schedule="none",
+        loss=None,
+        class_weight=None,
+        patience=5,
+        grad_clip_norm=None,
+        device="auto",
+        seed=0,
+        checkpoint_dir=None,
+        verbose=False,
+        task=None,
+    ):
         self.hidden_sizes = hidden_sizes
         self.activation = activation
         self.dropout = dropout
@@ -113,7 +148,7 @@ class MLPLearner(TabularLearner):
     # -- search space -----------------------------------------------------------------------------
     @classmethod
     def search_space(cls, n_rows: int, n_cols: int, task: str) -> dict[str, Any]:
-        """Width and depth sized by the rows; ``params_from_space`` turns them into ``hidden_sizes``."""
+        """Width and depth sized by the rows; ``params_from_space`` makes them ``hidden_sizes``."""
         max_width = int(min(512, max(32, n_rows // 2)))  # no wider than ~2 rows per unit
         batches = tuple(b for b in (32, 64, 128, 256, 512, 1024) if b <= max(32, n_rows // 10))
         space: dict[str, Any] = {
@@ -145,16 +180,21 @@ class MLPLearner(TabularLearner):
         for name, (valid, expected) in _CHECKS.items():
             value = getattr(self, name)
             if not valid(value):
-                raise SpecError(f"mlp {name}: expected {expected}, received {value!r}",
-                                hint=f"fix '{name}' in the learner's hyperparameters")
+                raise SpecError(
+                    f"mlp {name}: expected {expected}, received {value!r}",
+                    hint=f"fix '{name}' in the learner's hyperparameters",
+                )
 
     def _loss_name(self) -> str:
         valid = LOSSES_BY_TASK[self.task_]
         if self.loss is None:
             return valid[0]
         if self.loss not in valid:
-            raise SpecError(f"mlp loss: {self.loss!r} does not fit task '{self.task_}'; valid: "
-                            + ", ".join(map(repr, valid)), hint=did_you_mean(str(self.loss), valid))
+            raise SpecError(
+                f"mlp loss: {self.loss!r} does not fit task '{self.task_}'; valid: "
+                + ", ".join(map(repr, valid)),
+                hint=did_you_mean(str(self.loss), valid),
+            )
         return self.loss
 
     def _class_weights(self, y: np.ndarray) -> tuple[float, ...] | None:
@@ -174,7 +214,9 @@ class MLPLearner(TabularLearner):
         n_val = max(1, round(HOLDOUT_FRACTION * n))
         stratify = y if self.is_classifier and np.bincount(y).min(initial=n) >= 2 else None
         try:
-            train, val = train_test_split(rows, test_size=n_val, random_state=self.seed, stratify=stratify)
+            train, val = train_test_split(
+                rows, test_size=n_val, random_state=self.seed, stratify=stratify
+            )
         except ValueError:  # too few rows per class to stratify
             train, val = train_test_split(rows, test_size=n_val, random_state=self.seed)
         return np.sort(train), np.sort(val)
@@ -183,7 +225,11 @@ class MLPLearner(TabularLearner):
         """(x_num (n, n_numeric) float32 with NaN -> 0, x_cat (n, n_categorical) int64 code + 1)."""
         numeric = [c["name"] for c in self.layout_ if c["kind"] == "numeric"]
         categorical = [c["name"] for c in self.layout_ if c["kind"] == "category"]
-        x_num = frame[numeric].to_numpy(dtype=np.float32) if numeric else np.zeros((len(frame), 0), np.float32)
+        x_num = (
+            frame[numeric].to_numpy(dtype=np.float32)
+            if numeric
+            else np.zeros((len(frame), 0), np.float32)
+        )
         x_num = np.where(np.isnan(x_num), np.float32(0.0), x_num)
         codes = [frame[c].cat.codes.to_numpy().astype(np.int64) + 1 for c in categorical]
         x_cat = np.stack(codes, axis=1) if codes else np.zeros((len(frame), 0), np.int64)
@@ -209,21 +255,27 @@ class MLPLearner(TabularLearner):
         arch = MLPArchitecture(
             n_numeric=sum(c["kind"] == "numeric" for c in self.layout_),
             cardinalities=tuple(cards),
-            embedding_dims=tuple(self.embedding_dim or auto_embedding_dim(c) for c in cards),
+            embedding_dims=tuple(int(self.embedding_dim or auto_embedding_dim(c)) for c in cards),
             hidden_sizes=tuple(int(h) for h in self.hidden_sizes),
             activation=self.activation,
             dropout=float(self.dropout),
             n_outputs=len(self.classes_) if loss == "cross_entropy" else 1,
         )
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.seed)  # initial weights from the seed only
+        with seeded(self.seed):  # initial weights from the seed only
             module = TabularMLP(arch)
         config = LoopConfig(
-            epochs=self.epochs, batch_size=self.batch_size, loss=loss,
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            loss=loss,
             class_weights=self._class_weights(y) if self.is_classifier else None,
-            grad_clip_norm=self.grad_clip_norm, device=self.device, seed=self.seed,
-            monitor="val_loss", patience=self.patience if val is not None else None,
-            optimizer=OptimizerConfig(name=self.optimizer, lr=self.lr, weight_decay=self.weight_decay),
+            grad_clip_norm=self.grad_clip_norm,
+            device=self.device,
+            seed=self.seed,
+            monitor="val_loss",
+            patience=self.patience if val is not None else None,
+            optimizer=OptimizerConfig(
+                name=self.optimizer, lr=self.lr, weight_decay=self.weight_decay
+            ),
             schedule=ScheduleConfig(name=self.schedule),
         )
         callbacks: list[Any] = []
@@ -236,7 +288,10 @@ class MLPLearner(TabularLearner):
         train_data = (*self._tensors(X), self._target(y))
         val_data = None if val is None else (*self._tensors(val[0]), self._target(val[1]))
         history = Trainer(config, callbacks).fit(
-            module, train_data, val_data, resume_from=self.checkpoint_dir if find_checkpoint(self.checkpoint_dir) else None
+            module,
+            train_data,
+            val_data,
+            resume_from=self.checkpoint_dir if find_checkpoint(self.checkpoint_dir) else None,
         )
         module.eval()
         self.module_ = module
@@ -251,8 +306,12 @@ class MLPLearner(TabularLearner):
         self.module_.eval()
         device = next(self.module_.parameters()).device
         x_num, x_cat = self._tensors(frame)
-        chunks = [self.module_(x_num[i:i + PREDICT_CHUNK].to(device), x_cat[i:i + PREDICT_CHUNK].to(device)).cpu()
-                  for i in range(0, len(frame), PREDICT_CHUNK)]
+        chunks = [
+            self.module_(
+                x_num[i : i + PREDICT_CHUNK].to(device), x_cat[i : i + PREDICT_CHUNK].to(device)
+            ).cpu()
+            for i in range(0, len(frame), PREDICT_CHUNK)
+        ]
         return torch.cat(chunks) if chunks else torch.zeros((0, self.module_.arch.n_outputs))
 
     def _proba(self, X: pd.DataFrame) -> np.ndarray:
@@ -268,10 +327,15 @@ class MLPLearner(TabularLearner):
 
     # -- persistence ------------------------------------------------------------------------------
     def _save_model(self, directory: Path) -> dict[str, Any]:
-        state = {k: v.detach().to("cpu", copy=True).contiguous() for k, v in self.module_.state_dict().items()}
+        state = {
+            k: v.detach().to("cpu", copy=True).contiguous()
+            for k, v in self.module_.state_dict().items()
+        }
         atomic_write_bytes(directory / WEIGHTS_FILE, safetensors.torch.save(state))
-        finite = [{k: (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in r.items()}
-                  for r in self.history_]
+        finite = [
+            {k: (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in r.items()}
+            for r in self.history_
+        ]
         return {
             "weights": WEIGHTS_FILE,
             "architecture": self.module_.arch.to_dict(),
@@ -290,8 +354,10 @@ class MLPLearner(TabularLearner):
         try:
             module.load_state_dict(safetensors.torch.load_file(path), strict=True)
         except (OSError, RuntimeError, ValueError) as err:
-            raise TrainingError(f"cannot load MLP weights from {path}: {err}",
-                                hint="the weights do not match the saved architecture; retrain") from err
+            raise TrainingError(
+                f"cannot load MLP weights from {path}: {err}",
+                hint="the weights do not match the saved architecture; retrain",
+            ) from err
         module.eval()
         self.module_ = module
         self.loss_ = model_meta["loss"]

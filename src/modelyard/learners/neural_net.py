@@ -50,7 +50,8 @@ class MLPArchitecture:
     def __post_init__(self) -> None:
         if self.activation not in ACTIVATIONS:
             raise SpecError(
-                f"activation: unknown name {self.activation!r}; valid: " + ", ".join(map(repr, ACTIVATIONS)),
+                f"activation: unknown name {self.activation!r}; valid: "
+                + ", ".join(map(repr, ACTIVATIONS)),
                 hint=did_you_mean(str(self.activation), ACTIVATIONS),
             )
         if len(self.cardinalities) != len(self.embedding_dims):
@@ -59,11 +60,18 @@ class MLPArchitecture:
                 f"({len(self.cardinalities)}), received {len(self.embedding_dims)}",
                 hint="the saved architecture is inconsistent; retrain the model",
             )
-        sizes = (self.n_numeric, self.n_outputs, *self.cardinalities, *self.embedding_dims,
-                 *self.hidden_sizes)
+        sizes = (
+            self.n_numeric,
+            self.n_outputs,
+            *self.cardinalities,
+            *self.embedding_dims,
+            *self.hidden_sizes,
+        )
         if any(not isinstance(s, int) or isinstance(s, bool) or s < 0 for s in sizes):
-            raise TrainingError(f"architecture: expected non-negative integer sizes, received {sizes}",
-                                hint="check hidden_sizes and embedding_dim")
+            raise TrainingError(
+                f"architecture: expected non-negative integer sizes, received {sizes}",
+                hint="check hidden_sizes and embedding_dim",
+            )
         if self.n_numeric + sum(self.embedding_dims) == 0 or self.n_outputs < 1:
             raise TrainingError(
                 f"architecture: expected at least one input and one output, received "
@@ -71,8 +79,10 @@ class MLPArchitecture:
                 hint="fit on a frame with at least one column",
             )
         if not 0.0 <= self.dropout < 1.0:
-            raise SpecError(f"dropout: expected a number in [0, 1), received {self.dropout!r}",
-                            hint="dropout is the probability of zeroing a hidden unit")
+            raise SpecError(
+                f"dropout: expected a number in [0, 1), received {self.dropout!r}",
+                hint="dropout is the probability of zeroing a hidden unit",
+            )
 
     @property
     def n_inputs(self) -> int:
@@ -95,8 +105,10 @@ class MLPArchitecture:
                 n_outputs=int(data["n_outputs"]),
             )
         except (KeyError, TypeError, ValueError) as err:
-            raise TrainingError(f"the saved MLP architecture is incomplete or malformed: {err}",
-                                hint="retrain and save the model again") from err
+            raise TrainingError(
+                f"the saved MLP architecture is incomplete or malformed: {err}",
+                hint="retrain and save the model again",
+            ) from err
 
 
 class TabularMLP(nn.Module):
@@ -110,12 +122,17 @@ class TabularMLP(nn.Module):
         super().__init__()
         self.arch = arch
         self.embeddings = nn.ModuleList(
-            nn.Embedding(card + 1, dim) for card, dim in zip(arch.cardinalities, arch.embedding_dims)
+            nn.Embedding(card + 1, dim)
+            for card, dim in zip(arch.cardinalities, arch.embedding_dims, strict=True)
         )
         layers: list[nn.Module] = []
         width = arch.n_inputs
         for size in arch.hidden_sizes:
-            layers += [nn.Linear(width, size), ACTIVATIONS[arch.activation](), nn.Dropout(arch.dropout)]
+            layers += [
+                nn.Linear(width, size),
+                ACTIVATIONS[arch.activation](),
+                nn.Dropout(arch.dropout),
+            ]
             width = size
         self.body = nn.Sequential(*layers)
         self.head = nn.Linear(width, arch.n_outputs)

@@ -61,10 +61,8 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
 
 
 def to_json_value(value: Any) -> Any:
-    """A JSON-ready copy of ``value``.
-
-    A dict with non-string keys becomes ``{"__items__": pairs}`` and a tuple ``{"__tuple__": list}``.
-    """
+    """A JSON-ready copy: non-str-keyed dicts become ``{"__items__": pairs}``, tuples
+    ``{"__tuple__": list}``."""
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, dict):
@@ -127,15 +125,12 @@ def read_meta(directory: str | Path, learner_name: str) -> dict[str, Any]:
 
 # -- column layout ------------------------------------------------------------------------------
 def _as_frame(X: Any) -> pd.DataFrame:
-    if isinstance(X, pd.DataFrame):
-        return X
-    arr = np.asarray(X)
-    if arr.ndim != 2:
+    if not isinstance(X, pd.DataFrame):
         raise DataError(
-            f"X must be a 2-d table; got {type(X).__name__} with {arr.ndim} dimension(s)",
-            hint="pass the pandas DataFrame the fitted preprocessing returns",
+            f"X must be a pandas DataFrame; got {type(X).__name__}",
+            hint="pass the DataFrame the fitted preprocessing (features/) returns",
         )
-    return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+    return X
 
 
 def _numeric(col: pd.Series, name: str, learner: str, *, strict: bool) -> np.ndarray:
@@ -291,37 +286,26 @@ def check_target(
 Check = tuple[Callable[[Any], bool], str]  # (is the value valid?, what was expected)
 
 
-def integer(low: int | None = None) -> Check:
+def integer(low: int = 0) -> Check:
     """An int (not a bool), at least ``low``."""
-    bound = "" if low is None else f" >= {low}"
     return (
-        lambda v: isinstance(v, Integral) and not isinstance(v, bool) and (low is None or v >= low),
-        f"an integer{bound}",
+        lambda v: isinstance(v, Integral) and not isinstance(v, bool) and v >= low,
+        f"an integer >= {low}",
     )
 
 
 def number(low: float | None = None, high: float | None = None, *, open_low=False) -> Check:
-    """A real number (not a bool) in [low, high] (or (low, high] with ``open_low``)."""
+    """A finite real number (not a bool) in [low, high], or (low, high] with ``open_low``."""
 
     def valid(v: Any) -> bool:
         if not isinstance(v, Real) or isinstance(v, bool) or not np.isfinite(v):
             return False
-        above = low is None or (v > low if open_low else v >= low)
-        return above and (high is None or v <= high)
+        return (low is None or v > low or (v == low and not open_low)) and (
+            high is None or v <= high
+        )
 
-    left = "(" if open_low else "["
-    span = f" in {left}{'-inf' if low is None else low}, {'inf' if high is None else high}]"
-    return valid, "a number" + ("" if low is None and high is None else span)
-
-
-def either(*checks: Check, values: tuple = ()) -> Check:
-    """Valid when any check passes or the value is one of ``values`` (e.g. None)."""
-    options = [repr(v) for v in values] + [expected for _, expected in checks]
-    return (
-        lambda v: any(v is x or (isinstance(v, str) and v == x) for x in values)
-        or any(valid(v) for valid, _ in checks),
-        " or ".join(options),
-    )
+    span = f" in {'(' if open_low else '['}{low}, {'inf' if high is None else high}]"
+    return valid, "a number" + (span if low is not None else "")
 
 
 CLASS_WEIGHT_CHECK: Check = (
@@ -329,7 +313,7 @@ CLASS_WEIGHT_CHECK: Check = (
     "None, 'balanced' or a dict {class code: weight}",
 )
 COMMON_CHECKS: dict[str, Check] = {
-    "task": (lambda v: v is None or v in TASKS, "None (infer from y) or one of " + ", ".join(TASKS)),
+    "task": (lambda v: v is None or v in TASKS, "None (infer from y) or " + ", ".join(TASKS)),
     "seed": integer(0),
     "n_jobs": (lambda v: v == -1 or integer(1)[0](v), "-1 (all cores) or an integer >= 1"),
     "class_weight": CLASS_WEIGHT_CHECK,

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from modelyard.errors import NotFound, did_you_mean
+from modelyard.errors import NotFound
 
 
 def now() -> str:
@@ -62,8 +62,9 @@ def open_run(runs_root: Path, run_id: str) -> RunRecord:
     path = runs_root / run_id / "run.json"
     if not path.is_file():
         known = sorted(p.name for p in runs_root.glob("*") if (p / "run.json").is_file())
+        recent = ", ".join(known[-5:])
         raise NotFound(
             f"no run '{run_id}' in {runs_root}",
-            hint=did_you_mean(run_id, known) if known else "no runs recorded yet; train one first",
+            hint=f"the most recent runs: {recent}" if known else "no runs recorded yet; train one first",
         )
     return RunRecord(run_id, runs_root / run_id, json.loads(path.read_text(encoding="utf-8")))

@@ -18,11 +18,31 @@ from modelyard.training.losses import LOSSES, METRICS, Metric
 from modelyard.training.optim import OPTIMIZERS, SCHEDULES
 from modelyard.training.progress import RichProgress
 from modelyard.training.state import FitState
-from modelyard.training.trainer import Trainer, resolve_device
+from modelyard.training.trainer import Trainer, resolve_device, seeded
 
 __all__ = [
-    "HOOKS", "LOSSES", "METRICS", "OPTIMIZERS", "SCHEDULES",
-    "BudgetStop", "Callback", "Checkpoint", "Checkpointed", "EarlyStopping", "FitState", "History",
-    "LoopConfig", "LossGuard", "Metric", "OptimizerConfig", "RichProgress", "ScheduleConfig",
-    "Trainer", "find_checkpoint", "read_checkpoint", "resolve_device", "write_checkpoint",
+    "HOOKS",
+    "LOSSES",
+    "METRICS",
+    "OPTIMIZERS",
+    "SCHEDULES",
+    "BudgetStop",
+    "Callback",
+    "Checkpoint",
+    "Checkpointed",
+    "EarlyStopping",
+    "FitState",
+    "History",
+    "LoopConfig",
+    "LossGuard",
+    "Metric",
+    "OptimizerConfig",
+    "RichProgress",
+    "ScheduleConfig",
+    "Trainer",
+    "find_checkpoint",
+    "read_checkpoint",
+    "resolve_device",
+    "seeded",
+    "write_checkpoint",
 ]

@@ -19,8 +19,14 @@ from modelyard.errors import ModelyardError, SpecError, TrainingError
 from modelyard.training.config import MODES, resolve_mode
 from modelyard.training.state import FitState
 
-HOOKS = ("on_fit_start", "on_epoch_start", "on_batch_end", "on_epoch_end", "on_fit_end",
-         "on_exception")
+HOOKS = (
+    "on_fit_start",
+    "on_epoch_start",
+    "on_batch_end",
+    "on_epoch_end",
+    "on_fit_end",
+    "on_exception",
+)
 
 
 class Callback:
@@ -75,14 +81,23 @@ class EarlyStopping(Callback):
     says ``restore_best``.
     """
 
-    def __init__(self, monitor: str = "val_loss", mode: str = "auto", patience: int = 5,
-                 min_delta: float = 0.0) -> None:
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        mode: str = "auto",
+        patience: int = 5,
+        min_delta: float = 0.0,
+    ) -> None:
         if mode not in MODES:
-            raise SpecError(f"EarlyStopping mode: expected one of {MODES}, received {mode!r}",
-                            hint="use 'min' for losses and errors, 'max' for scores")
+            raise SpecError(
+                f"EarlyStopping mode: expected one of {MODES}, received {mode!r}",
+                hint="use 'min' for losses and errors, 'max' for scores",
+            )
         if not isinstance(patience, int) or patience < 1:
-            raise SpecError(f"EarlyStopping patience: expected an integer >= 1, received {patience!r}",
-                            hint="patience counts epochs without improvement")
+            raise SpecError(
+                f"EarlyStopping patience: expected an integer >= 1, received {patience!r}",
+                hint="patience counts epochs without improvement",
+            )
         self.monitor, self.patience, self.min_delta = monitor, patience, float(min_delta)
         self.mode = resolve_mode(monitor, mode)
         self._reset()
@@ -107,11 +122,14 @@ class EarlyStopping(Callback):
 
     def on_epoch_end(self, state: FitState) -> None:
         if self.monitor not in state.logs:
-            self.fail(TrainingError(
-                f"early stopping monitors '{self.monitor}', which epoch {state.epoch} did not report; "
-                f"available: {', '.join(sorted(state.logs))}",
-                hint="pass validation data, or monitor 'train_loss'",
-            ))
+            self.fail(
+                TrainingError(
+                    f"early stopping monitors '{self.monitor}', which epoch {state.epoch} did not "
+                    "report; "
+                    f"available: {', '.join(sorted(state.logs))}",
+                    hint="pass validation data, or monitor 'train_loss'",
+                )
+            )
             return
         value = float(state.logs[self.monitor])
         if self._improved(value):
@@ -126,8 +144,12 @@ class EarlyStopping(Callback):
             )
 
     def state_dict(self) -> dict[str, Any]:
-        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait,
-                "best_state": self.best_state}
+        return {
+            "best": self.best,
+            "best_epoch": self.best_epoch,
+            "wait": self.wait,
+            "best_state": self.best_state,
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.best, self.best_epoch = state["best"], state["best_epoch"]
@@ -145,14 +167,22 @@ class BudgetStop(Callback):
     fit does not overrun its budget by a whole epoch. Elapsed time survives a resume.
     """
 
-    def __init__(self, budget: Budget | None = None, max_seconds: float | None = None,
-                 anticipate: bool = True) -> None:
+    def __init__(
+        self,
+        budget: Budget | None = None,
+        max_seconds: float | None = None,
+        anticipate: bool = True,
+    ) -> None:
         if budget is None and max_seconds is None:
-            raise SpecError("BudgetStop: expected a budget or max_seconds, received neither",
-                            hint="pass budget=<object with remaining()> or max_seconds=<float>")
+            raise SpecError(
+                "BudgetStop: expected a budget or max_seconds, received neither",
+                hint="pass budget=<object with remaining()> or max_seconds=<float>",
+            )
         if max_seconds is not None and not max_seconds > 0:
-            raise SpecError(f"BudgetStop max_seconds: expected a number > 0, received {max_seconds!r}",
-                            hint="max_seconds is the wall-clock limit of the fit")
+            raise SpecError(
+                f"BudgetStop max_seconds: expected a number > 0, received {max_seconds!r}",
+                hint="max_seconds is the wall-clock limit of the fit",
+            )
         self.budget, self.max_seconds, self.anticipate = budget, max_seconds, anticipate
         self._prior = 0.0  # seconds spent before a resume
         self._t0 = time.monotonic()
@@ -206,7 +236,8 @@ class LossGuard(Callback):
     def _error(self, what: str, where: str, state: FitState) -> TrainingError:
         return TrainingError(
             f"{what} at {where}; try a lower learning rate (now {state.lr:g}) or gradient clipping",
-            hint="lower optimizer.lr, set grad_clip_norm, and check the inputs for inf or huge values",
+            hint="lower optimizer.lr, set grad_clip_norm, and check the inputs for inf or huge "
+            "values",
         )
 
     def on_epoch_end(self, state: FitState) -> None:
@@ -217,20 +248,31 @@ class LossGuard(Callback):
         if not bool(finite.all()):
             first = int((~finite).nonzero()[0, 0])
             value = float(losses[first])
-            self.fail(self._error(f"loss became {value}", f"epoch {state.epoch}, batch {first + 1}", state))
+            self.fail(
+                self._error(
+                    f"loss became {value}", f"epoch {state.epoch}, batch {first + 1}", state
+                )
+            )
             return
         if self.reference is not None:
             limit = self.factor * max(abs(self.reference), 1e-6)
             over = (losses > limit).nonzero()
             if len(over):
                 first = int(over[0, 0])
-                self.fail(self._error(
-                    f"loss exploded to {float(losses[first]):.3g} (first batch: {self.reference:.3g})",
-                    f"epoch {state.epoch}, batch {first + 1}", state))
+                self.fail(
+                    self._error(
+                        f"loss exploded to {float(losses[first]):.3g} "
+                        f"(first batch: {self.reference:.3g})",
+                        f"epoch {state.epoch}, batch {first + 1}",
+                        state,
+                    )
+                )
                 return
         for key in ("val_loss", "train_loss"):
             if key in state.logs and not math.isfinite(state.logs[key]):
-                self.fail(self._error(f"{key} became {state.logs[key]}", f"epoch {state.epoch}", state))
+                self.fail(
+                    self._error(f"{key} became {state.logs[key]}", f"epoch {state.epoch}", state)
+                )
                 return
 
     def state_dict(self) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 Layout of a checkpoint directory::
 
     checkpoint.json                          # the commit record (format, epoch, sha256, state tree)
-    state-000002-<sha12>.safetensors         # model, optimizer, scheduler tensors, RNG states (uint8)
+    state-000002-<sha12>.safetensors   # model, optimizer, scheduler tensors, RNG states (uint8)
 
 Both files are written atomically (temp file in the same directory, fsync, ``os.replace``), tensors
 first; the JSON is replaced last, so a process killed at any moment leaves the previous complete
@@ -66,7 +66,7 @@ def _write_json(directory: Path, doc: dict[str, Any]) -> None:
 
 
 def write_checkpoint(directory: str | Path, payload: dict[str, Any]) -> dict[str, Any]:
-    """Write ``payload`` (plain values and tensors) as the directory's checkpoint; return the JSON."""
+    """Write ``payload`` (plain values and tensors) as the checkpoint of ``directory``."""
     directory = Path(directory)
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -75,11 +75,20 @@ def write_checkpoint(directory: str | Path, payload: dict[str, Any]) -> dict[str
         digest = hashlib.sha256(data).hexdigest()
         name = f"state-{int(payload['epoch']):06d}-{digest[:12]}.safetensors"
         _atomic_write(directory / name, data)
-        doc = {"format": FORMAT, "version": VERSION, "epoch": int(payload["epoch"]),
-               "tensors": name, "sha256": digest, "finished": None, "state": tree}
+        doc = {
+            "format": FORMAT,
+            "version": VERSION,
+            "epoch": int(payload["epoch"]),
+            "tensors": name,
+            "sha256": digest,
+            "finished": None,
+            "state": tree,
+        }
         _write_json(directory, doc)
         for stale in directory.iterdir():  # older tensor files and temp files of killed writes
-            if stale.name != name and (stale.name.startswith("state-") or stale.name.startswith(".tmp-")):
+            if stale.name != name and (
+                stale.name.startswith("state-") or stale.name.startswith(".tmp-")
+            ):
                 with contextlib.suppress(OSError):
                     stale.unlink()
     except OSError as err:
@@ -90,8 +99,9 @@ def write_checkpoint(directory: str | Path, payload: dict[str, Any]) -> dict[str
     return doc
 
 
-def mark_finished(directory: str | Path, doc: dict[str, Any], stop_reason: str | None,
-                  best_epoch: int | None) -> dict[str, Any]:
+def mark_finished(
+    directory: str | Path, doc: dict[str, Any], stop_reason: str | None, best_epoch: int | None
+) -> dict[str, Any]:
     """Record in the checkpoint JSON that the fit ended, and why (the tensors stay as they are)."""
     doc = dict(doc, finished={"stop_reason": stop_reason, "best_epoch": best_epoch})
     _write_json(Path(directory), doc)
@@ -117,8 +127,10 @@ def read_checkpoint(directory: str | Path) -> Checkpointed:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
-        raise TrainingError(f"cannot read checkpoint {path}: {err}",
-                            hint="the file is damaged; delete the directory to start fresh") from err
+        raise TrainingError(
+            f"cannot read checkpoint {path}: {err}",
+            hint="the file is damaged; delete the directory to start fresh",
+        ) from err
     if doc.get("format") != FORMAT or doc.get("version") != VERSION:
         raise TrainingError(
             f"{path} is not a modelyard checkpoint of version {VERSION}: "
@@ -129,8 +141,10 @@ def read_checkpoint(directory: str | Path) -> Checkpointed:
     try:
         data = tensor_path.read_bytes()
     except OSError as err:
-        raise TrainingError(f"checkpoint tensors {tensor_path} are missing: {err}",
-                            hint="the checkpoint is incomplete; delete it to start fresh") from err
+        raise TrainingError(
+            f"checkpoint tensors {tensor_path} are missing: {err}",
+            hint="the checkpoint is incomplete; delete it to start fresh",
+        ) from err
     digest = hashlib.sha256(data).hexdigest()
     if digest != doc["sha256"]:
         raise TrainingError(
@@ -164,7 +178,9 @@ class Checkpoint(Callback):
 
     def on_fit_end(self, state: FitState) -> None:
         if self._doc is not None:
-            mark_finished(self.directory, self._doc, state.history.stop_reason, state.history.best_epoch)
+            mark_finished(
+                self.directory, self._doc, state.history.stop_reason, state.history.best_epoch
+            )
 
     def state_dict(self) -> dict[str, Any]:
         return {"written": self.written}

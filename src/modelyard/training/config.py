@@ -10,6 +10,7 @@ what was received; unknown names list the valid ones from the registries that de
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
@@ -31,7 +32,11 @@ def resolve_mode(monitor: str, mode: str) -> str:
     name = monitor.removeprefix("val_").removeprefix("train_")
     if name in METRICS:
         return METRICS[name].mode
-    return "max" if any(s in name for s in ("acc", "auc", "f1", "r2", "precision", "recall")) else "min"
+    return (
+        "max"
+        if any(s in name for s in ("acc", "auc", "f1", "r2", "precision", "recall"))
+        else "min"
+    )
 
 
 def _fail(where: str, expected: str, received: Any, hint: str | None = None) -> SpecError:
@@ -50,13 +55,23 @@ def _choice(where: str, value: Any, valid: Iterable[str]) -> None:
         )
 
 
-def _number(where: str, value: Any, *, low: float, strict: bool = False, integer: bool = False):
+def _check_number(
+    where: str, value: Any, *, low: float, strict: bool = False, integer: bool = False
+) -> int | float:
+    """``value`` as a Python int or float, if it is one (numpy scalars too) and above ``low``."""
     kind = "an integer" if integer else "a number"
-    ok_type = isinstance(value, int) if integer else isinstance(value, int | float)
+    expected = f"{kind} {'>' if strict else '>='} {low}"
+    ok_type = isinstance(value, numbers.Integral if integer else numbers.Real)
     if isinstance(value, bool) or not ok_type or not math.isfinite(value):
-        raise _fail(where, f"{kind} {'>' if strict else '>='} {low}", value)
+        raise _fail(where, expected, value)
     if value < low or (strict and value == low):
-        raise _fail(where, f"{kind} {'>' if strict else '>='} {low}", value)
+        raise _fail(where, expected, value)
+    return int(value) if integer else float(value)
+
+
+def _number(obj: Any, name: str, where: str, **rule: Any) -> None:
+    """Check the field ``name`` of a frozen config and store it as a plain int or float."""
+    object.__setattr__(obj, name, _check_number(where, getattr(obj, name), **rule))
 
 
 def _from_dict(cls: type, data: Mapping[str, Any], where: str) -> Any:
@@ -83,9 +98,9 @@ class OptimizerConfig:
 
     def __post_init__(self) -> None:
         _choice("optimizer.name", self.name, OPTIMIZERS)
-        _number("optimizer.lr", self.lr, low=0.0, strict=True)
-        _number("optimizer.weight_decay", self.weight_decay, low=0.0)
-        _number("optimizer.momentum", self.momentum, low=0.0)
+        _number(self, "lr", "optimizer.lr", low=0.0, strict=True)
+        _number(self, "weight_decay", "optimizer.weight_decay", low=0.0)
+        _number(self, "momentum", "optimizer.momentum", low=0.0)
         if self.momentum >= 1.0:
             raise _fail("optimizer.momentum", "a number in [0, 1)", self.momentum)
 
@@ -111,14 +126,14 @@ class ScheduleConfig:
 
     def __post_init__(self) -> None:
         _choice("schedule.name", self.name, SCHEDULES)
-        _number("schedule.eta_min", self.eta_min, low=0.0)
-        _number("schedule.pct_start", self.pct_start, low=0.0, strict=True)
+        _number(self, "eta_min", "schedule.eta_min", low=0.0)
+        _number(self, "pct_start", "schedule.pct_start", low=0.0, strict=True)
         if self.pct_start >= 1.0:
             raise _fail("schedule.pct_start", "a number in (0, 1)", self.pct_start)
-        _number("schedule.factor", self.factor, low=0.0, strict=True)
+        _number(self, "factor", "schedule.factor", low=0.0, strict=True)
         if self.factor >= 1.0:
             raise _fail("schedule.factor", "a number in (0, 1)", self.factor)
-        _number("schedule.patience", self.patience, low=0, integer=True)
+        _number(self, "patience", "schedule.patience", low=0, integer=True)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ScheduleConfig:
@@ -155,39 +170,45 @@ class LoopConfig:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
 
     def __post_init__(self) -> None:
-        _number("epochs", self.epochs, low=1, integer=True)
-        _number("batch_size", self.batch_size, low=1, integer=True)
-        _number("eval_batch_size", self.eval_batch_size, low=1, integer=True)
+        _number(self, "epochs", "epochs", low=1, integer=True)
+        _number(self, "batch_size", "batch_size", low=1, integer=True)
+        _number(self, "eval_batch_size", "eval_batch_size", low=1, integer=True)
         _choice("loss", self.loss, LOSSES)
         if self.metric is not None:
             _choice("metric", self.metric, METRICS)
         if self.class_weights is not None:
             if not LOSSES[self.loss].classification:
-                raise _fail("class_weights", f"None for the regression loss {self.loss!r}",
-                            self.class_weights, hint="drop class_weights or use a classification loss")
+                raise _fail(
+                    "class_weights",
+                    f"None for the regression loss {self.loss!r}",
+                    self.class_weights,
+                    hint="drop class_weights or use a classification loss",
+                )
             weights = tuple(self.class_weights)
             for w in weights:
-                _number("class_weights[i]", w, low=0.0)
+                _check_number("class_weights[i]", w, low=0.0)
             if not weights or sum(weights) <= 0:
-                raise _fail("class_weights", "one non-negative weight per class, not all zero", weights)
+                raise _fail(
+                    "class_weights", "one non-negative weight per class, not all zero", weights
+                )
             object.__setattr__(self, "class_weights", tuple(float(w) for w in weights))
         if self.grad_clip_norm is not None:
-            _number("grad_clip_norm", self.grad_clip_norm, low=0.0, strict=True)
+            _number(self, "grad_clip_norm", "grad_clip_norm", low=0.0, strict=True)
         if not isinstance(self.device, str) or not DEVICE_PATTERN.match(self.device):
             raise SpecError(
                 f"device: unknown device {self.device!r}; valid: " + ", ".join(map(repr, DEVICES)),
                 hint="use 'auto' to pick CUDA when available, else 'cpu'",
             )
-        _number("seed", self.seed, low=0, integer=True)
+        _number(self, "seed", "seed", low=0, integer=True)
         if not isinstance(self.monitor, str) or not self.monitor:
             raise _fail("monitor", "the name of an epoch metric such as 'val_loss'", self.monitor)
         _choice("mode", self.mode, MODES)
         if self.patience is not None:
-            _number("patience", self.patience, low=1, integer=True)
-        _number("min_delta", self.min_delta, low=0.0)
+            _number(self, "patience", "patience", low=1, integer=True)
+        _number(self, "min_delta", "min_delta", low=0.0)
         if not isinstance(self.restore_best, bool):
             raise _fail("restore_best", "True or False", self.restore_best)
-        _number("divergence_factor", self.divergence_factor, low=1.0, strict=True)
+        _number(self, "divergence_factor", "divergence_factor", low=1.0, strict=True)
         if not isinstance(self.optimizer, OptimizerConfig):
             raise _fail("optimizer", "an OptimizerConfig", self.optimizer)
         if not isinstance(self.schedule, ScheduleConfig):

@@ -17,9 +17,7 @@ if TYPE_CHECKING:
 
 
 def _sgd(params: Iterable[torch.nn.Parameter], cfg: OptimizerConfig) -> torch.optim.Optimizer:
-    return torch.optim.SGD(
-        params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay
-    )
+    return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
 
 
 def _adam(params: Iterable[torch.nn.Parameter], cfg: OptimizerConfig) -> torch.optim.Optimizer:
@@ -50,7 +48,9 @@ def _none(opt: torch.optim.Optimizer, cfg: ScheduleConfig, epochs: int, steps: i
 
 
 def _cosine(opt: torch.optim.Optimizer, cfg: ScheduleConfig, epochs: int, steps: int) -> Schedule:
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, epochs), eta_min=cfg.eta_min)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(
+        opt, T_max=max(1, epochs), eta_min=cfg.eta_min
+    )
     return Schedule(sched, "epoch")
 
 

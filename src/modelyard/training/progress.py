@@ -57,7 +57,8 @@ class RichProgress(Callback):
         if self._progress is None:
             return
         info = "  ".join(
-            f"{k}={v:.4g}" for k, v in state.logs.items()
+            f"{k}={v:.4g}"
+            for k, v in state.logs.items()
             if k.startswith(("train_", "val_")) and isinstance(v, float)
         )
         self._progress.update(self._epochs, completed=state.epoch, info=info)

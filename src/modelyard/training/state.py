@@ -78,12 +78,15 @@ def collect(state: FitState) -> dict[str, Any]:
         "optimizer": state.optimizer.state_dict(),
         "scheduler": scheduler.state_dict() if scheduler is not None else None,
         "rng": rng,
-        "callbacks": {k: cb.state_dict() for k, cb in zip(callback_keys(state.callbacks), state.callbacks)},
+        "callbacks": {
+            k: cb.state_dict()
+            for k, cb in zip(callback_keys(state.callbacks), state.callbacks, strict=True)
+        },
     }
 
 
 def restore(state: FitState, payload: Mapping[str, Any]) -> None:
-    """Put model, optimizer, scheduler, history, epoch and RNG back (callbacks: ``restore_callbacks``)."""
+    """Put model, optimizer, scheduler, history, epoch and RNG back (not the callbacks)."""
     try:
         state.module.load_state_dict(payload["model"])
         state.optimizer.load_state_dict(payload["optimizer"])
@@ -105,12 +108,13 @@ def restore(state: FitState, payload: Mapping[str, Any]) -> None:
 def restore_callbacks(state: FitState, payload: Mapping[str, Any]) -> None:
     """Load each callback's saved state, matched by ``callback_keys``; new callbacks start fresh."""
     saved = payload.get("callbacks", {})
-    for key, cb in zip(callback_keys(state.callbacks), state.callbacks):
+    for key, cb in zip(callback_keys(state.callbacks), state.callbacks, strict=True):
         if key in saved:
             cb.load_state_dict(saved[key])
 
 
 # -- codec: nested values <-> (JSON tree, {name: tensor}) --------------------------------------
+
 
 def encode(obj: Any, path: str = "") -> tuple[Any, dict[str, torch.Tensor]]:
     """Split ``obj`` into a JSON-able tree and the tensors it referenced, named by their path."""
@@ -137,10 +141,13 @@ def _enc(obj: Any, path: str, tensors: dict[str, torch.Tensor]) -> Any:
     if isinstance(obj, Mapping):
         if all(isinstance(k, str) and not k.startswith("$") for k in obj):
             return {k: _enc(v, f"{path}/{k}" if path else k, tensors) for k, v in obj.items()}
-        return {"$items": [[_enc(k, "", {}), _enc(v, f"{path}/{k}", tensors)] for k, v in obj.items()]}
+        return {
+            "$items": [[_enc(k, "", {}), _enc(v, f"{path}/{k}", tensors)] for k, v in obj.items()]
+        }
     raise TrainingError(
         f"cannot store {type(obj).__name__} at '{path}' in a checkpoint",
-        hint="state_dict() must return plain values (str, int, float, bool, None, lists, dicts) and tensors",
+        hint="state_dict() must return plain values (str, int, float, bool, None, lists, "
+        "dicts) and tensors",
     )
 
 
@@ -150,7 +157,7 @@ def decode(obj: Any, tensors: Mapping[str, torch.Tensor]) -> Any:
         return [decode(v, tensors) for v in obj]
     if isinstance(obj, dict):
         if len(obj) == 1:
-            (key, value), = obj.items()
+            ((key, value),) = obj.items()
             if key == "$tensor":
                 if value not in tensors:
                     raise TrainingError(

@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from modelyard.data.schema import Column, Schema
 from modelyard.errors import DataError
+from modelyard.features import Preprocessor
 from modelyard.features.datetime import DatetimeEncoder
 
 
@@ -65,3 +67,20 @@ def test_unparseable_string_raises(retail):
     with pytest.raises(DataError) as err:
         enc.transform(pd.Series(["12/1/2010 8:45", "not a date"]))
     assert "InvoiceDate" in str(err.value) and "'not a date'" in str(err.value)
+
+
+def test_schema_format_reads_a_one_row_serving_batch_like_the_training_rows():
+    training = pd.Series(["13/02/2021 10:00", "01/03/2021 11:30", "28/02/2021 09:15"])
+    enc = DatetimeEncoder("d", format="%d/%m/%Y %H:%M").fit(training)
+    served = enc.transform(pd.Series(["01/02/2021 08:00"]))  # ambiguous alone: day first here
+    assert (served.loc[0, "d__month"], served.loc[0, "d__day"]) == (2.0, 1.0)
+    other = enc.transform(pd.Series(["2021-02-03 08:00"]))  # not the format: inferred instead
+    assert (other.loc[0, "d__month"], other.loc[0, "d__day"]) == (2.0, 3.0)
+
+
+def test_preprocessor_passes_the_schema_format(retail):
+    schema = Schema(columns=(Column("InvoiceDate", "datetime", "str", format="%m/%d/%Y %H:%M"),))
+    pre = Preprocessor(schema).fit(retail)
+    assert pre.encoders_["InvoiceDate"].format == "%m/%d/%Y %H:%M"
+    served = pre.transform(pd.DataFrame({"InvoiceDate": ["1/12/2011 9:05"]}))
+    assert (served.loc[0, "InvoiceDate__month"], served.loc[0, "InvoiceDate__day"]) == (1.0, 12.0)

@@ -118,3 +118,17 @@ def test_target_column_of_the_frame_is_used_for_target_encoding(telco, telco_sch
     assert "PaymentMethod__te" in out.columns
     explicit = Preprocessor(telco_schema, max_onehot=2, high_cardinality="target")
     assert out.equals(explicit.fit_transform(telco.drop(columns="Churn"), y=telco["Churn"]))
+
+
+def test_works_on_an_inferred_schema_and_converted_frame(data_dir, splitter, tmp_path):
+    from modelyard.data.infer import infer_schema  # imported here: another package's work
+
+    raw = pd.read_csv(data_dir / "telco_churn.csv")
+    frame, schema = infer_schema(raw, target="Churn")
+    train, holdout = splitter(frame, 200, seed=8)
+    pre = Preprocessor(schema, input_kind="categorical", scale=True).fit(train)
+    out = pre.transform(holdout)
+    assert "customerID" not in out.columns and "TotalCharges__missing" in pre.feature_names_out_
+    assert not out.drop(columns=pre.categorical_features_).isna().any().any()
+    pre.save(tmp_path)
+    assert Preprocessor.load(tmp_path).transform(holdout).equals(out)

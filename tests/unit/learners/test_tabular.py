@@ -17,8 +17,14 @@ import skops.io
 from sklearn.metrics import r2_score, roc_auc_score
 from sklearn.model_selection import train_test_split
 
-from modelyard.errors import DataError, IntegrityError, NotFound, SchemaMismatch, SpecError
-from modelyard.errors import TrainingError
+from modelyard.errors import (
+    DataError,
+    IntegrityError,
+    NotFound,
+    SchemaMismatch,
+    SpecError,
+    TrainingError,
+)
 from modelyard.learners.base import get_learner
 from modelyard.learners.forest import RandomForestLearner
 from modelyard.learners.gbdt_lightgbm import LightGBMLearner
@@ -130,6 +136,16 @@ def test_boosters_stop_early_on_the_validation_split(cls, tmp_path):
     meta = json.loads((tmp_path / "learner.json").read_text())
     assert meta["model"]["best_iteration"] == learner.best_iteration_
     assert type(learner).load(tmp_path).best_iteration_ == learner.best_iteration_
+
+
+@pytest.mark.parametrize("cls", BOOSTERS)
+def test_boosters_use_every_tree_without_early_stopping(cls):
+    X_train, X_test, y_train, y_test = telco()
+    train, test = categorical(X_train, TELCO_CATS), categorical(X_test, TELCO_CATS, like=X_train)
+    learner = cls(n_estimators=25, early_stopping_rounds=None)
+    learner.fit(train, y_train, eval_set=(test, y_test))
+    assert learner.best_iteration_ == learner.n_trees_ == 25
+    assert learner.stop_reason_ == "completed"
 
 
 @pytest.mark.parametrize("cls", BOOSTERS)
@@ -289,3 +305,28 @@ def test_params_from_space_converts_search_representations():
     large_space = LightGBMLearner.search_space(200_000, 10, "binary")
     assert small_space["num_leaves"].high < large_space["num_leaves"].high
     assert "class_weight" not in LightGBMLearner.search_space(200, 10, "regression")
+
+
+@pytest.mark.parametrize(
+    ("cls", "params", "bad"),
+    [
+        (LogisticLearner, {"C": 0.0}, "C"),
+        (LinearLearner, {"alpha": -1.0}, "alpha"),
+        (RandomForestLearner, {"max_features": "auto"}, "max_features"),
+        (LightGBMLearner, {"num_leaves": 1}, "num_leaves"),
+        (XGBoostLearner, {"subsample": 0.0}, "subsample"),
+        (XGBoostLearner, {"n_jobs": 0}, "n_jobs"),
+        (LightGBMLearner, {"early_stopping_rounds": 2.5}, "early_stopping_rounds"),
+    ],
+)
+def test_bad_hyperparameters_are_named_at_fit(cls, params, bad):
+    X_train, _, y_train, _ = telco()
+    train, _ = dense(X_train, X_train)
+    with pytest.raises(SpecError, match=f"parameter '{bad}' expected") as info:
+        cls(**params).fit(train, y_train.astype(float) if cls is LinearLearner else y_train)
+    assert "default" in info.value.hint
+
+
+def test_x_must_be_a_frame():
+    with pytest.raises(DataError, match="DataFrame"):
+        LogisticLearner().fit(np.ones((4, 2)), np.array([0, 1, 0, 1]))

@@ -12,16 +12,30 @@ import time
 import torch
 from torch import nn
 
-from modelyard.training import Callback, Checkpoint, LoopConfig, OptimizerConfig, ScheduleConfig, Trainer
+from modelyard.training import (
+    Callback,
+    Checkpoint,
+    LoopConfig,
+    OptimizerConfig,
+    ScheduleConfig,
+    Trainer,
+)
 
 EPOCHS = 6
 
 
 def config() -> LoopConfig:
     """Adam + cosine schedule + early stopping state + dropout: everything a resume must restore."""
-    return LoopConfig(epochs=EPOCHS, batch_size=16, loss="cross_entropy", seed=7, patience=10,
-                      device="cpu", optimizer=OptimizerConfig(name="adam", lr=1e-2),
-                      schedule=ScheduleConfig(name="cosine"))
+    return LoopConfig(
+        epochs=EPOCHS,
+        batch_size=16,
+        loss="cross_entropy",
+        seed=7,
+        patience=10,
+        device="cpu",
+        optimizer=OptimizerConfig(name="adam", lr=1e-2),
+        schedule=ScheduleConfig(name="cosine"),
+    )
 
 
 def data() -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:

@@ -1,0 +1,249 @@
+"""Content-addressed artifact store: every file is kept under its SHA-256 and verified on read.
+
+Layout under ``root``::
+
+    objects/ab/cdef...   the bytes of a file (or of a tree object) whose sha256 is "abcdef..."
+    cache/<hex>/...      directories materialised by get_dir (rebuilt when they do not verify)
+
+A directory is stored as its files plus a tree object: canonical JSON listing each relative path
+with its hash. The tree's own hash is the directory's uri. Every write goes to a temporary file
+in the target's folder and is moved into place with os.replace, so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from modelyard.errors import Conflict, IntegrityError, NotFound, RegistryError
+
+URI_PREFIX = "sha256:"
+TREE_KIND = "modelyard.tree"
+TREE_VERSION = 1
+BLOCK = 1 << 20  # hash and copy in 1 MiB blocks
+_URI = re.compile(r"sha256:([0-9a-f]{64})")
+RESTORE_HINT = (
+    "restore the artifact store from a backup or register the model again; "
+    "never edit files under {root}"
+)
+
+
+class ArtifactStore:
+    """Files and directories by SHA-256 under ``root``. The constructor touches nothing on disk."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def __repr__(self) -> str:
+        return f"ArtifactStore({str(self.root)!r})"
+
+    # -- writing ------------------------------------------------------------------------------
+    def put_file(self, path: Path) -> str:
+        """Store one file; returns its uri ``sha256:<hex>``. Storing the same bytes again: free."""
+        path = Path(path)
+        if path.is_dir():
+            raise RegistryError(
+                f"{path} is a directory; put_file stores one file",
+                hint="store directories with put_dir",
+            )
+        if not path.is_file():
+            raise NotFound(f"cannot store {path}: no such file", hint="check the path")
+        digest, tmp = self._copy_in(path)
+        self._commit(tmp, digest)
+        return URI_PREFIX + digest
+
+    def put_dir(self, path: Path) -> str:
+        """Store every file under a directory plus a tree object; returns the tree's uri."""
+        path = Path(path)
+        if not path.is_dir():
+            raise NotFound(
+                f"cannot store {path}: no such directory",
+                hint="pass the directory the model was saved to; use put_file for a single file",
+            )
+        files = {
+            PurePosixPath(p.relative_to(path)).as_posix(): self.put_file(p)
+            for p in sorted(path.rglob("*"))
+            if p.is_file()
+        }
+        tree = {"kind": TREE_KIND, "version": TREE_VERSION, "files": files}
+        data = json.dumps(tree, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        return self.put_bytes(data)
+
+    def put_bytes(self, data: bytes) -> str:
+        """Store bytes held in memory; returns their uri."""
+        digest = hashlib.sha256(data).hexdigest()
+        objects = self.root / "objects"
+        objects.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=objects, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        self._commit(Path(tmp), digest)
+        return URI_PREFIX + digest
+
+    # -- reading ------------------------------------------------------------------------------
+    def exists(self, uri: str) -> bool:
+        """Whether the store holds the object (without verifying it)."""
+        return self._object_path(parse_uri(uri)).is_file()
+
+    def get_file(self, uri: str) -> Path:
+        """The stored file for ``uri``, after checking its bytes still hash to it.
+
+        The path points into the store: read it, never write to it.
+        """
+        digest = parse_uri(uri)
+        path = self._object_path(digest)
+        self._verify(path, digest, what=f"artifact {uri}")
+        return path
+
+    def get_dir(self, uri: str, dest: Path | None = None) -> Path:
+        """Materialise the directory ``uri`` in ``dest`` (which must be new or empty) or in the
+        store's cache, verifying every file; returns where it is."""
+        tree = self._tree(uri)
+        if dest is None:
+            return self._cached_dir(uri, tree)
+        dest = Path(dest)
+        if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+            raise Conflict(
+                f"cannot materialise {uri} in {dest}: it exists and is not an empty directory",
+                hint="pass a new or empty directory, or dest=None to use the store's cache",
+            )
+        self._materialise(uri, tree, dest)
+        return dest
+
+    # -- internals ----------------------------------------------------------------------------
+    def _object_path(self, digest: str) -> Path:
+        return self.root / "objects" / digest[:2] / digest[2:]
+
+    def _copy_in(self, path: Path) -> tuple[str, Path]:
+        """Copy ``path`` to a temporary file in the objects folder while hashing it."""
+        objects = self.root / "objects"
+        objects.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        fd, tmp = tempfile.mkstemp(dir=objects, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as out, path.open("rb") as src:
+                for block in iter(lambda: src.read(BLOCK), b""):
+                    digest.update(block)
+                    out.write(block)
+                out.flush()
+                os.fsync(out.fileno())
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return digest.hexdigest(), Path(tmp)
+
+    def _commit(self, tmp: Path, digest: str) -> None:
+        """Move a finished temporary file into place. The temporary file lies in ``objects/``,
+        on the same file system as its target, so os.replace is an atomic rename."""
+        target = self._object_path(digest)
+        if target.is_file():
+            tmp.unlink(missing_ok=True)  # already stored: content addressing dedupes
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(tmp, 0o444)  # stored objects are never edited in place
+        os.replace(tmp, target)
+
+    def _verify(self, path: Path, digest: str, *, what: str, hint: str | None = None) -> None:
+        if not path.is_file():
+            raise NotFound(
+                f"{what} is not in the artifact store at {self.root}",
+                hint="check the uri, or whether the model was registered against another "
+                "artifact root (MODELYARD_HOME)",
+            )
+        actual = _sha256(path)
+        if actual != digest:
+            raise IntegrityError(
+                f"{what} is corrupt: its bytes hash to sha256:{actual[:12]}..., "
+                f"expected sha256:{digest[:12]}...",
+                hint=hint or RESTORE_HINT.format(root=self.root),
+            )
+
+    def _tree(self, uri: str) -> dict[str, str]:
+        """The verified file list of a directory uri."""
+        path = self.get_file(uri)
+        try:
+            tree: Any = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            tree = None
+        if not isinstance(tree, dict) or tree.get("kind") != TREE_KIND:
+            raise RegistryError(
+                f"artifact {uri} is a file, not a directory",
+                hint="read single files with get_file; get_dir takes what put_dir returned",
+            )
+        files = tree.get("files")
+        if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+            raise IntegrityError(
+                f"directory {uri} has a malformed tree object",
+                hint=RESTORE_HINT.format(root=self.root),
+            )
+        for rel in files:
+            parts = PurePosixPath(rel).parts
+            if not parts or PurePosixPath(rel).is_absolute() or ".." in parts:
+                raise IntegrityError(
+                    f"directory {uri} lists an unsafe path {rel!r}",
+                    hint="the tree object was tampered with; "
+                    + RESTORE_HINT.format(root=self.root),
+                )
+        return files
+
+    def _materialise(self, uri: str, files: dict[str, str], dest: Path) -> None:
+        for rel, file_uri in sorted(files.items()):
+            digest = parse_uri(file_uri)
+            source = self._object_path(digest)
+            self._verify(source, digest, what=f"file {rel!r} of directory {uri}")
+            target = dest.joinpath(*PurePosixPath(rel).parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+
+    def _cached_dir(self, uri: str, files: dict[str, str]) -> Path:
+        """The cache copy of a directory, verified file by file; rebuilt atomically when absent."""
+        cached = self.root / "cache" / parse_uri(uri)
+        if cached.is_dir():
+            for rel, file_uri in sorted(files.items()):
+                path = cached.joinpath(*PurePosixPath(rel).parts)
+                self._verify(
+                    path,
+                    parse_uri(file_uri),
+                    what=f"file {rel!r} of directory {uri} (cached in {cached})",
+                    hint=f"the cached copy was edited; delete {cached} and it is rebuilt "
+                    "from the stored objects on the next read",
+                )
+            return cached
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(dir=cached.parent, prefix=".tmp-"))
+        try:
+            self._materialise(uri, files, building)
+            os.replace(building, cached)
+        except OSError:
+            if not cached.is_dir():  # another process did not win the race: a real failure
+                raise
+        finally:
+            shutil.rmtree(building, ignore_errors=True)
+        return cached
+
+
+def parse_uri(uri: object) -> str:
+    """The hex digest in ``sha256:<64 hex>``, or RegistryError showing the expected form."""
+    match = _URI.fullmatch(uri) if isinstance(uri, str) else None
+    if match is None:
+        raise RegistryError(
+            f"invalid artifact uri {uri!r}: expected 'sha256:' followed by 64 lowercase hex digits",
+            hint="pass the uri that put_file or put_dir returned",
+        )
+    return match[1]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(BLOCK), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,136 @@
+"""Checks and conversions for what callers hand the metadata store: names, keys, JSON, numbers.
+
+Each check raises a RegistryError that names the argument, the rule, and what was received.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from modelyard.errors import RegistryError
+from modelyard.registry.tables import KEY_LENGTH, NAME_LENGTH
+
+MODEL_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
+MODEL_NAME_RULE = f"1 to {NAME_LENGTH} letters, digits, '-', '_' or '.'"
+ALIAS = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{0,63}")
+ALIAS_RULE = "a letter followed by up to 63 letters, digits, '-' or '_'"
+
+
+def check_model_name(name: object) -> str:
+    """A valid model name, or RegistryError stating the rule."""
+    if not isinstance(name, str) or len(name) > NAME_LENGTH or not MODEL_NAME.fullmatch(name):
+        raise RegistryError(
+            f"invalid model name {name!r}: expected {MODEL_NAME_RULE}",
+            hint="e.g. 'churn-classifier' or 'sales_forecast.v2'",
+        )
+    return name
+
+
+def check_alias(alias: object) -> str:
+    """A valid alias name, or RegistryError stating the rule."""
+    if not isinstance(alias, str) or not ALIAS.fullmatch(alias):
+        raise RegistryError(
+            f"invalid alias {alias!r}: expected {ALIAS_RULE}",
+            hint="e.g. 'production', 'staging' or 'challenger'",
+        )
+    return alias
+
+
+def check_key(key: object, what: str) -> str:
+    """A param/metric/tag key: a non-empty string of at most KEY_LENGTH characters."""
+    if not isinstance(key, str) or not key.strip() or len(key) > KEY_LENGTH:
+        raise RegistryError(
+            f"invalid {what} name {key!r}: expected a non-empty string of at most "
+            f"{KEY_LENGTH} characters",
+            hint=f"name each {what} with a short string such as 'learning_rate'",
+        )
+    return key
+
+
+def check_mapping(values: object, what: str) -> Mapping[str, Any]:
+    """``values`` as a mapping (None counts as empty), or RegistryError."""
+    if values is None:
+        return {}
+    if not isinstance(values, Mapping):
+        raise RegistryError(
+            f"{what} must be a dict of name -> value, received {type(values).__name__}",
+            hint=f"pass {what} as {{'name': value, ...}}",
+        )
+    return values
+
+
+def check_tags(tags: object, what: str = "tags") -> dict[str, str | None]:
+    """Tags as ``{key: str}``; None values are kept (they mean 'remove this tag' in updates)."""
+    out: dict[str, str | None] = {}
+    for key, value in check_mapping(tags, what).items():
+        check_key(key, "tag")
+        if value is not None and not isinstance(value, str | int | float | bool):
+            raise RegistryError(
+                f"tag {key!r} has a {type(value).__name__} value; tags are short strings",
+                hint="put structured values in params or run data instead",
+            )
+        out[key] = None if value is None else str(value)
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """json.dumps fallback: numpy scalars and arrays become Python numbers and lists."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def to_json(value: Any, what: str) -> Any:
+    """``value`` as plain JSON data (dicts, lists, str, finite numbers, bools, None)."""
+    try:
+        return json.loads(json.dumps(value, allow_nan=False, default=_plain))
+    except (TypeError, ValueError) as err:
+        raise RegistryError(
+            f"{what} cannot be stored as JSON: {err}",
+            hint="use dicts, lists, strings, finite numbers, booleans and None "
+            "(replace NaN/inf by None, objects by their parameters)",
+        ) from err
+
+
+def json_text(value: Any, what: str) -> str:
+    """``value`` as compact JSON text, checked like ``to_json``."""
+    return json.dumps(to_json(value, what), separators=(",", ":"), sort_keys=True)
+
+
+def metric_value(name: str, value: Any) -> float | None:
+    """A metric as float, with NaN as None (SQLite cannot store NaN); non-numbers are refused."""
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()  # numpy scalar
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise RegistryError(
+            f"metric {name!r} must be a number, received {type(value).__name__} {value!r}",
+            hint="log strings and structures as params or tags, numbers as metrics",
+        )
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def stored_metric(value: float | None) -> float:
+    """The metric as logged: a stored None is a NaN."""
+    return math.nan if value is None else float(value)
+
+
+def check_int(value: object, what: str, *, minimum: int | None = None) -> int:
+    """An int (not a bool) at least ``minimum``, or RegistryError."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        if hasattr(value, "item") and isinstance(value.item(), int):  # numpy integer
+            value = value.item()
+        else:
+            raise RegistryError(
+                f"{what} must be an integer, received {type(value).__name__} {value!r}",
+                hint=f"pass {what} as a whole number",
+            )
+    if minimum is not None and value < minimum:
+        raise RegistryError(
+            f"{what} must be at least {minimum}, received {value}", hint=f"pass {what} >= {minimum}"
+        )
+    return value
