@@ -201,6 +201,7 @@ def _train(spec: Spec, run: RunRecord, on_step: Step, verbose: bool) -> TrainRes
         metrics["test"] = _evaluate(bundle, X_test, y[test_pos])
 
     metrics = {part: metrics[part] for part in ("train", "validation", "test") if part in metrics}
+    run.update(split=split.to_dict())  # records that the test rows were opened, and why
     on_step("saving the model")
     bundle.save(run.model_dir)
     return TrainResult(

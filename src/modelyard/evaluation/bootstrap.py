@@ -4,9 +4,9 @@ A bootstrap resample of ``n`` rows is the same as weighting every row by how oft
 so each chunk of resamples is a weight matrix ``W`` of shape (resamples, n) and a metric becomes a
 few matrix products with per-row quantities: accuracy is ``W @ correct / n``, a confusion matrix is
 ``W @ onehot(true * k + pred)``, ROC AUC is the weighted Mann-Whitney statistic read off cumulative
-sums in score order. :func:`weighted_metric_values` exposes those weighted metrics so a test can hold
-each one against scikit-learn's ``sample_weight``. A metric without a vectorised form falls back to
-calling its registry function once per resample.
+sums in score order. :func:`weighted_metric_values` exposes those weighted metrics so a test
+can hold each one against scikit-learn's ``sample_weight``. A metric without a vectorised form
+falls back to calling its registry function once per resample.
 """
 
 from __future__ import annotations
@@ -209,13 +209,16 @@ def _rows(task: str, y_true, y_pred, proba) -> _Rows:
         return _Rows(y.astype(np.float64), pred.astype(np.float64), None, 0)
     if not (np.issubdtype(y.dtype, np.integer) and np.issubdtype(pred.dtype, np.integer)):
         raise DataError(
-            f"classification metrics need integer class codes; got dtypes {y.dtype} and {pred.dtype}",
+            "classification metrics need integer class codes; got dtypes "
+            f"{y.dtype} and {pred.dtype}",
             hint="encode the target as codes 0..k-1 (the order of predict_proba's columns)",
         )
-    k = proba.shape[1] if proba is not None else int(max(y.max(), pred.max())) + 1
-    if k == 1:
-        k = 2  # a single observed class: binary metrics still read class 1
-    return _Rows(y.astype(np.int64), pred.astype(np.int64), proba, max(k, 2))
+    if min(y.min(), pred.min()) < 0:
+        raise DataError("class codes must be 0..k-1; got a negative code",
+                        hint="encode the target as codes 0..k-1")
+    seen = int(max(y.max(), pred.max())) + 1
+    k = max(seen, proba.shape[1] if proba is not None else 0, 2)  # binary reads class 1 always
+    return _Rows(y.astype(np.int64), pred.astype(np.int64), proba, k)
 
 
 def _fallback(name: str, task: str, r: _Rows, W: np.ndarray) -> np.ndarray:

@@ -96,7 +96,8 @@ def residuals_summary(y_true, y_pred, *, max_points: int = MAX_SCATTER, bins: in
         "n": int(len(y)),
         "mean": float(residual.mean()),
         "std": float(residual.std(ddof=1)) if len(y) > 1 else 0.0,
-        "quantiles": dict(zip(("p5", "p25", "p50", "p75", "p95"), map(float, quantiles))),
+        "quantiles": {name: float(q) for name, q in
+                      zip(("p5", "p25", "p50", "p75", "p95"), quantiles, strict=True)},
         "max_abs": float(np.abs(residual).max()),
         "histogram": {"edges": _round(edges), "counts": counts.astype(int).tolist()},
         "sample": {"actual": _round(y[picks]), "predicted": _round(pred[picks])},

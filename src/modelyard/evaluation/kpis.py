@@ -56,8 +56,9 @@ def measure_latency(predict: Callable[[pd.DataFrame], Any], rows: pd.DataFrame, 
     repeats = _positive_int("repeats", repeats)
     warmup = _positive_int("warmup", warmup, minimum=0)
     if not isinstance(rows, pd.DataFrame) or len(rows) == 0:
+        size = len(rows) if hasattr(rows, "__len__") else 0
         raise DataError("latency needs a non-empty DataFrame of raw input rows; got "
-                        f"{type(rows).__name__} with {len(rows) if hasattr(rows, '__len__') else 0} rows",
+                        f"{type(rows).__name__} with {size} rows",
                         hint="pass the test rows' feature columns")
     n = len(rows)
     for i in range(warmup):
@@ -95,7 +96,8 @@ def measure_latency(predict: Callable[[pd.DataFrame], Any], rows: pd.DataFrame, 
     }
 
 
-def _price(cpu_hour_price: float) -> float:
+def check_price(cpu_hour_price: float) -> float:
+    """``cpu_hour_price`` as a float; a negative or non-finite price is a :class:`SpecError`."""
     if isinstance(cpu_hour_price, bool) or not isinstance(cpu_hour_price, (int, float)) \
             or not math.isfinite(cpu_hour_price) or cpu_hour_price < 0:
         raise SpecError(f"cpu_hour_price must be a non-negative number; got {cpu_hour_price!r}",
@@ -110,19 +112,20 @@ def cost_per_1000(throughput_rows_per_s: float, cpu_hour_price: float = DEFAULT_
     ``1000 / throughput`` seconds of ``cpus`` CPUs, at ``cpu_hour_price`` per CPU-hour:
     ``cpu_hour_price * cpus * (1000 / throughput) / 3600``.
     """
-    price = _price(cpu_hour_price)
+    price = check_price(cpu_hour_price)
     cpus = _positive_int("cpus", cpus)
-    if not isinstance(throughput_rows_per_s, (int, float)) or not math.isfinite(throughput_rows_per_s) \
-            or throughput_rows_per_s <= 0:
+    throughput = throughput_rows_per_s
+    if not isinstance(throughput, (int, float)) or not math.isfinite(throughput) or throughput <= 0:
         raise DataError(f"throughput must be a positive number of rows per second; got "
                         f"{throughput_rows_per_s!r}", hint="measure it with measure_latency")
-    return price * cpus * (1000.0 / throughput_rows_per_s) / 3600.0
+    return price * cpus * (1000.0 / throughput) / 3600.0
 
 
 def training_cost(cpu_seconds: float, cpu_hour_price: float = DEFAULT_CPU_HOUR) -> float:
     """Price of ``cpu_seconds`` of CPU time (summed over CPUs) at ``cpu_hour_price``."""
-    price = _price(cpu_hour_price)
-    if not isinstance(cpu_seconds, (int, float)) or not math.isfinite(cpu_seconds) or cpu_seconds < 0:
+    price = check_price(cpu_hour_price)
+    if not isinstance(cpu_seconds, (int, float)) or not math.isfinite(cpu_seconds) \
+            or cpu_seconds < 0:
         raise DataError(f"cpu_seconds must be a non-negative number; got {cpu_seconds!r}",
                         hint="pass the training run's CPU time, e.g. time.process_time() deltas")
     return price * cpu_seconds / 3600.0

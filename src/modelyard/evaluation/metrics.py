@@ -114,7 +114,8 @@ DEFAULT_METRICS = {
 
 
 def get_metric(name: str, task: str | None = None) -> Metric:
-    """The metric registered as ``name``; an unknown name (or one not for ``task``) lists the valid."""
+    """The metric registered as ``name``; an unknown name (or one not for ``task``) lists the
+    valid ones."""
     if name not in METRICS:
         raise SpecError(f"unknown metric '{name}'; valid: " + ", ".join(METRICS),
                         hint=did_you_mean(name, METRICS))
@@ -187,7 +188,8 @@ def mape_detail(y_true, y_pred) -> dict[str, Any]:
     _check_lengths(y, y_pred=pred)
     nonzero = np.abs(y) > ZERO_TARGET
     used = int(nonzero.sum())
-    value = float(np.mean(np.abs((y[nonzero] - pred[nonzero]) / y[nonzero]))) if used else float("nan")
+    ape = np.abs((y[nonzero] - pred[nonzero]) / y[nonzero])
+    value = float(np.mean(ape)) if used else float("nan")
     return {"value": value, "n_used": used, "n_zero_targets_ignored": int(len(y) - used)}
 
 
@@ -251,7 +253,9 @@ def calibration_curve_data(y_true, proba_pos, bins: int = 10) -> dict[str, Any]:
     filled = counts > 0
     return {
         "bin_edges": edges.tolist(),
-        "mean_predicted": [float(s / c) if f else None for s, c, f in zip(sums, counts, filled)],
-        "observed_frequency": [float(h / c) if f else None for h, c, f in zip(hits, counts, filled)],
+        "mean_predicted": [float(s / c) if f else None
+                           for s, c, f in zip(sums, counts, filled, strict=True)],
+        "observed_frequency": [float(h / c) if f else None
+                               for h, c, f in zip(hits, counts, filled, strict=True)],
         "counts": counts.astype(int).tolist(),
     }

@@ -143,7 +143,8 @@ def confusion(data: Mapping[str, Any] | None, plot_id: str, title: str) -> str |
     fig, ax = _figure(title)
     ax.grid(False)
     mesh = ax.pcolormesh(share, cmap="Blues", vmin=0, vmax=1, edgecolors="white", linewidth=0.5)
-    fig.colorbar(mesh, ax=ax, label="share of true class")
+    bar = fig.colorbar(mesh, ax=ax, label="share of true class")
+    bar.solids.set_rasterized(False)  # vector, not an embedded PNG
     ticks = np.arange(k) + 0.5
     ax.set_xticks(ticks, labels, rotation=45 if k > 4 else 0, ha="right" if k > 4 else "center")
     ax.set_yticks(ticks, labels)
@@ -162,13 +163,13 @@ def calibration(data: Mapping[str, Any] | None, plot_id: str, title: str) -> str
     """Observed frequency against mean predicted probability per bin, with the ideal diagonal."""
     if not data:
         return None
-    points = [(p, o) for p, o in zip(data["mean_predicted"], data["observed_frequency"])
-              if p is not None]
+    pairs = zip(data["mean_predicted"], data["observed_frequency"], strict=True)
+    points = [(p, o) for p, o in pairs if p is not None]
     if not points:
         return None
     fig, ax = _figure(title)
     ax.plot([0, 1], [0, 1], linestyle=":", color="grey", label="perfectly calibrated")
-    ax.plot(*zip(*points), marker="o", label="model")
+    ax.plot(*zip(*points, strict=True), marker="o", label="model")
     ax.set(xlabel="mean predicted probability", ylabel="observed frequency", xlim=(0, 1),
            ylim=(0, 1.02))
     ax.legend(loc="upper left", fontsize=7)

@@ -15,7 +15,7 @@ import os
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -27,11 +27,23 @@ from modelyard.errors import DataError, SpecError
 from modelyard.evaluation.baselines import error_reduction, error_reductions, evaluate_baselines
 from modelyard.evaluation.bootstrap import bootstrap_ci
 from modelyard.evaluation.curves import pr_points, residuals_summary, roc_points
-from modelyard.evaluation.kpis import CURRENCY, DEFAULT_CPU_HOUR, cost_per_1000, training_cost
+from modelyard.evaluation.kpis import (
+    CURRENCY,
+    DEFAULT_CPU_HOUR,
+    check_price,
+    cost_per_1000,
+    training_cost,
+)
 from modelyard.evaluation.metrics import (
-    DEFAULT_METRICS, calibration_curve_data, confusion, get_metric, mape_detail, score,
+    DEFAULT_METRICS,
+    calibration_curve_data,
+    confusion,
+    get_metric,
+    mape_detail,
+    score,
 )
 from modelyard.evaluation.overfit import overfit_check
+from modelyard.evaluation.report_html import render_html
 
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 SCHEMA_VERSION = 1
@@ -86,6 +98,11 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple, np.ndarray)):
         return [jsonable(v) for v in value]
     return str(value)
+
+
+def _scalar(value: Any) -> bool:
+    """A history value the learning-curve table keeps (numbers, strings, booleans, None)."""
+    return value is None or isinstance(value, (bool, int, float, str, np.number, np.bool_))
 
 
 def _test_curves(task: str, y_test: np.ndarray, y_pred: np.ndarray, proba: np.ndarray | None,
@@ -206,7 +223,7 @@ def build_report(task: str, *, model: Mapping[str, Any], data: Mapping[str, Any]
     throughput = (latency or {}).get("throughput_rows_per_s")
     costs = {
         "currency": CURRENCY,
-        "cpu_hour": float(settings.cpu_hour_price),
+        "cpu_hour": check_price(settings.cpu_hour_price),
         "prediction_cpus": settings.prediction_cpus,
         "per_1000_predictions": cost_per_1000(throughput, settings.cpu_hour_price,
                                               settings.prediction_cpus) if throughput else None,
@@ -216,10 +233,11 @@ def build_report(task: str, *, model: Mapping[str, Any], data: Mapping[str, Any]
     }
     report = {
         "schema_version": SCHEMA_VERSION,
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "model": {
             "name": model.get("name"), "version": model.get("version"),
-            "learner": model.get("learner"), "task": task, "params": dict(model.get("params") or {}),
+            "learner": model.get("learner"), "task": task,
+            "params": dict(model.get("params") or {}),
             "classes": [str(c) for c in class_names] if class_names is not None else None,
         },
         "data": {"fingerprint": data.get("fingerprint"), "source": data.get("source"),
@@ -241,9 +259,9 @@ def build_report(task: str, *, model: Mapping[str, Any], data: Mapping[str, Any]
         "overfitting": overfit_check(task, metrics, primary, settings.overfit_threshold),
         "feature_importance": [dict(r) for r in importance],
         "threshold": threshold,
-        "learning_curves": [dict(r) for r in history],
+        "learning_curves": [{k: v for k, v in r.items() if _scalar(v)} for r in history],
         "curves": _test_curves(task, y_test, y_pred, proba, class_names, settings.seed, notes),
-        "notes": notes,
+        "notes": [str(n) for n in notes],
     }
     report = jsonable(report)
     validate_report(report)
@@ -251,14 +269,14 @@ def build_report(task: str, *, model: Mapping[str, Any], data: Mapping[str, Any]
 
 
 @cache
-def _schema() -> dict[str, Any]:
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+def _validator() -> Draft202012Validator:
+    """The validator of ``report.schema.json``, loaded once."""
+    return Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
 
 
 def validate_report(report: Mapping[str, Any]) -> None:
     """Raise :class:`DataError` listing where ``report`` breaks ``report.schema.json``."""
-    validator = Draft202012Validator(_schema())
-    errors = sorted(validator.iter_errors(report), key=lambda e: list(map(str, e.absolute_path)))
+    errors = sorted(_validator().iter_errors(report), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         lines = ["/" + "/".join(map(str, e.absolute_path)) + ": " + e.message for e in errors[:5]]
         raise DataError(
@@ -284,8 +302,6 @@ def _atomic_write(path: Path, text: str) -> None:
 
 def write_report(report: Mapping[str, Any], directory: str | os.PathLike[str]) -> tuple[Path, Path]:
     """Validate ``report`` and write ``report.json`` and ``report.html`` into ``directory``."""
-    from modelyard.evaluation.report_html import render_html
-
     validate_report(report)
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)

@@ -153,7 +153,8 @@ def _details(report: Mapping[str, Any]) -> str:
         ["training CPU time", _num(costs["training_cpu_seconds"], "s")],
     ]
     if report["mape"] is not None:
-        rows.append(["MAPE rows ignored (zero target)", _num(report["mape"]["n_zero_targets_ignored"])])
+        rows.append(["MAPE rows ignored (zero target)",
+                     _num(report["mape"]["n_zero_targets_ignored"])])
     if report["latency"]:
         lat = report["latency"]
         rows.append(["latency measured on",

@@ -1,8 +1,7 @@
-"""Learner families; importing this package registers every built-in learner.
+"""Learner families, one per module.
 
-One family per module: ``linear`` ('logistic', 'linear'), ``forest`` ('random_forest',
-'extra_trees'), ``gbdt_lightgbm`` ('lightgbm'), ``gbdt_xgboost`` ('xgboost') and ``neural``
-(the PyTorch MLP). ``modelyard.learners.base.available()`` lists what registered.
+``linear`` ('logistic', 'linear'), ``forest`` ('random_forest', 'extra_trees'), ``gbdt_lightgbm``
+('lightgbm'), ``gbdt_xgboost`` ('xgboost') and ``neural`` (the PyTorch MLP). Families register
+themselves when imported; ``base.get_learner(name)`` imports only the family it needs and
+``base.available()`` imports them all.
 """
-
-from modelyard.learners import forest, gbdt_lightgbm, gbdt_xgboost, linear, neural  # noqa: F401

@@ -15,6 +15,7 @@ holds depends on the learner's ``input_kind``:
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -86,20 +87,31 @@ def register(cls: type[Learner]) -> type[Learner]:
     return cls
 
 
+# Built-in learner name -> the module that registers it. Modules are imported on first use, so
+# that loading a LightGBM model never imports PyTorch (and costs its memory).
+BUILTIN_MODULES = {
+    "logistic": "linear",
+    "linear": "linear",
+    "random_forest": "forest",
+    "extra_trees": "forest",
+    "lightgbm": "gbdt_lightgbm",
+    "xgboost": "gbdt_xgboost",
+    "mlp": "neural",
+}
+
+
 def available(task: str | None = None) -> dict[str, type[Learner]]:
-    """Registered learners (those serving ``task`` when given), by name."""
-    _import_builtin()
+    """Registered learners (those serving ``task`` when given), by name; imports every family."""
+    for module in sorted(set(BUILTIN_MODULES.values())):
+        importlib.import_module(f"modelyard.learners.{module}")
     return {n: c for n, c in sorted(_REGISTRY.items()) if task is None or task in c.tasks}
 
 
 def get_learner(name: str) -> type[Learner]:
     """The learner class registered as ``name``; an unknown name lists the valid ones."""
-    known = available()
-    if name not in known:
+    if name not in _REGISTRY and name in BUILTIN_MODULES:
+        importlib.import_module(f"modelyard.learners.{BUILTIN_MODULES[name]}")
+    if name not in _REGISTRY:
+        known = available()
         raise SpecError(f"unknown learner '{name}'", hint=did_you_mean(name, known))
-    return known[name]
-
-
-def _import_builtin() -> None:
-    """Import the built-in learner modules so that they register themselves."""
-    import modelyard.learners  # noqa: F401  (the package __init__ imports every family)
+    return _REGISTRY[name]

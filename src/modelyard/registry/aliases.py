@@ -11,9 +11,8 @@ import sqlalchemy as sa
 from modelyard.errors import NotFound, RegistryError, did_you_mean
 from modelyard.registry.models import ModelsMixin
 from modelyard.registry.records import AliasChange, VersionInfo
-from modelyard.registry.runs import now
 from modelyard.registry.tables import NAME_LENGTH, alias_audit, aliases, model_versions, models
-from modelyard.registry.values import check_alias, check_int
+from modelyard.registry.values import check_alias, check_int, now
 
 DEFAULT_ALIAS = "production"  # what a plain model name resolves to when set
 REF_FORMS = "'name' (production, else latest), 'name@alias' or 'name:<version>'"

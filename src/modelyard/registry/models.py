@@ -17,13 +17,15 @@ import sqlalchemy as sa
 
 from modelyard.errors import Conflict, NotFound, RegistryError, did_you_mean
 from modelyard.registry.records import ModelInfo, Page, VersionInfo
-from modelyard.registry.runs import RunsMixin, check_page, now
+from modelyard.registry.runs import RunsMixin
 from modelyard.registry.tables import aliases, model_versions, models, run_params
 from modelyard.registry.values import (
     check_int,
     check_mapping,
     check_model_name,
+    check_page,
     check_tags,
+    now,
     to_json,
 )
 

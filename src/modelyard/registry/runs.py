@@ -7,7 +7,6 @@ import socket
 import time
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,30 +34,17 @@ from modelyard.registry.values import (
     check_int,
     check_key,
     check_mapping,
+    check_page,
     check_tags,
     json_text,
     metric_value,
+    now,
     stored_metric,
     to_json,
 )
 
-MAX_PAGE = 10_000
 # set_run_data keys that live in their own column rather than in the JSON ``data`` field
 FINGERPRINT_KEYS = ("fingerprint", "data_fingerprint")
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def check_page(limit: object, offset: object) -> tuple[int, int]:
-    """Validated (limit, offset) for a listing."""
-    limit = check_int(limit, "limit", minimum=1)
-    if limit > MAX_PAGE:
-        raise RegistryError(
-            f"limit must be at most {MAX_PAGE}, received {limit}", hint="page with offset instead"
-        )
-    return limit, check_int(offset, "offset", minimum=0)
 
 
 class RunsMixin(StoreBase):

@@ -9,6 +9,7 @@ import json
 import math
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from modelyard.errors import RegistryError
@@ -18,6 +19,7 @@ MODEL_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
 MODEL_NAME_RULE = f"1 to {NAME_LENGTH} letters, digits, '-', '_' or '.'"
 ALIAS = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{0,63}")
 ALIAS_RULE = "a letter followed by up to 63 letters, digits, '-' or '_'"
+MAX_PAGE = 10_000  # the largest page a listing returns
 
 
 def check_model_name(name: object) -> str:
@@ -134,3 +136,18 @@ def check_int(value: object, what: str, *, minimum: int | None = None) -> int:
             f"{what} must be at least {minimum}, received {value}", hint=f"pass {what} >= {minimum}"
         )
     return value
+
+
+def check_page(limit: object, offset: object) -> tuple[int, int]:
+    """Validated (limit, offset) for a listing."""
+    limit = check_int(limit, "limit", minimum=1)
+    if limit > MAX_PAGE:
+        raise RegistryError(
+            f"limit must be at most {MAX_PAGE}, received {limit}", hint="page with offset instead"
+        )
+    return limit, check_int(offset, "offset", minimum=0)
+
+
+def now() -> datetime:
+    """The current time, timezone-aware in UTC: every timestamp the store writes."""
+    return datetime.now(UTC)

@@ -10,7 +10,11 @@ import pytest
 
 from modelyard.errors import DataError, SpecError
 from modelyard.evaluation.baselines import (
-    baseline_predictions, error_reduction, error_reductions, evaluate_baselines, metric_error,
+    baseline_predictions,
+    error_reduction,
+    error_reductions,
+    evaluate_baselines,
+    metric_error,
 )
 
 

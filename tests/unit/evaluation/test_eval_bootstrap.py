@@ -88,7 +88,8 @@ def test_weighted_multiclass_and_regression_equal_resampled_registry(iris, data_
                                  ["rmse", "mae", "r2", "mape"], W)
     for i, w in enumerate(W):
         idx = np.repeat(np.arange(len(target)), w)
-        expected = score("regression", target[idx], reg_pred[idx], None, ["rmse", "mae", "r2", "mape"])
+        expected = score("regression", target[idx], reg_pred[idx], None,
+                         ["rmse", "mae", "r2", "mape"])
         for name, value in expected.items():
             assert got[name][i] == pytest.approx(value, rel=1e-9), name
 
@@ -121,13 +122,15 @@ def test_one_class_resamples_are_skipped_for_auc():
     values = weighted_metric_values("binary", y, proba.argmax(axis=1), proba, ["roc_auc"],
                                     _weights(30, 200, seed=0))["roc_auc"]
     assert np.isnan(values).any() and np.isfinite(values).any()
-    low, high = bootstrap_ci("binary", y, proba.argmax(axis=1), proba, ["roc_auc"], n_boot=200)["roc_auc"]
+    intervals = bootstrap_ci("binary", y, proba.argmax(axis=1), proba, ["roc_auc"], n_boot=200)
+    low, high = intervals["roc_auc"]
     assert np.isfinite(low) and np.isfinite(high)
 
 
 def test_proba_metrics_left_out_without_proba_and_bad_arguments_fail():
     y = np.array([0, 1, 1, 0])
-    assert set(bootstrap_ci("binary", y, y, None, ["accuracy", "roc_auc"], n_boot=10)) == {"accuracy"}
+    intervals = bootstrap_ci("binary", y, y, None, ["accuracy", "roc_auc"], n_boot=10)
+    assert set(intervals) == {"accuracy"}
     with pytest.raises(SpecError, match="n_boot"):
         bootstrap_ci("binary", y, y, None, ["accuracy"], n_boot=0)
     with pytest.raises(SpecError, match="unknown metric"):

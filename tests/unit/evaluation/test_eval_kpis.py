@@ -9,7 +9,11 @@ from sklearn.linear_model import Ridge
 
 from modelyard.errors import DataError, SpecError
 from modelyard.evaluation.kpis import (
-    DEFAULT_CPU_HOUR, cost_per_1000, cpus_available, measure_latency, training_cost,
+    DEFAULT_CPU_HOUR,
+    cost_per_1000,
+    cpus_available,
+    measure_latency,
+    training_cost,
 )
 
 

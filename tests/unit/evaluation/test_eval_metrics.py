@@ -14,7 +14,12 @@ from sklearn.preprocessing import StandardScaler
 
 from modelyard.errors import DataError, SpecError
 from modelyard.evaluation.metrics import (
-    METRICS, calibration_curve_data, confusion, get_metric, mape_detail, score,
+    METRICS,
+    calibration_curve_data,
+    confusion,
+    get_metric,
+    mape_detail,
+    score,
 )
 
 
@@ -131,13 +136,14 @@ def test_calibration_matches_sklearn(telco):
     y, _, proba = telco
     data = calibration_curve_data(y, proba[:, 1], bins=10)
     prob_true, prob_pred = calibration_curve(y, proba[:, 1], n_bins=10, strategy="uniform")
-    filled = [c > 0 for c in data["counts"]]
-    np.testing.assert_allclose([v for v, f in zip(data["observed_frequency"], filled) if f],
-                               prob_true)
-    np.testing.assert_allclose([v for v, f in zip(data["mean_predicted"], filled) if f], prob_pred)
+    filled = np.asarray(data["counts"]) > 0
+    observed = np.asarray(data["observed_frequency"], dtype=object)
+    predicted = np.asarray(data["mean_predicted"], dtype=object)
+    np.testing.assert_allclose(observed[filled].astype(float), prob_true)
+    np.testing.assert_allclose(predicted[filled].astype(float), prob_pred)
     assert sum(data["counts"]) == len(y)
     assert len(data["bin_edges"]) == 11
-    assert all(v is None for v, f in zip(data["mean_predicted"], filled) if not f)
+    assert all(v is None for v in predicted[~filled])
 
 
 def test_calibration_rejects_bad_input():

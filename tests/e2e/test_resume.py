@@ -1,0 +1,75 @@
+"""`modelyard train --resume RUN` after a killed process ends with the same weights as a run that
+was never interrupted (same seed)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from safetensors.numpy import load_file
+
+SPEC = """
+name: fashion
+data:
+  source:
+    format: idx
+    path: {{train: {train}, test: {test}}}
+  target: label
+split: {{train: 0.8, validation: 0.2, test: 0.0}}
+model:
+  learner: mlp
+  params: {{hidden_sizes: [32], dropout: 0.2, epochs: 6, batch_size: 64, patience: 50, lr: 0.002}}
+seed: 3
+"""
+
+
+def _write_spec(tmp_path: Path, data_dir: Path) -> Path:
+    spec = tmp_path / "fashion.yaml"
+    fm = data_dir / "fashion_mnist"
+    spec.write_text(SPEC.format(train=fm / "train-images-idx3-ubyte.gz",
+                                test=fm / "t10k-images-idx3-ubyte.gz"))
+    return spec
+
+
+def _weights(run_dir: Path) -> dict:
+    (path,) = (run_dir / "model" / "learner").glob("*.safetensors")
+    return load_file(str(path))
+
+
+def test_resume_after_kill_matches_uninterrupted_run(tmp_path, data_dir, cli):
+    spec = _write_spec(tmp_path, data_dir)
+    home = tmp_path / "killed_home"
+    env = {**os.environ, "MODELYARD_HOME": str(home)}
+    proc = subprocess.Popen([sys.executable, "-m", "modelyard", "train", str(spec), "--json"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 180
+    checkpoint = None
+    while time.time() < deadline and proc.poll() is None:
+        found = list(home.glob("runs/*/checkpoint/checkpoint.json"))
+        if found and '"epoch": 2' in found[0].read_text():
+            checkpoint = found[0]
+            break
+        time.sleep(0.05)
+    assert checkpoint is not None, "the training process never wrote its epoch-2 checkpoint"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    run_dir = checkpoint.parent.parent
+    assert not (run_dir / "model").exists()  # killed before any model was written
+
+    resumed = subprocess.run(
+        [sys.executable, "-m", "modelyard", "train", "--resume", run_dir.name, "--json"],
+        env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+
+    whole = cli("train", spec, "--json")
+    assert whole.code == 0, whole.err
+    reference = _weights(Path(whole.json()["run_dir"]))
+    continued = _weights(run_dir)
+    assert reference.keys() == continued.keys()
+    for name in reference:
+        assert (reference[name] == continued[name]).all(), name

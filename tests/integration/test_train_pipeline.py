@@ -1,0 +1,86 @@
+"""The training pipeline end to end on real slices: no leakage, test rows opened once, reload."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from modelyard.errors import IntegrityError
+from modelyard.features import rows_digest
+from modelyard.features.preprocessor import Preprocessor
+from modelyard.learners.bundle import ModelBundle
+from modelyard.pipeline import prepare, train
+from modelyard.settings import load_settings
+from modelyard.spec import validate_spec
+
+
+def _spec(data_dir: Path, learner: str, **params) -> dict:
+    return {
+        "data": {"source": {"path": str(data_dir / "telco_churn.csv")}, "target": "Churn"},
+        "model": {"learner": learner, "params": params},
+        "seed": 7,
+    }
+
+
+@pytest.mark.parametrize("learner", ["logistic", "lightgbm"])
+def test_preprocessing_saw_training_rows_only(tmp_path, data_dir, learner):
+    spec = validate_spec(_spec(data_dir, learner))
+    result = train(spec, load_settings(tmp_path / "home"))
+    pre = Preprocessor.load(Path(result.model_dir) / "preprocessor")
+    split = prepare(spec).split  # the same seed gives the same split
+    assert pre.n_fit_rows_ == len(split.train)
+    assert pre.fit_rows_digest_ == rows_digest(pd.Index(split.train))
+    assert pre.fit_rows_digest_ != rows_digest(pd.RangeIndex(len(split.train) + len(split.validation)))
+
+
+def test_test_rows_are_opened_once_for_the_final_evaluation(tmp_path, data_dir):
+    result = train(validate_spec(_spec(data_dir, "logistic")), load_settings(tmp_path / "home"))
+    record = json.loads((Path(result.run_dir) / "run.json").read_text())
+    assert record["status"] == "finished"
+    assert record["split"]["test_opened_for"] == ["final evaluation"]
+    assert set(result.metrics) == {"train", "validation", "test"}
+
+
+def test_saved_model_reloads_to_identical_predictions(tmp_path, data_dir):
+    result = train(validate_spec(_spec(data_dir, "xgboost", n_estimators=30)),
+                   load_settings(tmp_path / "home"))
+    frame = pd.read_csv(data_dir / "telco_churn.csv").drop(columns=["Churn"])
+    first = ModelBundle.load(result.model_dir).predict_frame(frame)
+    second = ModelBundle.load(result.model_dir).predict_frame(frame)
+    pd.testing.assert_frame_equal(first, second)
+    assert np.allclose(first[["proba_No", "proba_Yes"]].sum(axis=1), 1.0)
+
+
+def test_a_changed_byte_in_a_saved_model_is_an_integrity_error(tmp_path, data_dir):
+    result = train(validate_spec(_spec(data_dir, "logistic")), load_settings(tmp_path / "home"))
+    target = Path(result.model_dir) / "bundle.json"
+    target.write_text(target.read_text().replace('"binary"', '"binarx"'))
+    with pytest.raises(IntegrityError, match="bundle.json"):
+        ModelBundle.load(result.model_dir)
+
+
+def test_regression_on_california_housing(tmp_path, data_dir):
+    spec = validate_spec({
+        "data": {"source": {"path": str(data_dir / "california_housing.csv")},
+                 "target": "median_house_value"},
+        "model": "random_forest",
+    })
+    result = train(spec, load_settings(tmp_path / "home"))
+    assert result.task == "regression"
+    assert result.metrics["test"]["r2"] > 0.3
+    assert result.threshold is None
+
+
+def test_failed_run_is_recorded_with_its_error(tmp_path, data_dir):
+    spec = validate_spec(_spec(data_dir, "logistic", C=-1.0))
+    with pytest.raises(Exception):  # noqa: B017 - any error; the record is what matters
+        train(spec, load_settings(tmp_path / "home"))
+    (run_dir,) = (tmp_path / "home" / "runs").iterdir()
+    record = json.loads((run_dir / "run.json").read_text())
+    assert record["status"] == "failed"
+    assert "C" in record["error"]
+    assert not (run_dir / "model").exists()
