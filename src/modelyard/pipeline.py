@@ -19,10 +19,12 @@ from modelyard.data.dataset import PART_COLUMN, Dataset, load_dataset
 from modelyard.data.split import Split, make_split
 from modelyard.errors import ModelyardError, SpecError, TrainingError
 from modelyard.evaluation.metrics import score
+from modelyard.evaluation.report import REPORT_METRICS
 from modelyard.evaluation.threshold import tune_threshold
 from modelyard.features.preprocessor import Preprocessor
 from modelyard.learners.base import get_learner
 from modelyard.learners.bundle import ModelBundle
+from modelyard.orchestration.evaluate import EvalInputs, evaluate_saved_model
 from modelyard.orchestration.runs import RunRecord, create_run, now, open_run
 from modelyard.settings import Settings
 from modelyard.spec.models import Spec, SplitSpec
@@ -56,7 +58,12 @@ class TrainResult:
     history: list[dict[str, Any]] = field(default_factory=list)
     stop_reason: str | None = None
     fit_seconds: float = 0.0
+    cpu_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    primary_metric: str | None = None
+    kpis: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    report: dict[str, str] = field(default_factory=dict)  # 'json' and 'html' paths
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items()}
@@ -175,7 +182,7 @@ def _train(spec: Spec, run: RunRecord, on_step: Step, verbose: bool) -> TrainRes
     eval_set = (X_val, y[split.validation]) if X_val is not None else None
 
     on_step(f"training {model.learner}")
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     try:
         learner.fit(X_train, y[split.train], eval_set=eval_set)
     except ModelyardError:
@@ -184,38 +191,58 @@ def _train(spec: Spec, run: RunRecord, on_step: Step, verbose: bool) -> TrainRes
         raise TrainingError(f"{model.learner} failed to train: {err}",
                             hint="check the hyperparameters and the data") from err
     fit_seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
 
     bundle = ModelBundle(dataset.schema, task, model.learner, pre, learner, prepared.classes)
-    metrics: dict[str, dict[str, float]] = {}
+    names = REPORT_METRICS[task]
+    metrics: dict[str, dict[str, float]] = {"train": _evaluate(bundle, X_train, y[split.train],
+                                                               names)}
     if eval_set is not None:
         if task == "binary" and model.threshold != "none":
             proba_val = np.asarray(learner.predict_proba(X_val))
             bundle.threshold, _ = tune_threshold(y[split.validation], proba_val[:, 1],
                                                  metric=model.threshold)
-        metrics["validation"] = _evaluate(bundle, X_val, y[split.validation])
-    metrics["train"] = _evaluate(bundle, X_train, y[split.train])
+            metrics["train"] = _evaluate(bundle, X_train, y[split.train], names)
+        metrics["validation"] = _evaluate(bundle, X_val, y[split.validation], names)
+    history = list(getattr(learner, "history_", []) or [])
+    notes = list(dataset.notes) + list(split.notes)
+    on_step("saving the model")
+    bundle.save(run.model_dir)
+
+    result = TrainResult(
+        run_id=run.run_id, run_dir=str(run.directory), model_dir=str(run.model_dir),
+        learner=model.learner, task=task, metrics=metrics, threshold=bundle.threshold,
+        history=history, stop_reason=getattr(learner, "stop_reason_", None),
+        fit_seconds=fit_seconds, cpu_seconds=cpu_seconds, notes=notes,
+    )
     if split.n_test:
         on_step("final evaluation on the test rows")
         test_pos = split.open_test("final evaluation")
-        X_test = pre.transform(frame.iloc[test_pos][features])
-        metrics["test"] = _evaluate(bundle, X_test, y[test_pos])
-
-    metrics = {part: metrics[part] for part in ("train", "validation", "test") if part in metrics}
+        inputs = EvalInputs(train_rows, y[split.train], val_rows, y[split.validation],
+                            frame.iloc[test_pos][features], y[test_pos])
+        report, json_path, html_path = evaluate_saved_model(
+            run.model_dir, inputs, evaluation=spec.evaluation, costs=spec.costs,
+            model_info={"name": spec.name, "version": None, "learner": model.learner,
+                        "params": learner.get_params()},
+            data_info={"fingerprint": dataset.fingerprint, "source": dataset.source,
+                       "rows": {"train": len(split.train), "validation": len(split.validation),
+                                "test": len(test_pos)}},
+            metrics_by_part=metrics, history=history, cpu_seconds=cpu_seconds, notes=notes,
+            seed=spec.seed, report_dir=run.directory / "report",
+        )
+        metrics["test"] = dict(report["metrics"]["test"])
+        result.kpis = report["kpis"]
+        result.primary_metric = report["primary_metric"]
+        result.warnings = [w for w in [report["overfitting"].get("warning")] if w]
+        result.report = {"json": str(json_path), "html": str(html_path)}
     run.update(split=split.to_dict())  # records that the test rows were opened, and why
-    on_step("saving the model")
-    bundle.save(run.model_dir)
-    return TrainResult(
-        run_id=run.run_id, run_dir=str(run.directory), model_dir=str(run.model_dir),
-        learner=model.learner, task=task, metrics=metrics, threshold=bundle.threshold,
-        history=list(getattr(learner, "history_", []) or []),
-        stop_reason=getattr(learner, "stop_reason_", None), fit_seconds=fit_seconds,
-        notes=list(dataset.notes) + list(split.notes),
-    )
+    return result
 
 
-def _evaluate(bundle: ModelBundle, X: pd.DataFrame, y: np.ndarray) -> dict[str, float]:
+def _evaluate(bundle: ModelBundle, X: pd.DataFrame, y: np.ndarray,
+              names: tuple[str, ...]) -> dict[str, float]:
     proba = None
     if bundle.task != "regression":
         proba = np.asarray(bundle.learner.predict_proba(X))
     pred = bundle.predict_codes(X, proba)
-    return score(bundle.task, y, pred, proba)
+    return score(bundle.task, y, pred, proba, names)

@@ -101,3 +101,15 @@ def render_learners(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         table.add_row(row["name"], ", ".join(row["tasks"]), row["input_kind"], row["description"])
     console.print(table)
+
+
+def render_kpis(kpis: list[dict[str, Any]], title: str = "KPIs on the test rows") -> None:
+    table = Table(title=title)
+    table.add_column("KPI")
+    table.add_column("value", justify="right")
+    table.add_column("unit")
+    for row in kpis:
+        value = row.get("value")
+        shown = "n/a" if value is None else (f"{value:.4g}" if isinstance(value, float) else str(value))
+        table.add_row(row["label"], shown, row.get("unit", ""))
+    console.print(table)

@@ -9,7 +9,13 @@ import typer
 
 from modelyard.cli import options as o
 from modelyard.cli.progress import steps
-from modelyard.cli.render import console, print_json, render_learners, render_metrics
+from modelyard.cli.render import (
+    console,
+    print_json,
+    render_kpis,
+    render_learners,
+    render_metrics,
+)
 from modelyard.errors import SpecError
 from modelyard.learners.base import available
 from modelyard.pipeline import train
@@ -80,6 +86,10 @@ def train_command(
         print_json(result.to_dict())
         return
     render_metrics(result.metrics, f"{result.learner} on a {result.task} task")
+    if result.kpis:
+        render_kpis(result.kpis)
+    for warning in result.warnings:
+        console.print(f"[bold yellow]warning:[/] {warning}")
     if result.threshold is not None:
         console.print(f"decision threshold (tuned on validation): {result.threshold:.4f}")
     if result.stop_reason:
@@ -87,6 +97,8 @@ def train_command(
     for note in result.notes:
         console.print(f"[yellow]note:[/] {note}")
     console.print(f"run {result.run_id}; model saved in {result.model_dir}")
+    if result.report:
+        console.print(f"report: {result.report['html']}")
 
 
 def _default_model(spec: Spec) -> Spec:

@@ -23,6 +23,7 @@ from modelyard.errors import IntegrityError, NotFound
 from modelyard.evaluation.threshold import apply_threshold
 from modelyard.features.preprocessor import Preprocessor
 from modelyard.learners.base import Learner, get_learner
+from modelyard.registry.formats import register_format
 
 FORMAT_VERSION = 1
 
@@ -166,3 +167,8 @@ def verify_manifest(directory: Path) -> None:
                 f"but {expected[:12]}... was recorded",
                 hint="the artifact is corrupt or was edited; restore it or retrain the model",
             )
+
+
+# Learners register their save/load format with the registry's format table (DESIGN.md): the
+# registry loads a version through this entry without importing learners itself.
+register_format("modelyard.bundle", ModelBundle.load, replace=True)

@@ -349,8 +349,8 @@ class RunsMixin(StoreBase):
         if row is None:
             raise NotFound(
                 f"no run {run_id!r} in the metadata store {self!r}",
-                hint="run ids are 32 hex characters; list runs with list_runs() "
-                "or `modelyard runs list`",
+                hint="run ids are the 32 hex characters create_run returned; "
+                "find runs with list_runs()",
             )
         return row
 

@@ -143,6 +143,25 @@ class ModelSpec(_Strict):
         return {"learner": value} if isinstance(value, str) else value
 
 
+class EvaluationSpec(_Strict):
+    """How the final evaluation on the test rows is computed and reported."""
+
+    metric: str | None = Field(None, description="Primary metric (default: roc_auc for binary, "
+                               "accuracy for multiclass, rmse for regression).")
+    bootstrap: int = Field(1000, ge=0, description="Bootstrap resamples for 95% intervals.")
+    overfit_threshold: float = Field(0.05, gt=0, description="Train/validation gap that warns.")
+    importance: bool = Field(True, description="Permutation importance on the validation rows.")
+    latency: bool = Field(True, description="Measure latency and throughput of the saved model.")
+
+
+class CostSpec(_Strict):
+    """Prices for the cost KPIs."""
+
+    cpu_hour: float = Field(0.05, gt=0, description="USD per CPU-hour (default: a typical "
+                            "on-demand cloud vCPU-hour).")
+    prediction_cpus: int = Field(1, ge=1, description="CPUs one serving replica holds.")
+
+
 class Spec(_Strict):
     """A whole modelyard spec."""
 
@@ -151,4 +170,6 @@ class Spec(_Strict):
     task: Literal["auto", "binary", "multiclass", "regression"] = "auto"
     split: SplitSpec = Field(default_factory=SplitSpec)
     model: ModelSpec | None = Field(None, description="Learner to train (name or mapping).")
+    evaluation: EvaluationSpec = Field(default_factory=EvaluationSpec)
+    costs: CostSpec = Field(default_factory=CostSpec)
     seed: Annotated[int, Field(ge=0)] = 42

@@ -1,0 +1,59 @@
+"""One handle on the registry: the metadata store and the artifact store opened together.
+
+``Registry.open(settings)`` is what front ends use; ``load(ref)`` resolves a reference
+('churn', 'churn@production', 'churn:3'), fetches the version's artifact (verified by hash) and
+loads it through the format table, so this module never imports learners.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from modelyard.registry.artifacts import ArtifactStore
+from modelyard.registry.formats import load_artifact
+from modelyard.registry.records import VersionInfo
+from modelyard.registry.store import MetadataStore
+from modelyard.registry.urls import store_url_for
+from modelyard.settings import Settings
+
+DEFAULT_FORMAT = "modelyard.bundle"  # registered by modelyard.learners.bundle
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A model version and the object its artifact loaded into."""
+
+    version: VersionInfo
+    model: Any
+    path: Path
+
+
+class Registry:
+    """The metadata store and the artifact store of one ``MODELYARD_HOME`` (or database)."""
+
+    def __init__(self, store: MetadataStore, artifacts: ArtifactStore) -> None:
+        self.store = store
+        self.artifacts = artifacts
+
+    @classmethod
+    def open(cls, settings: Settings) -> Registry:
+        url = settings.db_url or store_url_for(settings.home)
+        return cls(MetadataStore(url).open(), ArtifactStore(settings.artifact_root))
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def load(self, ref: str) -> LoadedModel:
+        """Resolve ``ref`` and load the version's artifact through the format table."""
+        version = self.store.resolve(ref)
+        path = self.artifacts.get_dir(version.artifact_uri)
+        fmt = version.tags.get("format", DEFAULT_FORMAT)
+        return LoadedModel(version, load_artifact(fmt, path), path)
