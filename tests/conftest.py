@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,7 +43,7 @@ def _pg_reachable(url: str) -> bool:
 
 @pytest.fixture(scope="session")
 def pg_url() -> str:
-    """A reachable PostgreSQL URL. Skips without one, fails instead under MODELYARD_REQUIRE_SERVICES."""
+    """A reachable PostgreSQL URL; skips without one (fails under MODELYARD_REQUIRE_SERVICES=1)."""
     url = _pg_url()
     if url and _pg_reachable(url):
         return url
@@ -49,3 +51,20 @@ def pg_url() -> str:
     if os.environ.get("MODELYARD_REQUIRE_SERVICES") == "1":
         pytest.fail(reason + "; MODELYARD_REQUIRE_SERVICES=1 makes this a failure")
     pytest.skip(reason)
+
+
+@pytest.fixture
+def fresh_pg_url(pg_url) -> Iterator[str]:
+    """A PostgreSQL URL whose connections use a new, empty schema, dropped afterwards."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(pg_url)
+    schema = "modelyard_test_" + uuid.uuid4().hex[:12]
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{pg_url}{'&' if '?' in pg_url else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        engine.dispose()

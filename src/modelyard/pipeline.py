@@ -1,15 +1,18 @@
-"""The one place that wires the layers together: data -> split -> features -> learner -> evaluation.
+"""The one place that wires the layers together: data -> split -> features -> learner ->
+evaluation -> registry.
 
 Each step is a plain function call on plain data. The test rows are opened exactly once, for the
-final evaluation, after the model (and its decision threshold) is fixed.
+final evaluation, after the model (and its decision threshold) is fixed. A model version is
+registered only after its artifact is stored and evaluated, in one transaction; a run that fails
+or is killed is recorded as such and leaves no version behind.
 """
 
 from __future__ import annotations
 
-import inspect
-import time
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,15 +20,16 @@ import pandas as pd
 
 from modelyard.data.dataset import PART_COLUMN, Dataset, load_dataset
 from modelyard.data.split import Split, make_split
-from modelyard.errors import ModelyardError, SpecError, TrainingError
-from modelyard.evaluation.metrics import score
-from modelyard.evaluation.report import REPORT_METRICS
-from modelyard.evaluation.threshold import tune_threshold
-from modelyard.features.preprocessor import Preprocessor
+from modelyard.errors import ModelyardError, NotFound, SpecError
+from modelyard.evaluation.report import write_report
+from modelyard.orchestration.evaluate import (
+    EvalInputs,
+    evaluate_saved_model,
+    production_metrics,
+)
 from modelyard.learners.base import get_learner
-from modelyard.learners.bundle import ModelBundle
-from modelyard.orchestration.evaluate import EvalInputs, evaluate_saved_model
-from modelyard.orchestration.runs import RunRecord, create_run, now, open_run
+from modelyard.orchestration.fit import Fitted, fit_model
+from modelyard.registry.registry import Registry
 from modelyard.settings import Settings
 from modelyard.spec.models import Spec, SplitSpec
 
@@ -51,6 +55,8 @@ class TrainResult:
     run_id: str
     run_dir: str
     model_dir: str
+    model_name: str
+    version: int
     learner: str
     task: str
     metrics: dict[str, dict[str, float]]  # part -> metric -> value
@@ -63,10 +69,10 @@ class TrainResult:
     primary_metric: str | None = None
     kpis: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    report: dict[str, str] = field(default_factory=dict)  # 'json' and 'html' paths
+    report: dict[str, str] = field(default_factory=dict)  # 'json', 'html' paths and 'uri'
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items()}
+        return dict(self.__dict__)
 
 
 def effective_split_spec(spec: Spec, dataset: Dataset) -> SplitSpec:
@@ -101,34 +107,16 @@ def encode_target(target: pd.Series, task: str) -> tuple[np.ndarray, list[Any] |
     return np.array([lookup[v] for v in values], dtype=np.int64), classes
 
 
-def _build_learner(name: str, params: dict[str, Any], task: str, seed: int, run: RunRecord,
-                   verbose: bool):
-    learner_cls = get_learner(name)
-    if task not in learner_cls.tasks:
-        raise SpecError(
-            f"learner '{name}' does not serve {task} tasks",
-            hint=f"it serves {', '.join(learner_cls.tasks)}; `modelyard learners` lists the others",
-        )
-    accepted = set(inspect.signature(learner_cls.__init__).parameters) - {"self"}
-    unknown = sorted(set(params) - accepted)
-    if unknown:
-        raise SpecError(
-            f"learner '{name}' has no hyperparameter(s) {unknown}",
-            hint="valid: " + ", ".join(sorted(accepted)),
-        )
-    settings: dict[str, Any] = {"task": task}
-    for key in ("seed", "random_state"):
-        if key in accepted:
-            settings[key] = seed
-    if "checkpoint_dir" in accepted:
-        settings["checkpoint_dir"] = str(run.checkpoint_dir)
-    if "verbose" in accepted:
-        settings["verbose"] = verbose
-    settings = {k: v for k, v in settings.items() if k in accepted}
-    try:
-        return learner_cls(**{**settings, **params})
-    except TypeError as err:
-        raise SpecError(f"bad hyperparameters for '{name}': {err}") from err
+def model_name(spec: Spec) -> str:
+    """The registry name: the spec's ``name``, else one derived from the data and target."""
+    if spec.name:
+        return spec.name
+    path = spec.data.source.path
+    first = path if isinstance(path, str) else (
+        path[0] if isinstance(path, list) else (path or {}).get("train"))
+    base = Path(first if isinstance(first, str) else "model").name.split(".")[0]
+    base = base if base != "model" else (spec.data.source.table or "model")
+    return re.sub(r"[^A-Za-z0-9_.\-]+", "-", f"{base}-{spec.data.target}").strip("-") or "model"
 
 
 def train(
@@ -139,110 +127,139 @@ def train(
     on_step: Step = _quiet,
     verbose: bool = False,
 ) -> TrainResult:
-    """Train the learner named in ``spec.model``; evaluate on validation, then once on test."""
-    runs_root = settings.runs_root
-    if resume:
-        run = open_run(runs_root, resume)
-        spec = Spec.model_validate(run.record["spec"])
-    elif spec is None:
-        raise SpecError("nothing to train", hint="pass a spec, or resume=RUN_ID")
-    if spec.model is None:
-        raise SpecError("no model to train", hint="add 'model: NAME' to the spec or pass --model")
-    if not resume:
-        run = create_run(runs_root)
-    run.update(status="running", spec=spec.model_dump(mode="json"), seed=spec.seed)
-    try:
-        result = _train(spec, run, on_step, verbose)
-    except BaseException as err:
-        status = "killed" if isinstance(err, KeyboardInterrupt) else "failed"
-        run.update(status=status, error=f"{type(err).__name__}: {err}", ended_at=now())
-        raise
-    run.update(status="finished", ended_at=now(), result=result.to_dict())
-    return result
+    """Train the learner of ``spec.model``, evaluate it once on the test rows, register it."""
+    with Registry.open(settings) as registry:
+        store = registry.store
+        if resume:
+            info = store.reopen_run(resume)
+            spec = Spec.model_validate(info.spec)
+            run_id = resume
+        else:
+            if spec is None:
+                raise SpecError("nothing to train", hint="pass a spec, or resume=RUN_ID")
+            if spec.model is None:
+                raise SpecError("no model to train",
+                                hint="add 'model: NAME' to the spec or pass --model")
+            get_learner(spec.model.learner)  # an unknown learner is a spec error, not a run
+            run_id = store.create_run(model_name(spec), spec.model_dump(mode="json"), spec.seed)
+        try:
+            result = _train(spec, registry, run_id, settings.runs_root / run_id, on_step, verbose)
+        except KeyboardInterrupt:
+            store.finish_run(run_id, "killed", error="interrupted (KeyboardInterrupt)")
+            raise
+        except BaseException as err:
+            store.finish_run(run_id, "failed", error=f"{type(err).__name__}: {err}")
+            raise
+        store.finish_run(run_id, "finished", cpu_seconds=result.cpu_seconds)
+        return result
 
 
-def _train(spec: Spec, run: RunRecord, on_step: Step, verbose: bool) -> TrainResult:
+def _train(spec: Spec, registry: Registry, run_id: str, workdir: Path, on_step: Step,
+           verbose: bool) -> TrainResult:
+    store, name = registry.store, model_name(spec)
     prepared = prepare(spec, on_step)
     dataset, split, y = prepared.dataset, prepared.split, prepared.y
-    task, frame = dataset.task, dataset.frame
-    run.update(
-        fingerprint=dataset.fingerprint, schema=dataset.schema.to_dict(), task=task,
-        split=split.to_dict(), source=dataset.source,
-    )
-    model = spec.model
-    learner = _build_learner(model.learner, model.params, task, spec.seed, run, verbose)
-    features = dataset.features
-    train_rows, val_rows = frame.iloc[split.train][features], frame.iloc[split.validation][features]
+    store.set_run_data(run_id, fingerprint=dataset.fingerprint, schema=dataset.schema.to_dict(),
+                       task=dataset.task, source=dataset.source, split=split.to_dict())
+    fitted = fit_model(spec.model, dataset, split, y, prepared.classes, seed=spec.seed,
+                       checkpoint_dir=workdir / "checkpoint", verbose=verbose, on_step=on_step)
+    learner = fitted.bundle.learner
+    store.log_params(run_id, {"learner": spec.model.learner, **_plain(learner.get_params())})
+    for record in fitted.history:
+        step = record.get("epoch", record.get("iteration"))
+        values = {k: v for k, v in record.items() if isinstance(v, int | float) and k != "epoch"}
+        if step is not None and values:
+            store.log_metrics(run_id, values, step=int(step))
 
-    on_step("fitting preprocessing on the training rows")
-    pre = Preprocessor(dataset.schema, input_kind=learner.input_kind, scale=learner.needs_scaling,
-                       seed=spec.seed)
-    X_train = pre.fit_transform(train_rows, y[split.train], task)
-    X_val = pre.transform(val_rows) if len(val_rows) else None
-    eval_set = (X_val, y[split.validation]) if X_val is not None else None
-
-    on_step(f"training {model.learner}")
-    started, cpu_started = time.perf_counter(), time.process_time()
-    try:
-        learner.fit(X_train, y[split.train], eval_set=eval_set)
-    except ModelyardError:
-        raise
-    except (ValueError, RuntimeError) as err:
-        raise TrainingError(f"{model.learner} failed to train: {err}",
-                            hint="check the hyperparameters and the data") from err
-    fit_seconds = time.perf_counter() - started
-    cpu_seconds = time.process_time() - cpu_started
-
-    bundle = ModelBundle(dataset.schema, task, model.learner, pre, learner, prepared.classes)
-    names = REPORT_METRICS[task]
-    metrics: dict[str, dict[str, float]] = {"train": _evaluate(bundle, X_train, y[split.train],
-                                                               names)}
-    if eval_set is not None:
-        if task == "binary" and model.threshold != "none":
-            proba_val = np.asarray(learner.predict_proba(X_val))
-            bundle.threshold, _ = tune_threshold(y[split.validation], proba_val[:, 1],
-                                                 metric=model.threshold)
-            metrics["train"] = _evaluate(bundle, X_train, y[split.train], names)
-        metrics["validation"] = _evaluate(bundle, X_val, y[split.validation], names)
-    history = list(getattr(learner, "history_", []) or [])
-    notes = list(dataset.notes) + list(split.notes)
     on_step("saving the model")
-    bundle.save(run.model_dir)
-
+    model_dir = workdir / "model"
+    fitted.bundle.save(model_dir)
     result = TrainResult(
-        run_id=run.run_id, run_dir=str(run.directory), model_dir=str(run.model_dir),
-        learner=model.learner, task=task, metrics=metrics, threshold=bundle.threshold,
-        history=history, stop_reason=getattr(learner, "stop_reason_", None),
-        fit_seconds=fit_seconds, cpu_seconds=cpu_seconds, notes=notes,
+        run_id=run_id, run_dir=str(workdir), model_dir=str(model_dir), model_name=name,
+        version=0, learner=spec.model.learner, task=dataset.task, metrics=fitted.metrics,
+        threshold=fitted.bundle.threshold, history=fitted.history, stop_reason=fitted.stop_reason,
+        fit_seconds=fitted.fit_seconds, cpu_seconds=fitted.cpu_seconds,
+        notes=list(dataset.notes) + list(split.notes),
     )
+    report = None
     if split.n_test:
         on_step("final evaluation on the test rows")
-        test_pos = split.open_test("final evaluation")
-        inputs = EvalInputs(train_rows, y[split.train], val_rows, y[split.validation],
-                            frame.iloc[test_pos][features], y[test_pos])
-        report, json_path, html_path = evaluate_saved_model(
-            run.model_dir, inputs, evaluation=spec.evaluation, costs=spec.costs,
-            model_info={"name": spec.name, "version": None, "learner": model.learner,
-                        "params": learner.get_params()},
-            data_info={"fingerprint": dataset.fingerprint, "source": dataset.source,
-                       "rows": {"train": len(split.train), "validation": len(split.validation),
-                                "test": len(test_pos)}},
-            metrics_by_part=metrics, history=history, cpu_seconds=cpu_seconds, notes=notes,
-            seed=spec.seed, report_dir=run.directory / "report",
-        )
-        metrics["test"] = dict(report["metrics"]["test"])
-        result.kpis = report["kpis"]
-        result.primary_metric = report["primary_metric"]
-        result.warnings = [w for w in [report["overfitting"].get("warning")] if w]
-        result.report = {"json": str(json_path), "html": str(html_path)}
-    run.update(split=split.to_dict())  # records that the test rows were opened, and why
+        report = _final_evaluation(spec, registry, prepared, fitted, result, workdir, name)
+    store.set_run_data(run_id, split=split.to_dict())  # records that the test rows were opened
+    metrics = {f"{part}_{m}": v for part, values in result.metrics.items()
+               for m, v in values.items()}
+    store.log_metrics(run_id, metrics)
+
+    on_step("registering the model")
+    uri = registry.artifacts.put_dir(model_dir)
+    headline = result.metrics.get("test") or result.metrics.get("validation") or {}
+    result.version = store.register_version(
+        name, run_id=run_id, artifact_uri=uri, schema=dataset.schema.to_dict(),
+        metrics=headline, tags={"format": "modelyard.bundle", "learner": spec.model.learner},
+    )
+    if report is not None:  # the report names the version it describes
+        report["model"]["version"] = result.version
+        json_path, html_path = write_report(report, workdir / "report")
+        report_uri = registry.artifacts.put_dir(workdir / "report")
+        result.report = {"json": str(json_path), "html": str(html_path), "uri": report_uri}
+        store.set_run_data(run_id, report_uri=report_uri)
+    store.set_run_data(run_id, result={"model": name, "version": result.version,
+                                       "artifact_uri": uri, "metrics": result.metrics,
+                                       "primary_metric": result.primary_metric})
     return result
 
 
-def _evaluate(bundle: ModelBundle, X: pd.DataFrame, y: np.ndarray,
-              names: tuple[str, ...]) -> dict[str, float]:
-    proba = None
-    if bundle.task != "regression":
-        proba = np.asarray(bundle.learner.predict_proba(X))
-    pred = bundle.predict_codes(X, proba)
-    return score(bundle.task, y, pred, proba, names)
+def _final_evaluation(spec: Spec, registry: Registry, prepared: Prepared, fitted: Fitted,
+                      result: TrainResult, workdir: Path, name: str) -> dict[str, Any]:
+    dataset, split, y = prepared.dataset, prepared.split, prepared.y
+    frame, features = dataset.frame, dataset.features
+    test_pos = split.open_test("final evaluation")
+    test_rows, y_test = frame.iloc[test_pos][features], y[test_pos]
+    production = _production(registry, name, test_rows, y_test, result.notes)
+    inputs = EvalInputs(frame.iloc[split.train][features], y[split.train],
+                        frame.iloc[split.validation][features], y[split.validation],
+                        test_rows, y_test)
+    report, _, _ = evaluate_saved_model(
+        Path(result.model_dir), inputs, evaluation=spec.evaluation, costs=spec.costs,
+        model_info={"name": name, "version": None, "learner": result.learner,
+                    "params": _plain(fitted.bundle.learner.get_params())},
+        data_info={"fingerprint": dataset.fingerprint, "source": dataset.source,
+                   "rows": {"train": len(split.train), "validation": len(split.validation),
+                            "test": len(test_pos)}},
+        metrics_by_part=result.metrics, history=fitted.history, cpu_seconds=fitted.cpu_seconds,
+        notes=result.notes, seed=spec.seed, production=production,
+        report_dir=workdir / "report",
+    )
+    result.metrics["test"] = dict(report["metrics"]["test"])
+    result.kpis = report["kpis"]
+    result.primary_metric = report["primary_metric"]
+    result.warnings = [w for w in [report["overfitting"].get("warning")] if w]
+    return report
+
+
+def _production(registry: Registry, name: str, rows: pd.DataFrame, y: np.ndarray,
+                notes: list[str]) -> dict[str, Any] | None:
+    """The production version's metrics on the same test rows, when there is one."""
+    try:
+        loaded = registry.load(f"{name}@production")
+    except NotFound:
+        return None
+    try:
+        return production_metrics(loaded.model, loaded.version.version, rows, y)
+    except ModelyardError as err:
+        notes.append(f"could not compare with production version {loaded.version.version}: "
+                     f"{err.message}")
+        return None
+
+
+def _plain(params: dict[str, Any]) -> dict[str, Any]:
+    """Hyperparameters as JSON-friendly values (tuples to lists, others to text)."""
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if isinstance(value, tuple):
+            value = list(value)
+        if value is None or isinstance(value, bool | int | float | str | list | dict):
+            out[key] = value
+        else:
+            out[key] = str(value)
+    return out

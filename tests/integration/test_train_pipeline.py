@@ -14,6 +14,7 @@ from modelyard.features import rows_digest
 from modelyard.features.preprocessor import Preprocessor
 from modelyard.learners.bundle import ModelBundle
 from modelyard.pipeline import prepare, train
+from modelyard.registry.registry import Registry
 from modelyard.settings import load_settings
 from modelyard.spec import validate_spec
 
@@ -38,11 +39,16 @@ def test_preprocessing_saw_training_rows_only(tmp_path, data_dir, learner):
 
 
 def test_test_rows_are_opened_once_for_the_final_evaluation(tmp_path, data_dir):
-    result = train(validate_spec(_spec(data_dir, "logistic")), load_settings(tmp_path / "home"))
-    record = json.loads((Path(result.run_dir) / "run.json").read_text())
-    assert record["status"] == "finished"
-    assert record["split"]["test_opened_for"] == ["final evaluation"]
+    settings = load_settings(tmp_path / "home")
+    result = train(validate_spec(_spec(data_dir, "logistic")), settings)
+    with Registry.open(settings) as registry:
+        run = registry.store.get_run(result.run_id)
+        version = registry.store.get_version(result.model_name, result.version)
+    assert run.status == "finished"
+    assert run.data["split"]["test_opened_for"] == ["final evaluation"]
     assert set(result.metrics) == {"train", "validation", "test"}
+    assert version.run_id == result.run_id and version.metrics == result.metrics["test"]
+    assert run.data_fingerprint.startswith("sha256:") and run.data["schema"]["target"] == "Churn"
 
 
 def test_saved_model_reloads_to_identical_predictions(tmp_path, data_dir):
@@ -76,11 +82,39 @@ def test_regression_on_california_housing(tmp_path, data_dir):
 
 
 def test_failed_run_is_recorded_with_its_error(tmp_path, data_dir):
+    settings = load_settings(tmp_path / "home")
     spec = validate_spec(_spec(data_dir, "logistic", C=-1.0))
     with pytest.raises(Exception):  # noqa: B017 - any error; the record is what matters
-        train(spec, load_settings(tmp_path / "home"))
-    (run_dir,) = (tmp_path / "home" / "runs").iterdir()
-    record = json.loads((run_dir / "run.json").read_text())
-    assert record["status"] == "failed"
-    assert "C" in record["error"]
-    assert not (run_dir / "model").exists()
+        train(spec, settings)
+    with Registry.open(settings) as registry:
+        (run,) = registry.store.list_runs().items
+        assert registry.store.list_models().total == 0  # no half-written version
+    assert run.status == "failed"
+    assert "C" in run.error
+
+
+def test_error_reduction_against_production(tmp_path, data_dir):
+    settings = load_settings(tmp_path / "home")
+    first = train(validate_spec(_spec(data_dir, "logistic")), settings)
+    with Registry.open(settings) as registry:
+        registry.store.set_alias(first.model_name, "production", first.version, actor="test")
+    second = train(validate_spec(_spec(data_dir, "lightgbm")), settings)
+    assert second.version == first.version + 1
+    report = json.loads(Path(second.report["json"]).read_text())
+    assert report["model"]["version"] == second.version
+    prod = report["error_reduction"]["vs_production"]
+    assert prod["version"] == first.version
+    keys = {k["key"] for k in second.kpis}
+    assert any("production" in k for k in keys), keys
+
+
+def test_modelyard_load_by_alias(tmp_path, data_dir):
+    import modelyard
+
+    settings = load_settings(tmp_path / "home")
+    result = train(validate_spec(_spec(data_dir, "logistic")), settings)
+    with Registry.open(settings) as registry:
+        registry.store.set_alias(result.model_name, "production", result.version, actor="test")
+    model = modelyard.load(f"{result.model_name}@production", home=str(tmp_path / "home"))
+    frame = pd.read_csv(data_dir / "telco_churn.csv").drop(columns=["Churn"]).head(5)
+    assert list(model.predict(frame)) == list(ModelBundle.load(result.model_dir).predict(frame))

@@ -19,7 +19,7 @@ from modelyard.cli.render import (
 from modelyard.errors import SpecError
 from modelyard.learners.base import available
 from modelyard.pipeline import train
-from modelyard.settings import load_settings
+from modelyard.cli.context import current_settings
 from modelyard.spec import Spec, validate_spec
 
 Model = Annotated[str | None, typer.Option("--model", "-m", help="Learner to train "
@@ -66,7 +66,7 @@ def train_command(
     json: o.Json = False,
 ) -> None:
     """Train a model, print validation and test metrics, and save it under MODELYARD_HOME."""
-    settings = load_settings()
+    settings = current_settings()
     if resume:
         spec = None
     else:
@@ -96,7 +96,8 @@ def train_command(
         console.print(f"stopped: {result.stop_reason}")
     for note in result.notes:
         console.print(f"[yellow]note:[/] {note}")
-    console.print(f"run {result.run_id}; model saved in {result.model_dir}")
+    console.print(f"registered [bold]{result.model_name}[/] version {result.version} "
+                  f"(run {result.run_id})")
     if result.report:
         console.print(f"report: {result.report['html']}")
 

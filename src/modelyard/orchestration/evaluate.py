@@ -15,8 +15,8 @@ import pandas as pd
 
 from modelyard.evaluation.importance import permutation_importance
 from modelyard.evaluation.kpis import measure_latency
-from modelyard.evaluation.metrics import DEFAULT_METRICS, get_metric
-from modelyard.evaluation.report import ReportSettings, build_report, write_report
+from modelyard.evaluation.metrics import DEFAULT_METRICS, get_metric, score
+from modelyard.evaluation.report import REPORT_METRICS, ReportSettings, build_report, write_report
 from modelyard.learners.bundle import ModelBundle
 from modelyard.spec.models import CostSpec, EvaluationSpec
 
@@ -95,3 +95,13 @@ def evaluate_saved_model(
     )
     json_path, html_path = write_report(report, report_dir)
     return report, json_path, html_path
+
+
+def production_metrics(bundle: Any, version: int, rows: pd.DataFrame,
+                       y: np.ndarray) -> dict[str, Any]:
+    """Metrics of the version holding the 'production' alias, on the same test rows."""
+    X = bundle.transform(rows)
+    proba = None if bundle.task == "regression" else np.asarray(bundle.learner.predict_proba(X))
+    pred = bundle.predict_codes(X, proba)
+    return {"version": version, "metrics": score(bundle.task, y, pred, proba,
+                                                 REPORT_METRICS[bundle.task])}

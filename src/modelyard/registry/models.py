@@ -19,6 +19,7 @@ from modelyard.errors import Conflict, NotFound, RegistryError, did_you_mean
 from modelyard.registry.records import ModelInfo, Page, VersionInfo
 from modelyard.registry.runs import RunsMixin
 from modelyard.registry.tables import aliases, model_versions, models, run_params
+from modelyard.registry.urls import redact
 from modelyard.registry.values import (
     check_int,
     check_mapping,
@@ -174,8 +175,8 @@ class ModelsMixin(RunsMixin):
                 names = ", ".join(repr(a) for a in pointing)
                 raise Conflict(
                     f"cannot delete version {version} of {name!r}: alias {names} points at it",
-                    hint="move the alias to another version or delete it first, e.g. "
-                    f"set_alias({name!r}, {pointing[0]!r}, <version>, actor)",
+                    hint="move the alias to another version first: "
+                    f"modelyard models promote {name} <version> --alias {pointing[0]}",
                 )
             conn.execute(
                 model_versions.delete().where(
@@ -260,11 +261,10 @@ class ModelsMixin(RunsMixin):
         if row is None:
             names = conn.execute(sa.select(models.c.name).order_by(models.c.name)).scalars().all()
             raise NotFound(
-                f"no model {name!r} in the metadata store {self!r}",
+                f"no model {name!r} in the metadata store {redact(self.url)}",
                 hint=did_you_mean(name, names)
                 if names
-                else "no model is registered yet; "
-                "register_version creates the model with its first version",
+                else "no model is registered yet; `modelyard train` registers one",
             )
         return row
 

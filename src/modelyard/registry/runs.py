@@ -30,6 +30,7 @@ from modelyard.registry.tables import (
     run_params,
     runs,
 )
+from modelyard.registry.urls import redact
 from modelyard.registry.values import (
     check_int,
     check_key,
@@ -248,6 +249,39 @@ class RunsMixin(StoreBase):
 
         self._write(work, what="finish_run")
 
+    def reopen_run(self, run_id: str) -> RunInfo:
+        """Set a killed or failed run back to 'running' in this process (to resume it).
+
+        The run keeps its id, spec, params and metric series; host, pid, start time and CPU
+        accounting become this process's (the first start is kept in the run data as
+        ``first_start_time``), and the earlier end and error are cleared.
+        """
+        self.mark_dead_runs()
+        env = current_environment()
+
+        def work(conn: sa.Connection) -> None:
+            row = self._require_run(conn, run_id, lock=True)
+            if row.status not in ("killed", "failed"):
+                raise Conflict(
+                    f"run {run_id} is {row.status!r}; only a killed or failed run can be resumed",
+                    hint="a running run is still training; a finished run has its model already",
+                )
+            data = dict(row.data or {})
+            data.setdefault("first_start_time", row.start_time.isoformat())
+            data["resumes"] = int(data.get("resumes", 0)) + 1
+            # start_time moves to now: liveness tells a reused pid by a process that started
+            # after its run, and this process did start after the first attempt
+            conn.execute(
+                runs.update()
+                .where(runs.c.run_id == run_id)
+                .values(status="running", end_time=None, error=None, host=env.host, pid=env.pid,
+                        start_time=now(), data=data)
+            )
+
+        self._write(work, what="reopen_run")
+        self._cpu_start[run_id] = time.process_time()
+        return self.get_run(run_id)
+
     def mark_dead_runs(self) -> list[str]:
         """Turn 'running' runs whose process on this host has ended into 'killed' runs.
 
@@ -348,9 +382,8 @@ class RunsMixin(StoreBase):
         row = conn.execute(query.with_for_update() if lock else query).first()
         if row is None:
             raise NotFound(
-                f"no run {run_id!r} in the metadata store {self!r}",
-                hint="run ids are the 32 hex characters create_run returned; "
-                "find runs with list_runs()",
+                f"no run {run_id!r} in the metadata store {redact(self.url)}",
+                hint="run ids are 32 hex characters; `modelyard runs list` shows the runs",
             )
         return row
 

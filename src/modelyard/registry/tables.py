@@ -176,3 +176,16 @@ alias_audit = sa.Table(
     sa.Column("actor", sa.String(NAME_LENGTH), nullable=False),
     sa.Index("ix_alias_audit_model_id", "model_id", "id"),
 )
+
+# API keys of the model server (migration 0003_api_keys). Only the SHA-256 of a key is stored;
+# `models` is a list of model names the key may use, or NULL for every model.
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("key_id", sa.String(16), primary_key=True),  # public handle, shown in listings
+    sa.Column("name", sa.String(NAME_LENGTH), nullable=False, unique=True),
+    sa.Column("key_hash", sa.String(64), nullable=False, unique=True),  # sha256 hex of the key
+    sa.Column("models", Json),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("revoked_at", UTCDateTime()),  # NULL while the key is active
+)

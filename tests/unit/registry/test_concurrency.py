@@ -12,7 +12,6 @@ import json
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,19 +31,9 @@ def store_url(request, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         yield store_url_for(tmp_path / "home")  # not created: the workers create it
         return
-    pg_url = request.getfixturevalue("pg_url")
-    engine = sa.create_engine(pg_url)
-    schema = "modelyard_conc_" + uuid.uuid4().hex[:12]
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = f"{pg_url}{'&' if '?' in pg_url else '?'}options=-csearch_path%3D{schema}"
+    url = request.getfixturevalue("fresh_pg_url")
     MetadataStore(url).migrate()  # PostgreSQL stores are migrated explicitly, not on open
-    try:
-        yield url
-    finally:
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        engine.dispose()
+    yield url
 
 
 @pytest.mark.slow

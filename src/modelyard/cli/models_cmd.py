@@ -1,0 +1,136 @@
+"""``modelyard models ...`` and ``modelyard db upgrade``: the model registry."""
+
+from __future__ import annotations
+
+import getpass
+
+import typer
+from rich.table import Table
+
+from modelyard.cli import options as o
+from modelyard.cli.context import current_settings
+from modelyard.cli.render import console, print_json
+from modelyard.cli.runs_cmd import Limit, Offset, _fmt, record
+from modelyard.registry import MetadataStore, diff_versions, redact, store_url_for
+from modelyard.registry.registry import Registry
+
+models_app = typer.Typer(help="Registered models: versions, aliases, comparison.",
+                         no_args_is_help=True)
+db_app = typer.Typer(help="The metadata store's schema.", no_args_is_help=True)
+
+
+@models_app.command("list")
+def list_command(
+    name: str = typer.Option(None, "--name", help="Only names containing this text."),
+    limit: int = Limit, offset: int = Offset, json: o.Json = False,
+) -> None:
+    """List registered models with their latest version and aliases."""
+    with Registry.open(current_settings()) as registry:
+        page = registry.store.list_models(name_contains=name, limit=limit, offset=offset)
+    if json:
+        print_json({"total": page.total, "limit": page.limit, "offset": page.offset,
+                    "items": [record(m) for m in page.items]})
+        return
+    table = Table(title=f"models {offset + 1}-{offset + len(page.items)} of {page.total}")
+    for column in ("name", "latest", "aliases", "updated"):
+        table.add_column(column)
+    for model in page.items:
+        aliases = ", ".join(f"{a}→{v}" for a, v in sorted(model.aliases.items()))
+        table.add_row(model.name, _fmt(model.latest_version), aliases,
+                      model.updated_at.strftime("%Y-%m-%d %H:%M:%S"))
+    console.print(table)
+    if page.has_more:
+        console.print(f"next page: --offset {offset + limit}")
+
+
+@models_app.command("show")
+def show_command(
+    name: str = typer.Argument(..., help="Model name."),
+    limit: int = Limit, offset: int = Offset, json: o.Json = False,
+) -> None:
+    """A model's versions (newest first), aliases and alias history."""
+    with Registry.open(current_settings()) as registry:
+        model = registry.store.get_model(name)
+        versions = registry.store.list_versions(name, limit=limit, offset=offset)
+        audit = registry.store.audit_log(name)
+    if json:
+        print_json({"model": record(model), "versions": [record(v) for v in versions.items],
+                    "total_versions": versions.total, "audit_log": [record(a) for a in audit]})
+        return
+    console.print(f"[bold]{model.name}[/] {model.description or ''}")
+    table = Table(title="versions")
+    for column in ("version", "aliases", "created", "run", "learner", "metrics"):
+        table.add_column(column, overflow="fold")
+    for v in versions.items:
+        metrics = ", ".join(f"{k} {_fmt(val)}" for k, val in list(v.metrics.items())[:4])
+        table.add_row(str(v.version), ", ".join(v.aliases), v.created_at.strftime("%Y-%m-%d %H:%M"),
+                      v.run_id[:12], v.tags.get("learner", ""), metrics)
+    console.print(table)
+    for change in audit:
+        console.print(f"  {change.at:%Y-%m-%d %H:%M:%S} {change.alias}: "
+                      f"{change.from_version} → {change.to_version} by {change.actor}")
+
+
+@models_app.command("promote")
+def promote_command(
+    name: str = typer.Argument(..., help="Model name."),
+    version: int = typer.Argument(..., help="Version to point the alias at."),
+    alias: str = typer.Option("production", "--alias", help="Alias to move."),
+    json: o.Json = False,
+) -> None:
+    """Point an alias (production by default) at a version; the move is audited."""
+    with Registry.open(current_settings()) as registry:
+        registry.store.set_alias(name, alias, version, actor=getpass.getuser())
+    if json:
+        print_json({"model": name, "alias": alias, "version": version})
+    else:
+        console.print(f"{name}@{alias} → version {version}")
+
+
+@models_app.command("compare")
+def compare_command(
+    name: str = typer.Argument(..., help="Model name."),
+    a: int = typer.Argument(..., help="First version."),
+    b: int = typer.Argument(..., help="Second version."),
+    json: o.Json = False,
+) -> None:
+    """Parameters and metrics that differ between two versions (delta = b − a)."""
+    with Registry.open(current_settings()) as registry:
+        diff = diff_versions(registry.store.get_version(name, a), registry.store.get_version(name, b))
+    if json:
+        print_json(diff)
+        return
+    table = Table(title=f"{name}: version {a} vs {b}")
+    for column in ("", "name", f"v{a}", f"v{b}", "delta"):
+        table.add_column(column)
+    for kind in ("params", "metrics"):
+        for key, entry in diff[kind].items():
+            table.add_row(kind, key, _fmt(entry["a"]), _fmt(entry["b"]), _fmt(entry.get("delta")))
+    console.print(table)
+
+
+@models_app.command("delete")
+def delete_command(
+    name: str = typer.Argument(..., help="Model name."),
+    version: int = typer.Argument(..., help="Version to delete."),
+    json: o.Json = False,
+) -> None:
+    """Delete a version (refused while an alias points at it)."""
+    with Registry.open(current_settings()) as registry:
+        registry.store.delete_version(name, version)
+    if json:
+        print_json({"model": name, "deleted": version})
+    else:
+        console.print(f"deleted {name} version {version}")
+
+
+@db_app.command("upgrade")
+def upgrade_command(json: o.Json = False) -> None:
+    """Bring the metadata store's schema up to date (PostgreSQL; SQLite upgrades on open)."""
+    settings = current_settings()
+    url = settings.db_url or store_url_for(settings.home)
+    before, after = MetadataStore(url).migrate()
+    if json:
+        print_json({"store": redact(url), "from": before, "to": after})
+    else:
+        console.print(f"{redact(url)}: schema {before or 'empty'} → {after}")

@@ -1,0 +1,118 @@
+"""``modelyard runs ...`` and ``modelyard report``: what training runs recorded."""
+
+from __future__ import annotations
+
+import dataclasses
+import webbrowser
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from modelyard.cli import options as o
+from modelyard.cli.context import current_settings
+from modelyard.cli.render import console, print_json
+from modelyard.errors import NotFound
+from modelyard.registry.registry import Registry
+
+runs_app = typer.Typer(help="Training runs: status, parameters, metrics, lineage.",
+                       no_args_is_help=True)
+
+Limit = typer.Option(20, "--limit", help="Rows per page.")
+Offset = typer.Option(0, "--offset", help="Rows to skip (for the next page).")
+
+
+def record(obj: Any) -> dict[str, Any]:
+    """A registry record as a JSON-ready dict."""
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v)
+            for k, v in dataclasses.asdict(obj).items()}
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else ("" if value is None else str(value))
+
+
+@runs_app.command("list")
+def list_command(
+    status: str = typer.Option(None, "--status", help="running, finished, failed or killed."),
+    name: str = typer.Option(None, "--name", help="Runs of this model name."),
+    where: str = typer.Option(None, "--filter", help="Metric filter, e.g. 'test_roc_auc > 0.8'."),
+    order_by: str = typer.Option(None, "--order-by", help="'start_time', or "
+                                 "'metric.test_roc_auc DESC'."),
+    limit: int = Limit, offset: int = Offset, json: o.Json = False,
+) -> None:
+    """List runs, newest first (filter by status, name and metrics)."""
+    with Registry.open(current_settings()) as registry:
+        page = registry.store.list_runs(status=status, name=name, metric_filter=where,
+                                        order_by=order_by, limit=limit, offset=offset)
+    if json:
+        print_json({"total": page.total, "limit": page.limit, "offset": page.offset,
+                    "items": [record(r) for r in page.items]})
+        return
+    table = Table(title=f"runs {offset + 1}-{offset + len(page.items)} of {page.total}")
+    for column in ("run", "name", "status", "started", "seconds", "headline metric"):
+        table.add_column(column, overflow="fold")
+    for run in page.items:
+        primary = (run.data.get("result") or {}).get("primary_metric")
+        key = f"test_{primary}" if primary else None
+        headline = (key, run.metrics[key]) if key in run.metrics else None
+        table.add_row(run.run_id, run.name or "", run.status,
+                      run.start_time.strftime("%Y-%m-%d %H:%M:%S"), _fmt(run.duration),
+                      f"{headline[0]} {_fmt(headline[1])}" if headline else "")
+    console.print(table)
+    if page.has_more:
+        console.print(f"next page: --offset {offset + limit}")
+
+
+@runs_app.command("show")
+def show_command(run_id: str = typer.Argument(..., help="Run id."), json: o.Json = False) -> None:
+    """Everything recorded about one run."""
+    with Registry.open(current_settings()) as registry:
+        run = registry.store.get_run(run_id)
+    if json:
+        print_json(record(run))
+        return
+    console.print(f"[bold]run {run.run_id}[/] ({run.name or 'unnamed'}): {run.status}")
+    if run.error:
+        console.print(f"[red]error:[/] {run.error}")
+    facts = {"started": run.start_time, "ended": run.end_time, "seconds": run.duration,
+             "cpu seconds": run.cpu_seconds, "seed": run.seed, "host": run.host,
+             "python": run.python_version, "git commit": run.git_commit,
+             "data fingerprint": run.data_fingerprint,
+             "model": (run.data.get("result") or {}).get("model"),
+             "version": (run.data.get("result") or {}).get("version")}
+    for key, value in facts.items():
+        console.print(f"  {key}: {_fmt(value)}")
+    for title, values in (("parameters", run.params), ("metrics", run.metrics)):
+        table = Table(title=title)
+        table.add_column("name")
+        table.add_column("value", justify="right")
+        for key, value in sorted(values.items()):
+            table.add_row(key, _fmt(value))
+        console.print(table)
+
+
+def report_command(
+    run_id: str = typer.Argument(..., help="Run id (see `modelyard runs list`)."),
+    open_: bool = typer.Option(False, "--open", help="Open the HTML report in a browser."),
+    json: o.Json = False,
+) -> None:
+    """Print where a run's evaluation report is (fetched from the artifact store)."""
+    settings = current_settings()
+    with Registry.open(settings) as registry:
+        run = registry.store.get_run(run_id)
+        uri = run.data.get("report_uri")
+        if not uri:
+            raise NotFound(f"run {run_id} has no report",
+                           hint="a report is written when a run evaluates on test rows and "
+                                "finishes; check `modelyard runs show RUN`")
+        folder = registry.artifacts.get_dir(uri)  # verified copy from the artifact store
+    paths = {"json": str(Path(folder) / "report.json"), "html": str(Path(folder) / "report.html"),
+             "uri": uri}
+    if json:
+        print_json(paths)
+    else:
+        console.print(paths["html"])
+    if open_:
+        webbrowser.open(Path(paths["html"]).resolve().as_uri())

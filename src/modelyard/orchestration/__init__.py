@@ -1,0 +1,1 @@
+"""Orchestration: fitting, final evaluation and (later) schedules and triggers."""

@@ -1,0 +1,111 @@
+"""Fit one learner on the training rows: preprocessing, the learner, the decision threshold.
+
+Only training and validation rows reach this module; the test rows stay sealed in the split.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from modelyard.data.dataset import Dataset
+from modelyard.data.split import Split
+from modelyard.errors import ModelyardError, SpecError, TrainingError
+from modelyard.evaluation.metrics import score
+from modelyard.evaluation.report import REPORT_METRICS
+from modelyard.evaluation.threshold import tune_threshold
+from modelyard.features.preprocessor import Preprocessor
+from modelyard.learners.base import Learner, get_learner
+from modelyard.learners.bundle import ModelBundle
+from modelyard.spec.models import ModelSpec
+
+
+@dataclass
+class Fitted:
+    """A fitted model bundle and what its fit produced."""
+
+    bundle: ModelBundle
+    metrics: dict[str, dict[str, float]]  # 'train' and 'validation'
+    history: list[dict[str, Any]] = field(default_factory=list)
+    stop_reason: str | None = None
+    fit_seconds: float = 0.0
+    cpu_seconds: float = 0.0
+
+
+def build_learner(model: ModelSpec, task: str, seed: int, checkpoint_dir: Path,
+                  verbose: bool) -> Learner:
+    """Instantiate the named learner with the spec's hyperparameters, checked against its own."""
+    learner_cls = get_learner(model.learner)
+    if task not in learner_cls.tasks:
+        raise SpecError(
+            f"learner '{model.learner}' does not serve {task} tasks",
+            hint=f"it serves {', '.join(learner_cls.tasks)}; `modelyard learners` lists the others",
+        )
+    accepted = set(inspect.signature(learner_cls.__init__).parameters) - {"self"}
+    unknown = sorted(set(model.params) - accepted)
+    if unknown:
+        raise SpecError(
+            f"learner '{model.learner}' has no hyperparameter(s) {unknown}",
+            hint="valid: " + ", ".join(sorted(accepted)),
+        )
+    defaults: dict[str, Any] = {"task": task, "seed": seed, "random_state": seed,
+                                "checkpoint_dir": str(checkpoint_dir), "verbose": verbose}
+    settings = {k: v for k, v in defaults.items() if k in accepted}
+    try:
+        return learner_cls(**{**settings, **model.params})
+    except TypeError as err:
+        raise SpecError(f"bad hyperparameters for '{model.learner}': {err}") from err
+
+
+def fit_model(model: ModelSpec, dataset: Dataset, split: Split, y: np.ndarray,
+              classes: list[Any] | None, *, seed: int, checkpoint_dir: Path,
+              verbose: bool, on_step) -> Fitted:
+    """Fit preprocessing and the learner on the training rows; tune the threshold on validation."""
+    task, frame, features = dataset.task, dataset.frame, dataset.features
+    learner = build_learner(model, task, seed, checkpoint_dir, verbose)
+    train_rows = frame.iloc[split.train][features]
+    val_rows = frame.iloc[split.validation][features]
+    y_train, y_val = y[split.train], y[split.validation]
+
+    on_step("fitting preprocessing on the training rows")
+    pre = Preprocessor(dataset.schema, input_kind=learner.input_kind, scale=learner.needs_scaling,
+                       seed=seed)
+    X_train = pre.fit_transform(train_rows, y_train, task)
+    X_val = pre.transform(val_rows) if len(val_rows) else None
+
+    on_step(f"training {model.learner}")
+    started, cpu_started = time.perf_counter(), time.process_time()
+    try:
+        learner.fit(X_train, y_train, eval_set=(X_val, y_val) if X_val is not None else None)
+    except ModelyardError:
+        raise
+    except (ValueError, RuntimeError) as err:
+        raise TrainingError(f"{model.learner} failed to train: {err}",
+                            hint="check the hyperparameters and the data") from err
+    fit_seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
+
+    bundle = ModelBundle(dataset.schema, task, model.learner, pre, learner, classes)
+    if X_val is not None and task == "binary" and model.threshold != "none":
+        proba_val = np.asarray(learner.predict_proba(X_val))
+        bundle.threshold, _ = tune_threshold(y_val, proba_val[:, 1], metric=model.threshold)
+    metrics = {"train": part_metrics(bundle, X_train, y_train)}
+    if X_val is not None:
+        metrics["validation"] = part_metrics(bundle, X_val, y_val)
+    return Fitted(bundle, metrics, list(getattr(learner, "history_", []) or []),
+                  getattr(learner, "stop_reason_", None), fit_seconds, cpu_seconds)
+
+
+def part_metrics(bundle: ModelBundle, X: pd.DataFrame, y: np.ndarray) -> dict[str, float]:
+    """The report's metrics of a model on already transformed rows."""
+    proba = None
+    if bundle.task != "regression":
+        proba = np.asarray(bundle.learner.predict_proba(X))
+    pred = bundle.predict_codes(X, proba)
+    return score(bundle.task, y, pred, proba, REPORT_METRICS[bundle.task])

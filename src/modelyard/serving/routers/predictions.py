@@ -1,0 +1,121 @@
+"""``POST /v1/models/{ref}/predict``: one record (a JSON object) or a list of records in, the
+predictions, class probabilities, the version that answered and the request id out.
+
+The body is read with a size limit (413 beyond it), validated against the request schema generated
+from the answering version's training schema, predicted through ``serving.predict`` (the same code
+as ``modelyard predict``) off the event loop, and handed to the prediction log.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from modelyard.serving.errors import BadRequest, PayloadTooLarge
+from modelyard.serving.pool import Served
+from modelyard.serving.predict import predict_records, to_json_rows
+from modelyard.serving.predlog import LoggedBatch
+from modelyard.serving.state import ServerState, get_state
+
+router = APIRouter(tags=["predictions"])
+
+BODY_DOC = {
+    "requestBody": {
+        "required": True,
+        "description": "One record (object) or a non-empty list of records; each model's record "
+        "schema is listed under its own path, e.g. /v1/models/<name>/predict.",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        {"type": "object"},
+                        {"type": "array", "items": {"type": "object"}, "minItems": 1},
+                    ]
+                }
+            }
+        },
+    }
+}
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Predictions, one per record, in order",
+        "content": {
+            "application/json": {
+                "example": {
+                    "model": "churn",
+                    "version": 3,
+                    "ref": "churn@production",
+                    "request_id": "5f1c0d3e9a8b4c7d",
+                    "predictions": ["No"],
+                    "probabilities": [{"No": 0.87, "Yes": 0.13}],
+                }
+            }
+        },
+    },
+    400: {"description": "the body is not JSON"},
+    401: {"description": "no API key, or a wrong or revoked one"},
+    403: {"description": "the API key may not use this model"},
+    404: {"description": "no such model, alias or version"},
+    413: {"description": "the body is larger than the server accepts"},
+    422: {"description": "fields missing, unknown, of the wrong type, NaN or infinite"},
+}
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refusing (413) anything over ``limit`` bytes without reading it all."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.strip().isdigit():
+            raise BadRequest(f"Content-Length {declared!r} is not a number", hint="fix the client")
+        if int(declared) > limit:
+            raise _too_large(int(declared), limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(size, limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(size: int, limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"the request body has {'at least ' if size else ''}{size} bytes; this server accepts at "
+        f"most {limit}",
+        hint="send fewer records per request, or start the server with a larger --max-body-bytes",
+    )
+
+
+def _answer(served: Served, body: bytes) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Validate, predict and shape the answer (CPU work: runs in a worker thread)."""
+    inputs = served.request.parse(body)
+    outputs = predict_records(served.bundle, inputs)
+    return inputs, outputs, to_json_rows(served.bundle, outputs)
+
+
+@router.post(
+    "/models/{ref}/predict",
+    name="predict",
+    summary="Predict with a model: 'name', 'name@alias' or 'name:version'",
+    openapi_extra=BODY_DOC,
+    responses=RESPONSES,
+)
+async def predict(ref: str, request: Request, state: ServerState = Depends(get_state)) -> Any:
+    body = await read_body(request, state.config.max_body_bytes)
+    pool = state.live_pool
+    served = pool.lookup(ref) or await run_in_threadpool(pool.get, ref)
+    name, version = served.key
+    request.state.model, request.state.version = name, version
+    inputs, outputs, answer = await run_in_threadpool(_answer, served, body)
+    request_id = request.state.request_id
+    state.metrics.rows.labels(name, str(version)).inc(len(outputs))
+    if state.predlog is not None:
+        at = datetime.now(UTC)
+        state.predlog.append(LoggedBatch(name, version, ref, request_id, at, inputs, outputs))
+    payload = {"model": name, "version": version, "ref": ref, "request_id": request_id, **answer}
+    return JSONResponse(payload)

@@ -1,0 +1,168 @@
+"""Request schemas generated per model version from its training schema.
+
+``RequestSchema.for_model(name, version, schema)`` builds a pydantic model with one field per
+feature column (``extra='forbid'``), typed by the column's kind:
+
+========================  ================================================================
+kind                      accepted JSON value (``null`` always means "missing")
+========================  ================================================================
+numeric                   a finite number; true/false, strings, NaN and infinity are refused
+boolean                   true/false, 0/1 or one of "yes"/"no", "true"/"false", "y"/"n", ...
+categorical               a string of at most ``MAX_CATEGORY_CHARS`` characters
+datetime                  a string in the training format (checked when the row is read)
+text                      a string of at most ``MAX_TEXT_CHARS`` characters
+========================  ================================================================
+
+``parse(body)`` validates raw JSON bytes (one record as an object, or a non-empty array of them)
+in one pass and returns a DataFrame with one typed column per feature; every problem becomes a
+``BadRequest`` (not JSON) or ``InvalidInput`` naming the fields.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, Strict, TypeAdapter, ValidationError, create_model
+
+from modelyard.data.schema import Column, Schema
+from modelyard.serving.errors import BadRequest, InvalidInput
+
+MAX_CATEGORY_CHARS = 1_000  # a category label longer than this is a client bug
+MAX_TEXT_CHARS = 100_000  # free text: about 15,000 words
+MAX_DATETIME_CHARS = 64
+MAX_DETAILS = 20  # field errors listed in one response
+SHAPE_HINT = "send one record as a JSON object, or a non-empty JSON array of records"
+
+_NUMBER = Annotated[float, Strict()]
+
+
+def _field(column: Column) -> tuple[Any, Any]:
+    """(annotation, FieldInfo) for one feature column, aliased to the column's own name."""
+    doc = f"{column.kind} column '{column.name}'"
+    if column.kind == "numeric":
+        return _NUMBER | None, Field(alias=column.name, allow_inf_nan=False, description=doc)
+    if column.kind == "boolean":
+        return bool | None, Field(alias=column.name, description=doc)
+    if column.kind == "datetime":
+        fmt = f" in format {column.format!r}" if column.format else ""
+        return str | None, Field(
+            alias=column.name, max_length=MAX_DATETIME_CHARS, description=doc + fmt
+        )
+    if column.kind == "text":
+        return str | None, Field(alias=column.name, max_length=MAX_TEXT_CHARS, description=doc)
+    extra: dict[str, Any] = {}
+    if column.categories:
+        doc += "; training values: " + ", ".join(column.categories)
+        extra["examples"] = list(column.categories[:5])
+    return str | None, Field(
+        alias=column.name, max_length=MAX_CATEGORY_CHARS, description=doc, **extra
+    )
+
+
+def _component_name(name: str, version: int) -> str:
+    """An OpenAPI component name for a model version's record: letters, digits and '_'."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", f"{name}_v{version}_Record")
+
+
+@dataclass(frozen=True)
+class RequestSchema:
+    """The generated request model of one model version, with its validators."""
+
+    record: type[BaseModel]
+    columns: tuple[Column, ...]
+    one: TypeAdapter
+    many: TypeAdapter
+
+    @classmethod
+    def for_model(cls, name: str, version: int, schema: Schema) -> RequestSchema:
+        columns = tuple(c for c in schema.columns if c.kind != "identifier")
+        # field names are positional (c0, c1, ...): column names need not be Python identifiers
+        fields = {f"c{i}": _field(col) for i, col in enumerate(columns)}
+        record = create_model(  # type: ignore[call-overload]
+            _component_name(name, version),
+            __config__=ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=False),
+            __doc__=f"One input row of model '{name}' version {version}.",
+            **fields,
+        )
+        many = TypeAdapter(Annotated[list[record], Field(min_length=1)])  # type: ignore[valid-type]
+        return cls(record, columns, TypeAdapter(record), many)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def json_schema(self) -> dict[str, Any]:
+        """The JSON schema of one record (what OpenAPI and GET /v1/models/{name} show)."""
+        return self.record.model_json_schema(by_alias=True)
+
+    def parse(self, body: bytes) -> pd.DataFrame:
+        """Validate a request body; one typed column per feature, one row per record."""
+        start = body.lstrip()[:1]
+        if not start:
+            raise BadRequest("the request body is empty", hint=SHAPE_HINT)
+        listed = start == b"["
+        adapter = self.many if listed else self.one
+        try:
+            parsed = adapter.validate_json(body)
+        except ValidationError as err:
+            raise self._translate(err, listed, start) from None
+        except (ValueError, RecursionError) as err:  # jiter limits, surrogate junk, ...
+            raise BadRequest(f"the request body is not valid JSON: {err}", hint=SHAPE_HINT) from None
+        return self.to_frame(parsed if listed else [parsed])
+
+    def to_frame(self, records: list[BaseModel]) -> pd.DataFrame:
+        """Validated records as a DataFrame in schema order, with kind-appropriate dtypes."""
+        data: dict[str, pd.Series] = {}
+        for i, col in enumerate(self.columns):
+            values = [getattr(r, f"c{i}") for r in records]
+            dtype = {"numeric": "float64", "boolean": "boolean"}.get(col.kind, "object")
+            data[col.name] = pd.Series(values, dtype=dtype)
+        return pd.DataFrame(data, index=pd.RangeIndex(len(records)))
+
+    def _translate(self, err: ValidationError, listed: bool, start: bytes) -> Exception:
+        errors = err.errors(include_url=False, include_input=False)
+        invalid_json = [e for e in errors if e["type"] == "json_invalid"]
+        if invalid_json:
+            return BadRequest(f"the request body is not valid JSON: {invalid_json[0]['msg']}",
+                              hint=SHAPE_HINT)  # fmt: skip
+        if not listed and start != b"{":
+            return InvalidInput(
+                "the request body is JSON but neither an object nor an array", hint=SHAPE_HINT
+            )
+        if listed and any(e["type"] == "too_short" and not e["loc"] for e in errors):
+            return InvalidInput("the request holds an empty list of records", hint=SHAPE_HINT)
+        details = [self._detail(e, listed) for e in errors[:MAX_DETAILS]]
+        shown = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        return InvalidInput(
+            f"{len(errors)} problem(s) in the request: {shown}{more}",
+            hint=self._hint(errors),
+            details=details,
+        )
+
+    def _detail(self, error: dict[str, Any], listed: bool) -> dict[str, Any]:
+        loc = list(error["loc"])
+        row = loc.pop(0) if listed and loc and isinstance(loc[0], int) else None
+        field = ".".join(str(p) for p in loc) or "(record)"
+        message = {
+            "missing": "required field is missing (send null for a missing value)",
+            "extra_forbidden": "unknown field: this model has no such input",
+            "model_type": "expected a JSON object with the model's fields",
+        }.get(error["type"], error["msg"])
+        detail: dict[str, Any] = {"field": field, "message": message, "type": error["type"]}
+        if row is not None:
+            detail["record"] = row
+            detail["field"] = f"[{row}].{field}"
+        return detail
+
+    def _hint(self, errors: list[dict[str, Any]]) -> str:
+        kinds = {e["type"] for e in errors}
+        if kinds & {"missing", "extra_forbidden"}:
+            listing = ", ".join(self.names[:40]) + (" ..." if len(self.names) > 40 else "")
+            return f"send exactly these fields (null for a missing value): {listing}"
+        if "finite_number" in kinds:
+            return "NaN and infinity are not numbers here; send null for a missing value"
+        return "see GET /v1/models/{name} or /docs for each field's type"

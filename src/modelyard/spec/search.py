@@ -1,0 +1,64 @@
+"""The ``search:`` section of the spec: find the best model under a time budget.
+
+Only plain values live here (layer 0); the search itself (``modelyard.search``) checks the names it
+receives against its registries at run time: an unknown learner or metric is a ``SpecError`` that
+lists the valid ones.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# The metric a search optimises when the spec names none, per task.
+DEFAULT_SEARCH_METRIC = {"binary": "roc_auc", "multiclass": "accuracy", "regression": "rmse"}
+
+
+class SearchSpec(BaseModel):
+    """Search for the best learner, hyperparameters and ensemble within a budget.
+
+    At least one of ``time_budget`` and ``max_trials`` bounds the search. With ``max_trials`` and no
+    ``time_budget`` the search is reproducible: the same seed gives the same trials, scores and
+    predictions.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    time_budget: float | None = Field(
+        None, gt=0, description="Wall-clock seconds for the whole search, final refit and "
+        "ensemble included.")
+    metric: str | None = Field(
+        None, description="Metric to optimise (default: roc_auc for binary, accuracy for "
+        "multiclass, rmse for regression).")
+    learners: list[str] | None = Field(
+        None, description="Learners to try (default: every learner that serves the task).")
+    max_trials: int | None = Field(None, ge=1, description="Stop after this many trials.")
+    folds: int | None = Field(
+        None, ge=2, description="k-fold bagging with this many folds (default: 5 folds below "
+        "50,000 rows, a holdout split above).")
+    parallel: int = Field(1, ge=1, description="Trials run at once, in local processes.")
+    ensemble: bool = Field(True, description="Build a greedy ensemble of the best candidates.")
+
+    @field_validator("learners")
+    @classmethod
+    def _learners_listed(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        if not value:
+            raise ValueError("learners must name at least one learner (or be left out for all)")
+        doubled = sorted({name for name in value if value.count(name) > 1})
+        if doubled:
+            raise ValueError(f"learners lists {doubled} more than once; name each learner once")
+        return value
+
+    @model_validator(mode="after")
+    def _bounded(self) -> SearchSpec:
+        if self.time_budget is None and self.max_trials is None:
+            raise ValueError(
+                "a search needs a bound: set time_budget (seconds, e.g. 120) or max_trials "
+                "(e.g. 20), or both"
+            )
+        return self
+
+    def metric_for(self, task: str) -> str:
+        """The metric to optimise for ``task``: the one set here, else the task's default."""
+        return self.metric or DEFAULT_SEARCH_METRIC[task]
