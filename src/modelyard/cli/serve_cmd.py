@@ -1,0 +1,64 @@
+"""``modelyard serve``: answer predictions over HTTP (FastAPI + uvicorn)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from modelyard.cli.render import console
+from modelyard.serving.config import (
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_SWAP_INTERVAL_S,
+    ServeConfig,
+    keys_required,
+)
+from modelyard.settings import load_settings
+
+Host = Annotated[str, typer.Option("--host", help="Interface to listen on. Anything but loopback "
+                                   "requires API keys (`modelyard keys create`).")]
+Port = Annotated[int, typer.Option("--port", help="TCP port.")]
+Models = Annotated[list[str] | None, typer.Option("--model", "-m", help="Model to serve: NAME, "
+                                                  "NAME@ALIAS or NAME:VERSION. Repeatable; "
+                                                  "default: every registered model.")]
+RequireKeys = Annotated[bool, typer.Option("--require-keys", help="Require an API key on "
+                                           "loopback too.")]
+MaxBody = Annotated[int, typer.Option("--max-body-bytes", help="Largest request body accepted "
+                                      "(larger ones get 413).")]
+SwapInterval = Annotated[float, typer.Option("--swap-interval", help="Seconds between checks for "
+                                             "moved aliases (hot swap) and changed keys.")]
+NoLog = Annotated[bool, typer.Option("--no-prediction-log", help="Do not write the prediction "
+                                     "log under MODELYARD_HOME/predictions.")]
+LogLevel = Annotated[str, typer.Option("--log-level", help="uvicorn log level: critical, error, "
+                                       "warning, info or debug.")]
+
+
+def serve_command(
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    model: Models = None,
+    require_keys: RequireKeys = False,
+    max_body_bytes: MaxBody = DEFAULT_MAX_BODY_BYTES,
+    swap_interval: SwapInterval = DEFAULT_SWAP_INTERVAL_S,
+    no_prediction_log: NoLog = False,
+    log_level: LogLevel = "info",
+) -> None:
+    """Serve registered models over HTTP until interrupted (Ctrl-C flushes the prediction log)."""
+    import uvicorn  # only this command needs the server
+
+    from modelyard.serving.app import create_app, preflight
+
+    settings = load_settings()
+    config = ServeConfig(
+        models=tuple(model or ()),
+        require_keys=keys_required(host, require_keys),
+        max_body_bytes=max_body_bytes,
+        swap_interval_s=swap_interval,
+        log_predictions=not no_prediction_log,
+    )
+    resolved = preflight(settings, config, host)
+    for line in resolved or ["every registered model, by name"]:
+        console.print(f"serving {line}", highlight=False)
+    keys = "required" if config.require_keys else "optional (loopback)"
+    console.print(f"API keys: {keys}; docs at http://{host}:{port}/docs", highlight=False)
+    uvicorn.run(create_app(settings, config), host=host, port=port, log_level=log_level)
