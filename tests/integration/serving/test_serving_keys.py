@@ -1,0 +1,119 @@
+"""API keys: 401 without or with a wrong key, 403 for another model, revocation picked up live,
+a server on a non-loopback host refusing to start without keys, and the `keys` commands."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from serving_helpers import churn_rows, feature_records, register
+from typer.testing import CliRunner
+
+from modelyard.errors import ServingError
+from modelyard.registry.keys import ApiKeys
+from modelyard.registry.registry import Registry
+from modelyard.serving import ServeConfig, preflight
+
+PREDICT = "/v1/models/churn/predict"
+
+
+def create_key(settings, name: str, models: list[str] | None = None) -> str:
+    with Registry.open(settings) as registry:
+        return ApiKeys(registry.store).create(name, models)[1]
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def test_required_keys_401_403_and_revocation(churn, serve, settings, bundle_v1, bundle_v2):
+    register(settings, "fraud", bundle_v2)
+    everything = create_key(settings, "ops")
+    churn_only = create_key(settings, "checkout", ["churn"])
+    fraud_only = create_key(settings, "risk", ["fraud"])
+    _, client = serve(require_keys=True, swap_interval_s=0.2)
+    record = feature_records(bundle_v1, churn_rows().iloc[:1])[0]
+
+    missing = client.post(PREDICT, json=record)
+    assert missing.status_code == 401 and missing.headers["www-authenticate"] == "Bearer"
+    assert "keys create" in missing.json()["error"]["hint"]
+    assert client.post(PREDICT, json=record, headers=bearer("myk_wrong")).status_code == 401
+    assert client.post(PREDICT, json=record, headers={"Authorization": everything}).status_code \
+        == 401  # no 'Bearer' scheme
+    assert client.get("/v1/models", headers=bearer("nope")).status_code == 401
+
+    forbidden = client.post(PREDICT, json=record, headers=bearer(fraud_only))
+    assert forbidden.status_code == 403 and "risk" in forbidden.json()["error"]["message"]
+    assert client.get("/v1/models/churn", headers=bearer(fraud_only)).status_code == 403
+    assert client.post(PREDICT, json=record, headers=bearer(churn_only)).status_code == 200
+    assert client.post(PREDICT, json=record, headers=bearer(everything)).status_code == 200
+    listed = client.get("/v1/models", headers=bearer(churn_only)).json()["models"]
+    assert {m["model"] for m in listed} == {"churn"}
+
+    for path in ("/healthz", "/readyz", "/metrics"):  # probes need no key
+        assert client.get(path).status_code == 200
+
+    with Registry.open(settings) as registry:
+        ApiKeys(registry.store).revoke("checkout")
+    deadline = time.monotonic() + 5
+    while client.post(PREDICT, json=record, headers=bearer(churn_only)).status_code != 401:
+        assert time.monotonic() < deadline, "the revoked key still works"
+        time.sleep(0.05)
+    assert client.post(PREDICT, json=record, headers=bearer(everything)).status_code == 200
+
+
+def test_keys_are_optional_on_loopback_but_checked_when_sent(churn, serve, settings, bundle_v1):
+    key = create_key(settings, "ops", ["fraud"])
+    _, client = serve(models=("churn",))
+    record = feature_records(bundle_v1, churn_rows().iloc[:1])[0]
+    assert client.post(PREDICT, json=record).status_code == 200
+    assert client.post(PREDICT, json=record, headers=bearer("wrong")).status_code == 401
+    assert client.post(PREDICT, json=record, headers=bearer(key)).status_code == 403
+
+
+def test_refuses_to_listen_beyond_loopback_without_a_key(churn, settings):
+    for host in ("0.0.0.0", "::", "192.168.1.10", "example.org"):
+        config = ServeConfig(require_keys=True)
+        with pytest.raises(ServingError, match="without an API key") as err:
+            preflight(settings, config, host)
+        assert "modelyard keys create" in err.value.hint
+    with pytest.raises(ServingError, match="--require-keys"):
+        preflight(settings, ServeConfig(require_keys=True), "127.0.0.1")
+    assert preflight(settings, ServeConfig(), "127.0.0.1") == []
+    create_key(settings, "ops")
+    assert preflight(settings, ServeConfig(models=("churn@production",), require_keys=True),
+                     "0.0.0.0") == ["churn@production -> churn:1"]
+
+
+@pytest.mark.timeout(120)
+def test_serve_command_refuses_a_public_host_without_keys(churn, cli_app):
+    result = CliRunner().invoke(cli_app, ["serve", "--host", "0.0.0.0", "--port", "0"])
+    assert isinstance(result.exception, ServingError), result.output
+    assert "without an API key" in str(result.exception)
+
+
+def test_keys_commands_create_list_revoke(settings, cli_app):
+    runner = CliRunner()
+    created = runner.invoke(cli_app, ["keys", "create", "--name", "ci", "--models", "churn,fraud"])
+    assert created.exit_code == 0, created.output
+    secret = created.stdout.strip().splitlines()[0]
+    assert secret.startswith("myk_") and len(secret) > 40
+    with Registry.open(settings) as registry:
+        info = ApiKeys(registry.store).verify(secret)
+        assert info is not None and info.models == ("churn", "fraud")
+        stored = registry.store.engine.connect().exec_driver_sql("SELECT * FROM api_keys").all()
+    assert secret not in repr(stored)  # only the hash is kept
+
+    listed = runner.invoke(cli_app, ["keys", "list", "--json"])
+    rows = json.loads(listed.stdout)
+    assert [(r["name"], r["models"], r["active"]) for r in rows] == [("ci", ["churn", "fraud"],
+                                                                     True)]  # fmt: skip
+    assert secret not in listed.stdout
+
+    revoked = runner.invoke(cli_app, ["keys", "revoke", "ci", "--json"])
+    assert revoked.exit_code == 0 and json.loads(revoked.stdout)["active"] is False
+    assert json.loads(runner.invoke(cli_app, ["keys", "list", "--json"]).stdout) == []
+    assert len(json.loads(runner.invoke(cli_app, ["keys", "list", "--all", "--json"]).stdout)) == 1
+    again = runner.invoke(cli_app, ["keys", "revoke", "nobody"])
+    assert again.exit_code != 0 and "no API key named 'nobody'" in str(again.exception)
