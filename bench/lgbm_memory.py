@@ -4,7 +4,7 @@ Each variant runs in its own subprocess so that its peak resident set size (ru_m
 Data: the largest tabular benchmark set in ../shared/data (diamonds, 53,940 rows, by default).
 Target (issue 3): modelyard's peak at most 1.5 times the direct call's.
 
-    .venv/bin/python bench/lgbm_memory.py [--data ../shared/data/diamonds/diamonds.csv --target price]
+    .venv/bin/python bench/lgbm_memory.py [--data PATH --target COLUMN --rounds N]
 """
 
 from __future__ import annotations
@@ -51,8 +51,9 @@ print(json.dumps({"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss 
 
 
 def run(code: str, args: list[str]) -> dict:
-    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

@@ -25,7 +25,9 @@ def _isolated_home(tmp_path, monkeypatch):
 
 
 def _pg_url() -> str | None:
-    return os.environ.get("MODELYARD_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    return os.environ.get(
+        "MODELYARD_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
 
 
 def _pg_reachable(url: str) -> bool:

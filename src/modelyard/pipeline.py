@@ -22,12 +22,12 @@ from modelyard.data.dataset import PART_COLUMN, Dataset, load_dataset
 from modelyard.data.split import Split, make_split
 from modelyard.errors import ModelyardError, NotFound, SpecError
 from modelyard.evaluation.report import write_report
+from modelyard.learners.base import get_learner
 from modelyard.orchestration.evaluate import (
     EvalInputs,
     evaluate_saved_model,
     production_metrics,
 )
-from modelyard.learners.base import get_learner
 from modelyard.orchestration.fit import Fitted, fit_model
 from modelyard.registry.registry import Registry
 from modelyard.settings import Settings
@@ -90,8 +90,11 @@ def prepare(spec: Spec, on_step: Step = _quiet) -> Prepared:
         raise SpecError("no target column given", hint="set data.target in the spec or --target")
     on_step("splitting")
     split = make_split(
-        dataset.frame, effective_split_spec(spec, dataset),
-        target=dataset.target, task=dataset.task, seed=spec.seed,
+        dataset.frame,
+        effective_split_spec(spec, dataset),
+        target=dataset.target,
+        task=dataset.task,
+        seed=spec.seed,
     )
     y, classes = encode_target(dataset.frame[dataset.target], dataset.task)
     return Prepared(dataset, split, y, classes)
@@ -112,8 +115,11 @@ def model_name(spec: Spec) -> str:
     if spec.name:
         return spec.name
     path = spec.data.source.path
-    first = path if isinstance(path, str) else (
-        path[0] if isinstance(path, list) else (path or {}).get("train"))
+    first = (
+        path
+        if isinstance(path, str)
+        else (path[0] if isinstance(path, list) else (path or {}).get("train"))
+    )
     base = Path(first if isinstance(first, str) else "model").name.split(".")[0]
     base = base if base != "model" else (spec.data.source.table or "model")
     return re.sub(r"[^A-Za-z0-9_.\-]+", "-", f"{base}-{spec.data.target}").strip("-") or "model"
@@ -138,8 +144,9 @@ def train(
             if spec is None:
                 raise SpecError("nothing to train", hint="pass a spec, or resume=RUN_ID")
             if spec.model is None:
-                raise SpecError("no model to train",
-                                hint="add 'model: NAME' to the spec or pass --model")
+                raise SpecError(
+                    "no model to train", hint="add 'model: NAME' to the spec or pass --model"
+                )
             get_learner(spec.model.learner)  # an unknown learner is a spec error, not a run
             run_id = store.create_run(model_name(spec), spec.model_dump(mode="json"), spec.seed)
         try:
@@ -154,15 +161,31 @@ def train(
         return result
 
 
-def _train(spec: Spec, registry: Registry, run_id: str, workdir: Path, on_step: Step,
-           verbose: bool) -> TrainResult:
+def _train(
+    spec: Spec, registry: Registry, run_id: str, workdir: Path, on_step: Step, verbose: bool
+) -> TrainResult:
     store, name = registry.store, model_name(spec)
     prepared = prepare(spec, on_step)
     dataset, split, y = prepared.dataset, prepared.split, prepared.y
-    store.set_run_data(run_id, fingerprint=dataset.fingerprint, schema=dataset.schema.to_dict(),
-                       task=dataset.task, source=dataset.source, split=split.to_dict())
-    fitted = fit_model(spec.model, dataset, split, y, prepared.classes, seed=spec.seed,
-                       checkpoint_dir=workdir / "checkpoint", verbose=verbose, on_step=on_step)
+    store.set_run_data(
+        run_id,
+        fingerprint=dataset.fingerprint,
+        schema=dataset.schema.to_dict(),
+        task=dataset.task,
+        source=dataset.source,
+        split=split.to_dict(),
+    )
+    fitted = fit_model(
+        spec.model,
+        dataset,
+        split,
+        y,
+        prepared.classes,
+        seed=spec.seed,
+        checkpoint_dir=workdir / "checkpoint",
+        verbose=verbose,
+        on_step=on_step,
+    )
     learner = fitted.bundle.learner
     store.log_params(run_id, {"learner": spec.model.learner, **_plain(learner.get_params())})
     for record in fitted.history:
@@ -175,10 +198,19 @@ def _train(spec: Spec, registry: Registry, run_id: str, workdir: Path, on_step: 
     model_dir = workdir / "model"
     fitted.bundle.save(model_dir)
     result = TrainResult(
-        run_id=run_id, run_dir=str(workdir), model_dir=str(model_dir), model_name=name,
-        version=0, learner=spec.model.learner, task=dataset.task, metrics=fitted.metrics,
-        threshold=fitted.bundle.threshold, history=fitted.history, stop_reason=fitted.stop_reason,
-        fit_seconds=fitted.fit_seconds, cpu_seconds=fitted.cpu_seconds,
+        run_id=run_id,
+        run_dir=str(workdir),
+        model_dir=str(model_dir),
+        model_name=name,
+        version=0,
+        learner=spec.model.learner,
+        task=dataset.task,
+        metrics=fitted.metrics,
+        threshold=fitted.bundle.threshold,
+        history=fitted.history,
+        stop_reason=fitted.stop_reason,
+        fit_seconds=fitted.fit_seconds,
+        cpu_seconds=fitted.cpu_seconds,
         notes=list(dataset.notes) + list(split.notes),
     )
     report = None
@@ -186,16 +218,21 @@ def _train(spec: Spec, registry: Registry, run_id: str, workdir: Path, on_step: 
         on_step("final evaluation on the test rows")
         report = _final_evaluation(spec, registry, prepared, fitted, result, workdir, name)
     store.set_run_data(run_id, split=split.to_dict())  # records that the test rows were opened
-    metrics = {f"{part}_{m}": v for part, values in result.metrics.items()
-               for m, v in values.items()}
+    metrics = {
+        f"{part}_{m}": v for part, values in result.metrics.items() for m, v in values.items()
+    }
     store.log_metrics(run_id, metrics)
 
     on_step("registering the model")
     uri = registry.artifacts.put_dir(model_dir)
     headline = result.metrics.get("test") or result.metrics.get("validation") or {}
     result.version = store.register_version(
-        name, run_id=run_id, artifact_uri=uri, schema=dataset.schema.to_dict(),
-        metrics=headline, tags={"format": "modelyard.bundle", "learner": spec.model.learner},
+        name,
+        run_id=run_id,
+        artifact_uri=uri,
+        schema=dataset.schema.to_dict(),
+        metrics=headline,
+        tags={"format": "modelyard.bundle", "learner": spec.model.learner},
     )
     if report is not None:  # the report names the version it describes
         report["model"]["version"] = result.version
@@ -203,31 +240,67 @@ def _train(spec: Spec, registry: Registry, run_id: str, workdir: Path, on_step: 
         report_uri = registry.artifacts.put_dir(workdir / "report")
         result.report = {"json": str(json_path), "html": str(html_path), "uri": report_uri}
         store.set_run_data(run_id, report_uri=report_uri)
-    store.set_run_data(run_id, result={"model": name, "version": result.version,
-                                       "artifact_uri": uri, "metrics": result.metrics,
-                                       "primary_metric": result.primary_metric})
+    store.set_run_data(
+        run_id,
+        result={
+            "model": name,
+            "version": result.version,
+            "artifact_uri": uri,
+            "metrics": result.metrics,
+            "primary_metric": result.primary_metric,
+        },
+    )
     return result
 
 
-def _final_evaluation(spec: Spec, registry: Registry, prepared: Prepared, fitted: Fitted,
-                      result: TrainResult, workdir: Path, name: str) -> dict[str, Any]:
+def _final_evaluation(
+    spec: Spec,
+    registry: Registry,
+    prepared: Prepared,
+    fitted: Fitted,
+    result: TrainResult,
+    workdir: Path,
+    name: str,
+) -> dict[str, Any]:
     dataset, split, y = prepared.dataset, prepared.split, prepared.y
     frame, features = dataset.frame, dataset.features
     test_pos = split.open_test("final evaluation")
     test_rows, y_test = frame.iloc[test_pos][features], y[test_pos]
     production = _production(registry, name, test_rows, y_test, result.notes)
-    inputs = EvalInputs(frame.iloc[split.train][features], y[split.train],
-                        frame.iloc[split.validation][features], y[split.validation],
-                        test_rows, y_test)
+    inputs = EvalInputs(
+        frame.iloc[split.train][features],
+        y[split.train],
+        frame.iloc[split.validation][features],
+        y[split.validation],
+        test_rows,
+        y_test,
+    )
     report, _, _ = evaluate_saved_model(
-        Path(result.model_dir), inputs, evaluation=spec.evaluation, costs=spec.costs,
-        model_info={"name": name, "version": None, "learner": result.learner,
-                    "params": _plain(fitted.bundle.learner.get_params())},
-        data_info={"fingerprint": dataset.fingerprint, "source": dataset.source,
-                   "rows": {"train": len(split.train), "validation": len(split.validation),
-                            "test": len(test_pos)}},
-        metrics_by_part=result.metrics, history=fitted.history, cpu_seconds=fitted.cpu_seconds,
-        notes=result.notes, seed=spec.seed, production=production,
+        Path(result.model_dir),
+        inputs,
+        evaluation=spec.evaluation,
+        costs=spec.costs,
+        model_info={
+            "name": name,
+            "version": None,
+            "learner": result.learner,
+            "params": _plain(fitted.bundle.learner.get_params()),
+        },
+        data_info={
+            "fingerprint": dataset.fingerprint,
+            "source": dataset.source,
+            "rows": {
+                "train": len(split.train),
+                "validation": len(split.validation),
+                "test": len(test_pos),
+            },
+        },
+        metrics_by_part=result.metrics,
+        history=fitted.history,
+        cpu_seconds=fitted.cpu_seconds,
+        notes=result.notes,
+        seed=spec.seed,
+        production=production,
         report_dir=workdir / "report",
     )
     result.metrics["test"] = dict(report["metrics"]["test"])
@@ -237,8 +310,9 @@ def _final_evaluation(spec: Spec, registry: Registry, prepared: Prepared, fitted
     return report
 
 
-def _production(registry: Registry, name: str, rows: pd.DataFrame, y: np.ndarray,
-                notes: list[str]) -> dict[str, Any] | None:
+def _production(
+    registry: Registry, name: str, rows: pd.DataFrame, y: np.ndarray, notes: list[str]
+) -> dict[str, Any] | None:
     """The production version's metrics on the same test rows, when there is one."""
     try:
         loaded = registry.load(f"{name}@production")
@@ -247,8 +321,9 @@ def _production(registry: Registry, name: str, rows: pd.DataFrame, y: np.ndarray
     try:
         return production_metrics(loaded.model, loaded.version.version, rows, y)
     except ModelyardError as err:
-        notes.append(f"could not compare with production version {loaded.version.version}: "
-                     f"{err.message}")
+        notes.append(
+            f"could not compare with production version {loaded.version.version}: {err.message}"
+        )
         return None
 
 

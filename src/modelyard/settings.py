@@ -1,4 +1,7 @@
-"""Runtime environment: where the store lives. The only module that reads ``MODELYARD_*`` variables."""
+"""Runtime environment: where the store lives.
+
+The only module that reads ``MODELYARD_*`` environment variables.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +26,9 @@ class Settings:
         return self.home / "runs"
 
 
-def load_settings(home: str | os.PathLike[str] | None = None, db_url: str | None = None) -> Settings:
+def load_settings(
+    home: str | os.PathLike[str] | None = None, db_url: str | None = None
+) -> Settings:
     """Settings from arguments first, then ``MODELYARD_HOME`` / ``MODELYARD_DB``, then defaults."""
     root = home or os.environ.get("MODELYARD_HOME") or "./.modelyard"
     return Settings(home=Path(root), db_url=db_url or os.environ.get("MODELYARD_DB") or None)

@@ -31,7 +31,11 @@ def cli(tmp_path):
     def run(*args: str, cwd: Path | None = None, timeout: int = 240) -> Result:
         proc = subprocess.run(
             [sys.executable, "-m", "modelyard", *map(str, args)],
-            capture_output=True, text=True, env=env, cwd=cwd or tmp_path, timeout=timeout,
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=cwd or tmp_path,
+            timeout=timeout,
         )
         return Result(proc.returncode, proc.stdout, proc.stderr)
 

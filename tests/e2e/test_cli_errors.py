@@ -62,8 +62,9 @@ def test_too_few_rows_for_split(cli, tmp_path, data_dir):
     lines = (data_dir / "telco_churn.csv").read_text().splitlines()
     path = tmp_path / "tiny.csv"
     path.write_text("\n".join(lines[:3]) + "\n")
-    _assert_user_error(cli("data", "split", path, "--target", "MonthlyCharges", "--task",
-                           "regression"), "rows")
+    _assert_user_error(
+        cli("data", "split", path, "--target", "MonthlyCharges", "--task", "regression"), "rows"
+    )
 
 
 def test_duplicate_column_names(cli, tmp_path):
@@ -74,14 +75,17 @@ def test_duplicate_column_names(cli, tmp_path):
 
 def test_unknown_spec_key_lists_valid_keys(cli, tmp_path, data_dir):
     spec = tmp_path / "spec.yaml"
-    spec.write_text(f"data:\n  source: {{path: {data_dir / 'telco_churn.csv'}}}\n"
-                    "  target: Churn\nsplitt: {method: random}\n")
+    spec.write_text(
+        f"data:\n  source: {{path: {data_dir / 'telco_churn.csv'}}}\n"
+        "  target: Churn\nsplitt: {method: random}\n"
+    )
     _assert_user_error(cli("train", spec), "splitt", "split")
 
 
 def test_bad_ratio_flag(cli, data_dir):
-    result = cli("data", "split", data_dir / "telco_churn.csv", "--target", "Churn",
-                 "--ratios", "0.5,0.5")
+    result = cli(
+        "data", "split", data_dir / "telco_churn.csv", "--target", "Churn", "--ratios", "0.5,0.5"
+    )
     _assert_user_error(result, "ratios")
 
 
@@ -92,8 +96,16 @@ def test_unknown_learner_lists_registered(cli, data_dir, name):
 
 
 def test_unknown_hyperparameter(cli, data_dir):
-    result = cli("train", data_dir / "telco_churn.csv", "--target", "Churn", "--model",
-                 "logistic", "--param", "depth=3")
+    result = cli(
+        "train",
+        data_dir / "telco_churn.csv",
+        "--target",
+        "Churn",
+        "--model",
+        "logistic",
+        "--param",
+        "depth=3",
+    )
     _assert_user_error(result, "depth", "valid")
 
 

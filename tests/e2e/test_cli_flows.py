@@ -8,15 +8,28 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[2]
-ADULT_COLUMNS = ("age,workclass,fnlwgt,education,education_num,marital_status,occupation,"
-                 "relationship,race,sex,capital_gain,capital_loss,hours_per_week,native_country,"
-                 "income")
+ADULT_COLUMNS = (
+    "age,workclass,fnlwgt,education,education_num,marital_status,occupation,"
+    "relationship,race,sex,capital_gain,capital_loss,hours_per_week,native_country,"
+    "income"
+)
 
 
 def test_profile_json_on_adult_without_header(cli, data_dir):
-    result = cli("data", "profile", data_dir / "adult" / "adult-train.csv", "--no-header",
-                 "--columns", ADULT_COLUMNS, "--skip-initial-space", "--missing", "?",
-                 "--target", "income", "--json")
+    result = cli(
+        "data",
+        "profile",
+        data_dir / "adult" / "adult-train.csv",
+        "--no-header",
+        "--columns",
+        ADULT_COLUMNS,
+        "--skip-initial-space",
+        "--missing",
+        "?",
+        "--target",
+        "income",
+        "--json",
+    )
     assert result.code == 0, result.err
     report = result.json()
     columns = {c["name"]: c for c in report["columns"]}
@@ -41,7 +54,10 @@ def test_split_json_is_stratified_and_reproducible(cli, data_dir):
     assert first.json() == second.json()
     summary = first.json()
     assert summary["method"] == "stratified"
-    assert sum(summary["sizes"].values()) == len((data_dir / "telco_churn.csv").read_text().splitlines()) - 1
+    assert (
+        sum(summary["sizes"].values())
+        == len((data_dir / "telco_churn.csv").read_text().splitlines()) - 1
+    )
 
 
 def test_split_follows_shipped_train_and_test_files(cli, tmp_path, data_dir):
@@ -49,9 +65,9 @@ def test_split_follows_shipped_train_and_test_files(cli, tmp_path, data_dir):
     spec.write_text(f"""
 data:
   source:
-    path: {{train: {data_dir / 'adult/adult-train.csv'}, test: {data_dir / 'adult/adult-test.csv'}}}
+    path: {{train: {data_dir / "adult/adult-train.csv"}, test: {data_dir / "adult/adult-test.csv"}}}
     header: false
-    columns: [{ADULT_COLUMNS.replace(',', ', ')}]
+    columns: [{ADULT_COLUMNS.replace(",", ", ")}]
     skip_initial_space: true
     missing_values: ['?']
   target: income
@@ -67,8 +83,9 @@ data:
 
 
 def test_train_logistic_from_flags_and_reload(cli, tmp_path, data_dir):
-    result = cli("train", data_dir / "telco_churn.csv", "--target", "Churn", "--model",
-                 "logistic", "--json")
+    result = cli(
+        "train", data_dir / "telco_churn.csv", "--target", "Churn", "--model", "logistic", "--json"
+    )
     assert result.code == 0, result.err
     out = result.json()
     assert out["task"] == "binary"
@@ -100,14 +117,27 @@ def test_learners_json_lists_every_family(cli):
     result = cli("learners", "--json")
     assert result.code == 0, result.err
     names = {row["name"]: row["tasks"] for row in result.json()}
-    assert {"logistic", "linear", "random_forest", "extra_trees", "lightgbm", "xgboost",
-            "mlp"} <= set(names)
+    assert {
+        "logistic",
+        "linear",
+        "random_forest",
+        "extra_trees",
+        "lightgbm",
+        "xgboost",
+        "mlp",
+    } <= set(names)
     assert "regression" in names["linear"] and "binary" in names["logistic"]
 
 
 def test_every_command_has_help(cli):
-    for args in (("--help",), ("data", "--help"), ("data", "profile", "--help"),
-                 ("data", "split", "--help"), ("train", "--help"), ("learners", "--help")):
+    for args in (
+        ("--help",),
+        ("data", "--help"),
+        ("data", "profile", "--help"),
+        ("data", "split", "--help"),
+        ("train", "--help"),
+        ("learners", "--help"),
+    ):
         result = cli(*args)
         assert result.code == 0, (args, result.err)
         assert "Usage" in result.out

@@ -13,7 +13,7 @@ def _spec(tmp_path: Path, data_dir: Path, learner: str) -> Path:
     spec.write_text(f"""
 name: churn
 data:
-  source: {{path: {data_dir / 'telco_churn.csv'}}}
+  source: {{path: {data_dir / "telco_churn.csv"}}}
   target: Churn
 model: {learner}
 evaluation: {{bootstrap: 100, importance: false, latency: false}}
@@ -33,8 +33,15 @@ def test_runs_versions_aliases_and_reports(cli, tmp_path, data_dir):
     shown = cli("runs", "show", first.json()["run_id"], "--json").json()
     assert shown["params"]["learner"] == "logistic" and shown["data_fingerprint"]
     assert shown["library_versions"]["scikit-learn"]
-    filtered = cli("runs", "list", "--filter", "test_roc_auc > 0", "--order-by",
-                   "metric.test_roc_auc DESC", "--json").json()
+    filtered = cli(
+        "runs",
+        "list",
+        "--filter",
+        "test_roc_auc > 0",
+        "--order-by",
+        "metric.test_roc_auc DESC",
+        "--json",
+    ).json()
     assert filtered["total"] == 2
 
     assert cli("models", "promote", "churn", "1", "--alias", "production").code == 0
@@ -49,7 +56,9 @@ def test_runs_versions_aliases_and_reports(cli, tmp_path, data_dir):
     refused = cli("models", "delete", "churn", "2")
     assert refused.code == 2 and "production" in refused.err and "promote" in refused.err
     assert cli("models", "delete", "churn", "1").code == 0
-    assert [v["version"] for v in cli("models", "show", "churn", "--json").json()["versions"]] == [2]
+    assert [v["version"] for v in cli("models", "show", "churn", "--json").json()["versions"]] == [
+        2
+    ]
 
     report = cli("report", second.json()["run_id"], "--json").json()
     html = Path(report["html"]).read_text()

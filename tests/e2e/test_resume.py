@@ -30,8 +30,9 @@ seed: 3
 def _write_spec(tmp_path: Path, data_dir: Path) -> Path:
     spec = tmp_path / "fashion.yaml"
     fm = data_dir / "fashion_mnist"
-    spec.write_text(SPEC.format(train=fm / "train-images-idx3-ubyte.gz",
-                                test=fm / "t10k-images-idx3-ubyte.gz"))
+    spec.write_text(
+        SPEC.format(train=fm / "train-images-idx3-ubyte.gz", test=fm / "t10k-images-idx3-ubyte.gz")
+    )
     return spec
 
 
@@ -44,8 +45,12 @@ def test_resume_after_kill_matches_uninterrupted_run(tmp_path, data_dir, cli):
     spec = _write_spec(tmp_path, data_dir)
     home = tmp_path / "killed_home"
     env = {**os.environ, "MODELYARD_HOME": str(home)}
-    proc = subprocess.Popen([sys.executable, "-m", "modelyard", "train", str(spec), "--json"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "modelyard", "train", str(spec), "--json"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 180
     checkpoint = None
     while time.time() < deadline and proc.poll() is None:
@@ -62,7 +67,10 @@ def test_resume_after_kill_matches_uninterrupted_run(tmp_path, data_dir, cli):
 
     resumed = subprocess.run(
         [sys.executable, "-m", "modelyard", "train", "--resume", run_dir.name, "--json"],
-        env=env, capture_output=True, text=True, timeout=300,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert resumed.returncode == 0, resumed.stderr
 

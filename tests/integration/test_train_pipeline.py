@@ -35,7 +35,9 @@ def test_preprocessing_saw_training_rows_only(tmp_path, data_dir, learner):
     split = prepare(spec).split  # the same seed gives the same split
     assert pre.n_fit_rows_ == len(split.train)
     assert pre.fit_rows_digest_ == rows_digest(pd.Index(split.train))
-    assert pre.fit_rows_digest_ != rows_digest(pd.RangeIndex(len(split.train) + len(split.validation)))
+    assert pre.fit_rows_digest_ != rows_digest(
+        pd.RangeIndex(len(split.train) + len(split.validation))
+    )
 
 
 def test_test_rows_are_opened_once_for_the_final_evaluation(tmp_path, data_dir):
@@ -52,8 +54,9 @@ def test_test_rows_are_opened_once_for_the_final_evaluation(tmp_path, data_dir):
 
 
 def test_saved_model_reloads_to_identical_predictions(tmp_path, data_dir):
-    result = train(validate_spec(_spec(data_dir, "xgboost", n_estimators=30)),
-                   load_settings(tmp_path / "home"))
+    result = train(
+        validate_spec(_spec(data_dir, "xgboost", n_estimators=30)), load_settings(tmp_path / "home")
+    )
     frame = pd.read_csv(data_dir / "telco_churn.csv").drop(columns=["Churn"])
     first = ModelBundle.load(result.model_dir).predict_frame(frame)
     second = ModelBundle.load(result.model_dir).predict_frame(frame)
@@ -70,11 +73,15 @@ def test_a_changed_byte_in_a_saved_model_is_an_integrity_error(tmp_path, data_di
 
 
 def test_regression_on_california_housing(tmp_path, data_dir):
-    spec = validate_spec({
-        "data": {"source": {"path": str(data_dir / "california_housing.csv")},
-                 "target": "median_house_value"},
-        "model": "random_forest",
-    })
+    spec = validate_spec(
+        {
+            "data": {
+                "source": {"path": str(data_dir / "california_housing.csv")},
+                "target": "median_house_value",
+            },
+            "model": "random_forest",
+        }
+    )
     result = train(spec, load_settings(tmp_path / "home"))
     assert result.task == "regression"
     assert result.metrics["test"]["r2"] > 0.3

@@ -14,8 +14,8 @@ import typer
 from modelyard.cli.context import set_root_options
 from modelyard.cli.data_cmd import data_app
 from modelyard.cli.models_cmd import db_app, models_app
-from modelyard.cli.runs_cmd import report_command, runs_app
 from modelyard.cli.render import err_console
+from modelyard.cli.runs_cmd import report_command, runs_app
 from modelyard.cli.train_cmd import learners_command, train_command
 from modelyard.errors import ModelyardError
 from modelyard.settings import debug_enabled
@@ -39,10 +39,15 @@ app.command("report")(report_command)
 @app.callback()
 def _root(
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors."),
-    home: str = typer.Option(None, "--home", help="Store folder (default $MODELYARD_HOME or "
-                             "./.modelyard)."),
-    db: str = typer.Option(None, "--db", help="Metadata store URL, e.g. postgresql+psycopg://"
-                           "user@host/db (default $MODELYARD_DB, else SQLite in the home)."),
+    home: str = typer.Option(
+        None, "--home", help="Store folder (default $MODELYARD_HOME or ./.modelyard)."
+    ),
+    db: str = typer.Option(
+        None,
+        "--db",
+        help="Metadata store URL, e.g. postgresql+psycopg://"
+        "user@host/db (default $MODELYARD_DB, else SQLite in the home).",
+    ),
 ) -> None:
     """modelyard: the model-training loop, from a table to an evaluated, registered model."""
     set_root_options(home, db)

@@ -11,19 +11,30 @@ from modelyard.data.dataset import load_dataset
 from modelyard.data.profile import profile_frame
 from modelyard.pipeline import prepare
 
-data_app = typer.Typer(help="Inspect data: schema, missing values, class balance, splits.",
-                       no_args_is_help=True)
+data_app = typer.Typer(
+    help="Inspect data: schema, missing values, class balance, splits.", no_args_is_help=True
+)
 
 
 @data_app.command("profile")
 def profile_command(
     source: str = typer.Argument(..., help="Data file, glob, SQL URL, 'duckdb', or a spec .yaml."),
-    target: o.Target = None, drop: o.Drop = None, types: o.Types = None,
-    target_map: o.TargetMap = None, task: o.Task = None,
-    format: o.Format = None, no_header: o.NoHeader = False, columns: o.Columns = None,
-    sep: o.Separator = None, encoding: o.Encoding = None, missing: o.Missing = None,
-    skip_initial_space: o.SkipSpace = False, skip_rows: o.SkipRows = None,
-    quoting: o.Quoting = None, table: o.Table = None, query: o.Query = None,
+    target: o.Target = None,
+    drop: o.Drop = None,
+    types: o.Types = None,
+    target_map: o.TargetMap = None,
+    task: o.Task = None,
+    format: o.Format = None,
+    no_header: o.NoHeader = False,
+    columns: o.Columns = None,
+    sep: o.Separator = None,
+    encoding: o.Encoding = None,
+    missing: o.Missing = None,
+    skip_initial_space: o.SkipSpace = False,
+    skip_rows: o.SkipRows = None,
+    quoting: o.Quoting = None,
+    table: o.Table = None,
+    query: o.Query = None,
     json: o.Json = False,
 ) -> None:
     """Print the inferred schema, missing values, cardinalities and class balance."""
@@ -32,8 +43,11 @@ def profile_command(
         step("reading and typing the data")
         dataset = load_dataset(spec.data, task=spec.task)
     report = profile_frame(dataset.frame, dataset.schema)
-    report.update(source=dataset.source, task=dataset.task if spec.data.target else None,
-                  fingerprint=dataset.fingerprint)
+    report.update(
+        source=dataset.source,
+        task=dataset.task if spec.data.target else None,
+        fingerprint=dataset.fingerprint,
+    )
     report["notes"] = list(dict.fromkeys(list(report.get("notes", [])) + list(dataset.notes)))
     if json:
         print_json(report)
@@ -47,15 +61,29 @@ def profile_command(
 @data_app.command("split")
 def split_command(
     source: str = typer.Argument(..., help="Data file, glob, SQL URL, 'duckdb', or a spec .yaml."),
-    target: o.Target = None, drop: o.Drop = None, types: o.Types = None,
-    target_map: o.TargetMap = None, task: o.Task = None,
-    split: o.SplitMethod = None, ratios: o.Ratios = None, group_column: o.GroupColumn = None,
-    time_column: o.TimeColumn = None, split_column: o.SplitColumn = None, folds: o.Folds = None,
+    target: o.Target = None,
+    drop: o.Drop = None,
+    types: o.Types = None,
+    target_map: o.TargetMap = None,
+    task: o.Task = None,
+    split: o.SplitMethod = None,
+    ratios: o.Ratios = None,
+    group_column: o.GroupColumn = None,
+    time_column: o.TimeColumn = None,
+    split_column: o.SplitColumn = None,
+    folds: o.Folds = None,
     seed: o.Seed = None,
-    format: o.Format = None, no_header: o.NoHeader = False, columns: o.Columns = None,
-    sep: o.Separator = None, encoding: o.Encoding = None, missing: o.Missing = None,
-    skip_initial_space: o.SkipSpace = False, skip_rows: o.SkipRows = None,
-    quoting: o.Quoting = None, table: o.Table = None, query: o.Query = None,
+    format: o.Format = None,
+    no_header: o.NoHeader = False,
+    columns: o.Columns = None,
+    sep: o.Separator = None,
+    encoding: o.Encoding = None,
+    missing: o.Missing = None,
+    skip_initial_space: o.SkipSpace = False,
+    skip_rows: o.SkipRows = None,
+    quoting: o.Quoting = None,
+    table: o.Table = None,
+    query: o.Query = None,
     json: o.Json = False,
 ) -> None:
     """Split the rows into train, validation and test (and folds) and show the sizes."""
@@ -63,8 +91,11 @@ def split_command(
     with steps(enabled=not json) as step:
         prepared = prepare(spec, step)
     summary = prepared.split.to_dict()
-    summary.update(task=prepared.dataset.task, fingerprint=prepared.dataset.fingerprint,
-                   target=prepared.dataset.target)
+    summary.update(
+        task=prepared.dataset.task,
+        fingerprint=prepared.dataset.fingerprint,
+        target=prepared.dataset.target,
+    )
     if json:
         print_json(summary)
         return

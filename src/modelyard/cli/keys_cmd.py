@@ -13,12 +13,15 @@ from modelyard.registry.keys import ApiKeys
 from modelyard.registry.registry import Registry
 from modelyard.settings import load_settings
 
-keys_app = typer.Typer(help="API keys for the model server: create, list, revoke.",
-                       no_args_is_help=True)
+keys_app = typer.Typer(
+    help="API keys for the model server: create, list, revoke.", no_args_is_help=True
+)
 
 KeyName = Annotated[str, typer.Option("--name", help="Who uses the key, e.g. 'checkout-service'.")]
-KeyModels = Annotated[str | None, typer.Option("--models", help="Comma-separated models the key "
-                                               "may use; default: every model.")]
+KeyModels = Annotated[
+    str | None,
+    typer.Option("--models", help="Comma-separated models the key may use; default: every model."),
+]
 
 
 @keys_app.command("create")
@@ -32,8 +35,11 @@ def create_command(name: KeyName, models: KeyModels = None, json: o.Json = False
         return
     print(secret)  # alone on stdout, so `KEY=$(modelyard keys create --name ci)` works
     scope = ", ".join(info.models) if info.models else "every model"
-    err_console.print(f"key {info.name!r} ({info.key_id}) may use {scope}. It is shown only now: "
-                      "store it in your secret manager.", highlight=False)
+    err_console.print(
+        f"key {info.name!r} ({info.key_id}) may use {scope}. It is shown only now: "
+        "store it in your secret manager.",
+        highlight=False,
+    )
 
 
 @keys_app.command("list")
@@ -51,15 +57,20 @@ def list_command(
     for column in ("name", "id", "models", "created", "revoked"):
         table.add_column(column)
     for k in keys:
-        table.add_row(k.name, k.key_id, ", ".join(k.models) if k.models else "all",
-                      k.created_at.strftime("%Y-%m-%d %H:%M"),
-                      k.revoked_at.strftime("%Y-%m-%d %H:%M") if k.revoked_at else "")
+        table.add_row(
+            k.name,
+            k.key_id,
+            ", ".join(k.models) if k.models else "all",
+            k.created_at.strftime("%Y-%m-%d %H:%M"),
+            k.revoked_at.strftime("%Y-%m-%d %H:%M") if k.revoked_at else "",
+        )
     console.print(table)
 
 
 @keys_app.command("revoke")
-def revoke_command(name: Annotated[str, typer.Argument(help="Name of the key to revoke.")],
-                   json: o.Json = False) -> None:
+def revoke_command(
+    name: Annotated[str, typer.Argument(help="Name of the key to revoke.")], json: o.Json = False
+) -> None:
     """Revoke a key; running servers refuse it within their swap interval."""
     with Registry.open(load_settings()) as registry:
         info = ApiKeys(registry.store).revoke(name)

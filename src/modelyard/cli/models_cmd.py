@@ -14,30 +14,43 @@ from modelyard.cli.runs_cmd import Limit, Offset, _fmt, record
 from modelyard.registry import MetadataStore, diff_versions, redact, store_url_for
 from modelyard.registry.registry import Registry
 
-models_app = typer.Typer(help="Registered models: versions, aliases, comparison.",
-                         no_args_is_help=True)
+models_app = typer.Typer(
+    help="Registered models: versions, aliases, comparison.", no_args_is_help=True
+)
 db_app = typer.Typer(help="The metadata store's schema.", no_args_is_help=True)
 
 
 @models_app.command("list")
 def list_command(
     name: str = typer.Option(None, "--name", help="Only names containing this text."),
-    limit: int = Limit, offset: int = Offset, json: o.Json = False,
+    limit: int = Limit,
+    offset: int = Offset,
+    json: o.Json = False,
 ) -> None:
     """List registered models with their latest version and aliases."""
     with Registry.open(current_settings()) as registry:
         page = registry.store.list_models(name_contains=name, limit=limit, offset=offset)
     if json:
-        print_json({"total": page.total, "limit": page.limit, "offset": page.offset,
-                    "items": [record(m) for m in page.items]})
+        print_json(
+            {
+                "total": page.total,
+                "limit": page.limit,
+                "offset": page.offset,
+                "items": [record(m) for m in page.items],
+            }
+        )
         return
     table = Table(title=f"models {offset + 1}-{offset + len(page.items)} of {page.total}")
     for column in ("name", "latest", "aliases", "updated"):
         table.add_column(column)
     for model in page.items:
         aliases = ", ".join(f"{a}→{v}" for a, v in sorted(model.aliases.items()))
-        table.add_row(model.name, _fmt(model.latest_version), aliases,
-                      model.updated_at.strftime("%Y-%m-%d %H:%M:%S"))
+        table.add_row(
+            model.name,
+            _fmt(model.latest_version),
+            aliases,
+            model.updated_at.strftime("%Y-%m-%d %H:%M:%S"),
+        )
     console.print(table)
     if page.has_more:
         console.print(f"next page: --offset {offset + limit}")
@@ -46,7 +59,9 @@ def list_command(
 @models_app.command("show")
 def show_command(
     name: str = typer.Argument(..., help="Model name."),
-    limit: int = Limit, offset: int = Offset, json: o.Json = False,
+    limit: int = Limit,
+    offset: int = Offset,
+    json: o.Json = False,
 ) -> None:
     """A model's versions (newest first), aliases and alias history."""
     with Registry.open(current_settings()) as registry:
@@ -54,8 +69,14 @@ def show_command(
         versions = registry.store.list_versions(name, limit=limit, offset=offset)
         audit = registry.store.audit_log(name)
     if json:
-        print_json({"model": record(model), "versions": [record(v) for v in versions.items],
-                    "total_versions": versions.total, "audit_log": [record(a) for a in audit]})
+        print_json(
+            {
+                "model": record(model),
+                "versions": [record(v) for v in versions.items],
+                "total_versions": versions.total,
+                "audit_log": [record(a) for a in audit],
+            }
+        )
         return
     console.print(f"[bold]{model.name}[/] {model.description or ''}")
     table = Table(title="versions")
@@ -63,12 +84,20 @@ def show_command(
         table.add_column(column, overflow="fold")
     for v in versions.items:
         metrics = ", ".join(f"{k} {_fmt(val)}" for k, val in list(v.metrics.items())[:4])
-        table.add_row(str(v.version), ", ".join(v.aliases), v.created_at.strftime("%Y-%m-%d %H:%M"),
-                      v.run_id[:12], v.tags.get("learner", ""), metrics)
+        table.add_row(
+            str(v.version),
+            ", ".join(v.aliases),
+            v.created_at.strftime("%Y-%m-%d %H:%M"),
+            v.run_id[:12],
+            v.tags.get("learner", ""),
+            metrics,
+        )
     console.print(table)
     for change in audit:
-        console.print(f"  {change.at:%Y-%m-%d %H:%M:%S} {change.alias}: "
-                      f"{change.from_version} → {change.to_version} by {change.actor}")
+        console.print(
+            f"  {change.at:%Y-%m-%d %H:%M:%S} {change.alias}: "
+            f"{change.from_version} → {change.to_version} by {change.actor}"
+        )
 
 
 @models_app.command("promote")
@@ -96,7 +125,9 @@ def compare_command(
 ) -> None:
     """Parameters and metrics that differ between two versions (delta = b − a)."""
     with Registry.open(current_settings()) as registry:
-        diff = diff_versions(registry.store.get_version(name, a), registry.store.get_version(name, b))
+        diff = diff_versions(
+            registry.store.get_version(name, a), registry.store.get_version(name, b)
+        )
     if json:
         print_json(diff)
         return

@@ -15,38 +15,61 @@ from modelyard.spec import Spec, read_spec_file, validate_spec
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
-Format = Annotated[str | None, typer.Option("--format", help="csv, tsv, whitespace, parquet, jsonl, "
-                                            "sql, duckdb or idx; inferred from the extension.")]
+Format = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        help="csv, tsv, whitespace, parquet, jsonl, "
+        "sql, duckdb or idx; inferred from the extension.",
+    ),
+]
 NoHeader = Annotated[bool, typer.Option("--no-header", help="The file has no header row.")]
 Columns = Annotated[str | None, typer.Option("--columns", help="Comma-separated column names.")]
 Separator = Annotated[str | None, typer.Option("--sep", help="Field separator.")]
 Encoding = Annotated[str | None, typer.Option("--encoding", help="Text encoding (default utf-8).")]
-Missing = Annotated[list[str] | None, typer.Option("--missing", help="Extra missing-value "
-                                                   "marker, e.g. '?'. Repeatable.")]
-SkipSpace = Annotated[bool, typer.Option("--skip-initial-space",
-                                         help="Drop spaces after each separator.")]
+Missing = Annotated[
+    list[str] | None,
+    typer.Option("--missing", help="Extra missing-value marker, e.g. '?'. Repeatable."),
+]
+SkipSpace = Annotated[
+    bool, typer.Option("--skip-initial-space", help="Drop spaces after each separator.")
+]
 SkipRows = Annotated[int | None, typer.Option("--skip-rows", help="Lines to skip at the top.")]
 Quoting = Annotated[str | None, typer.Option("--quoting", help="'minimal' or 'none'.")]
 Table = Annotated[str | None, typer.Option("--table", help="SQL table (SOURCE is a URL).")]
-Query = Annotated[str | None, typer.Option("--query", help="SQL query (SOURCE is a URL, or "
-                                           "'duckdb' for DuckDB over local files).")]
+Query = Annotated[
+    str | None,
+    typer.Option(
+        "--query", help="SQL query (SOURCE is a URL, or 'duckdb' for DuckDB over local files)."
+    ),
+]
 Target = Annotated[str | None, typer.Option("--target", "-t", help="Column to predict.")]
 Drop = Annotated[list[str] | None, typer.Option("--drop", help="Column to leave out. Repeatable.")]
-Types = Annotated[list[str] | None, typer.Option("--type", help="COLUMN=KIND, e.g. zip=categorical. "
-                                                 "Repeatable.")]
-TargetMap = Annotated[list[str] | None, typer.Option("--target-map", help="FROM=TO label rewrite, "
-                                                     "e.g. '>50K.=>50K'. Repeatable.")]
-Task = Annotated[str | None, typer.Option("--task", help="binary, multiclass or regression "
-                                          "(inferred when omitted).")]
-SplitMethod = Annotated[str | None, typer.Option("--split", help="auto, random, stratified, group, "
-                                                 "time or column.")]
-Ratios = Annotated[str | None, typer.Option("--ratios", help="train,validation,test fractions, "
-                                            "e.g. 0.7,0.15,0.15.")]
-GroupColumn = Annotated[str | None, typer.Option("--group-column", help="Rows sharing a value stay "
-                                                 "in one part.")]
+Types = Annotated[
+    list[str] | None, typer.Option("--type", help="COLUMN=KIND, e.g. zip=categorical. Repeatable.")
+]
+TargetMap = Annotated[
+    list[str] | None,
+    typer.Option("--target-map", help="FROM=TO label rewrite, e.g. '>50K.=>50K'. Repeatable."),
+]
+Task = Annotated[
+    str | None,
+    typer.Option("--task", help="binary, multiclass or regression (inferred when omitted)."),
+]
+SplitMethod = Annotated[
+    str | None, typer.Option("--split", help="auto, random, stratified, group, time or column.")
+]
+Ratios = Annotated[
+    str | None,
+    typer.Option("--ratios", help="train,validation,test fractions, e.g. 0.7,0.15,0.15."),
+]
+GroupColumn = Annotated[
+    str | None, typer.Option("--group-column", help="Rows sharing a value stay in one part.")
+]
 TimeColumn = Annotated[str | None, typer.Option("--time-column", help="Test is the latest period.")]
-SplitColumn = Annotated[str | None, typer.Option("--split-column", help="Column holding train/"
-                                                 "validation/test labels.")]
+SplitColumn = Annotated[
+    str | None, typer.Option("--split-column", help="Column holding train/validation/test labels.")
+]
 Folds = Annotated[int | None, typer.Option("--folds", help="k-fold on the training part.")]
 Seed = Annotated[int | None, typer.Option("--seed", help="Random seed (default 42).")]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
@@ -72,9 +95,13 @@ def source_mapping(source: str, opts: dict[str, Any]) -> dict[str, Any]:
     else:
         raw["path"] = source
     flags = {
-        "format": opts.get("format"), "separator": opts.get("sep"),
-        "encoding": opts.get("encoding"), "skip_rows": opts.get("skip_rows"),
-        "quoting": opts.get("quoting"), "table": opts.get("table"), "query": opts.get("query"),
+        "format": opts.get("format"),
+        "separator": opts.get("sep"),
+        "encoding": opts.get("encoding"),
+        "skip_rows": opts.get("skip_rows"),
+        "quoting": opts.get("quoting"),
+        "table": opts.get("table"),
+        "query": opts.get("query"),
     }
     raw.update({k: v for k, v in flags.items() if v is not None})
     if opts.get("no_header"):
@@ -109,16 +136,22 @@ def build_spec(source: str, opts: dict[str, Any], extra: dict[str, Any] | None =
     if opts.get("types"):
         data["types"] = {**data.get("types", {}), **_pairs(opts["types"], "--type")}
     if opts.get("target_map"):
-        data["target_map"] = {**data.get("target_map", {}), **_pairs(opts["target_map"],
-                                                                     "--target-map")}
+        data["target_map"] = {
+            **data.get("target_map", {}),
+            **_pairs(opts["target_map"], "--target-map"),
+        }
     if opts.get("task"):
         raw["task"] = opts["task"]
     if opts.get("seed") is not None:
         raw["seed"] = opts["seed"]
     split = dict(raw.get("split") or {})
-    split_flags = {"method": opts.get("split"), "group_column": opts.get("group_column"),
-                   "time_column": opts.get("time_column"), "column": opts.get("split_column"),
-                   "folds": opts.get("folds")}
+    split_flags = {
+        "method": opts.get("split"),
+        "group_column": opts.get("group_column"),
+        "time_column": opts.get("time_column"),
+        "column": opts.get("split_column"),
+        "folds": opts.get("folds"),
+    }
     split.update({k: v for k, v in split_flags.items() if v is not None})
     if opts.get("ratios"):
         split.update(_ratios(opts["ratios"]))
@@ -134,16 +167,31 @@ def _ratios(text: str) -> dict[str, float]:
     try:
         parts = [float(p) for p in text.split(",")]
     except ValueError as err:
-        raise SpecError(f"--ratios expects three numbers, got {text!r}",
-                        hint="e.g. --ratios 0.7,0.15,0.15") from err
+        raise SpecError(
+            f"--ratios expects three numbers, got {text!r}", hint="e.g. --ratios 0.7,0.15,0.15"
+        ) from err
     if len(parts) != 3:
-        raise SpecError(f"--ratios expects train,validation,test; got {len(parts)} numbers",
-                        hint="e.g. --ratios 0.7,0.15,0.15")
+        raise SpecError(
+            f"--ratios expects train,validation,test; got {len(parts)} numbers",
+            hint="e.g. --ratios 0.7,0.15,0.15",
+        )
     return dict(zip(("train", "validation", "test"), parts, strict=True))
 
 
 def _read_flags_given(opts: dict[str, Any]) -> bool:
-    keys = ("format", "sep", "encoding", "skip_rows", "quoting", "table", "query", "columns",
-            "missing")
-    return any(opts.get(k) for k in keys) or bool(opts.get("no_header")) or bool(
-        opts.get("skip_initial_space"))
+    keys = (
+        "format",
+        "sep",
+        "encoding",
+        "skip_rows",
+        "quoting",
+        "table",
+        "query",
+        "columns",
+        "missing",
+    )
+    return (
+        any(opts.get(k) for k in keys)
+        or bool(opts.get("no_header"))
+        or bool(opts.get("skip_initial_space"))
+    )

@@ -26,8 +26,15 @@ OUTPUT_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
 Ref = Annotated[str, typer.Argument(help="Model: NAME, NAME@ALIAS or NAME:VERSION.")]
 Input = Annotated[Path, typer.Argument(help="Rows to predict: CSV or Parquet (TSV, JSONL too).")]
-Output = Annotated[Path, typer.Option("--output", "-o", help="Where to write the rows with "
-                                      "'prediction' and 'proba_<label>' columns (.csv/.parquet).")]
+Output = Annotated[
+    Path,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Where to write the rows with "
+        "'prediction' and 'proba_<label>' columns (.csv/.parquet).",
+    ),
+]
 
 
 def predict_command(ref: Ref, input: Input, output: Output, json: o.Json = False) -> None:
@@ -52,8 +59,10 @@ def predict_command(ref: Ref, input: Input, output: Output, json: o.Json = False
     if json:
         print_json(report)
         return
-    console.print(f"{len(result)} rows predicted with {loaded.version.ref}; written to {output}",
-                  highlight=False)
+    console.print(
+        f"{len(result)} rows predicted with {loaded.version.ref}; written to {output}",
+        highlight=False,
+    )
 
 
 def _output_format(path: Path) -> str:
@@ -79,5 +88,6 @@ def write_table(frame: pd.DataFrame, path: Path, kind: str) -> None:
         os.replace(tmp, path)
     except OSError as err:
         tmp.unlink(missing_ok=True)
-        raise DataError(f"cannot write {path}: {err}", hint="check the folder and free space") \
-            from err
+        raise DataError(
+            f"cannot write {path}: {err}", hint="check the folder and free space"
+        ) from err

@@ -29,7 +29,9 @@ def _summary(col: dict[str, Any]) -> str:
     if col.get("top"):
         return ", ".join(f"{t['value']} ({t['count']})" for t in col["top"][:3])
     if "mean" in col:
-        return f"min {_fmt(col.get('min'))}  mean {_fmt(col.get('mean'))}  max {_fmt(col.get('max'))}"
+        return (
+            f"min {_fmt(col.get('min'))}  mean {_fmt(col.get('mean'))}  max {_fmt(col.get('max'))}"
+        )
     if "min" in col:
         return f"{_fmt(col.get('min'))} .. {_fmt(col.get('max'))}"
     if "mean_length" in col:
@@ -38,7 +40,9 @@ def _summary(col: dict[str, Any]) -> str:
 
 
 def render_profile(profile: dict[str, Any], title: str) -> None:
-    table = Table(title=f"{title}: {profile.get('n_rows')} rows, {profile.get('n_columns')} columns")
+    table = Table(
+        title=f"{title}: {profile.get('n_rows')} rows, {profile.get('n_columns')} columns"
+    )
     table.add_column("column", no_wrap=True)
     for name in ("kind", "missing", "unique", "summary", "note"):
         table.add_column(name, overflow="fold")
@@ -51,8 +55,15 @@ def render_profile(profile: dict[str, Any], title: str) -> None:
             note = f"dropped: {col.get('dropped_reason') or note}"
         missing = f"{col.get('n_missing', 0)} ({_fmt(col.get('missing_pct', 0))}%)"
         style = "dim" if role == "dropped" else ("bold" if role == "target" else None)
-        table.add_row(col["name"], col.get("kind", ""), missing, _fmt(col.get("n_unique")),
-                      _summary(col), note, style=style)
+        table.add_row(
+            col["name"],
+            col.get("kind", ""),
+            missing,
+            _fmt(col.get("n_unique")),
+            _summary(col),
+            note,
+            style=style,
+        )
     console.print(table)
     target = profile.get("target")
     if target and target.get("classes"):
@@ -110,6 +121,8 @@ def render_kpis(kpis: list[dict[str, Any]], title: str = "KPIs on the test rows"
     table.add_column("unit")
     for row in kpis:
         value = row.get("value")
-        shown = "n/a" if value is None else (f"{value:.4g}" if isinstance(value, float) else str(value))
+        shown = (
+            "n/a" if value is None else (f"{value:.4g}" if isinstance(value, float) else str(value))
+        )
         table.add_row(row["label"], shown, row.get("unit", ""))
     console.print(table)

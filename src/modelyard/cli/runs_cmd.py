@@ -16,8 +16,9 @@ from modelyard.cli.render import console, print_json
 from modelyard.errors import NotFound
 from modelyard.registry.registry import Registry
 
-runs_app = typer.Typer(help="Training runs: status, parameters, metrics, lineage.",
-                       no_args_is_help=True)
+runs_app = typer.Typer(
+    help="Training runs: status, parameters, metrics, lineage.", no_args_is_help=True
+)
 
 Limit = typer.Option(20, "--limit", help="Rows per page.")
 Offset = typer.Option(0, "--offset", help="Rows to skip (for the next page).")
@@ -25,8 +26,10 @@ Offset = typer.Option(0, "--offset", help="Rows to skip (for the next page).")
 
 def record(obj: Any) -> dict[str, Any]:
     """A registry record as a JSON-ready dict."""
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v)
-            for k, v in dataclasses.asdict(obj).items()}
+    return {
+        k: (v.isoformat() if hasattr(v, "isoformat") else v)
+        for k, v in dataclasses.asdict(obj).items()
+    }
 
 
 def _fmt(value: Any) -> str:
@@ -38,17 +41,32 @@ def list_command(
     status: str = typer.Option(None, "--status", help="running, finished, failed or killed."),
     name: str = typer.Option(None, "--name", help="Runs of this model name."),
     where: str = typer.Option(None, "--filter", help="Metric filter, e.g. 'test_roc_auc > 0.8'."),
-    order_by: str = typer.Option(None, "--order-by", help="'start_time', or "
-                                 "'metric.test_roc_auc DESC'."),
-    limit: int = Limit, offset: int = Offset, json: o.Json = False,
+    order_by: str = typer.Option(
+        None, "--order-by", help="'start_time', or 'metric.test_roc_auc DESC'."
+    ),
+    limit: int = Limit,
+    offset: int = Offset,
+    json: o.Json = False,
 ) -> None:
     """List runs, newest first (filter by status, name and metrics)."""
     with Registry.open(current_settings()) as registry:
-        page = registry.store.list_runs(status=status, name=name, metric_filter=where,
-                                        order_by=order_by, limit=limit, offset=offset)
+        page = registry.store.list_runs(
+            status=status,
+            name=name,
+            metric_filter=where,
+            order_by=order_by,
+            limit=limit,
+            offset=offset,
+        )
     if json:
-        print_json({"total": page.total, "limit": page.limit, "offset": page.offset,
-                    "items": [record(r) for r in page.items]})
+        print_json(
+            {
+                "total": page.total,
+                "limit": page.limit,
+                "offset": page.offset,
+                "items": [record(r) for r in page.items],
+            }
+        )
         return
     table = Table(title=f"runs {offset + 1}-{offset + len(page.items)} of {page.total}")
     for column in ("run", "name", "status", "started", "seconds", "headline metric"):
@@ -57,9 +75,14 @@ def list_command(
         primary = (run.data.get("result") or {}).get("primary_metric")
         key = f"test_{primary}" if primary else None
         headline = (key, run.metrics[key]) if key in run.metrics else None
-        table.add_row(run.run_id, run.name or "", run.status,
-                      run.start_time.strftime("%Y-%m-%d %H:%M:%S"), _fmt(run.duration),
-                      f"{headline[0]} {_fmt(headline[1])}" if headline else "")
+        table.add_row(
+            run.run_id,
+            run.name or "",
+            run.status,
+            run.start_time.strftime("%Y-%m-%d %H:%M:%S"),
+            _fmt(run.duration),
+            f"{headline[0]} {_fmt(headline[1])}" if headline else "",
+        )
     console.print(table)
     if page.has_more:
         console.print(f"next page: --offset {offset + limit}")
@@ -76,12 +99,19 @@ def show_command(run_id: str = typer.Argument(..., help="Run id."), json: o.Json
     console.print(f"[bold]run {run.run_id}[/] ({run.name or 'unnamed'}): {run.status}")
     if run.error:
         console.print(f"[red]error:[/] {run.error}")
-    facts = {"started": run.start_time, "ended": run.end_time, "seconds": run.duration,
-             "cpu seconds": run.cpu_seconds, "seed": run.seed, "host": run.host,
-             "python": run.python_version, "git commit": run.git_commit,
-             "data fingerprint": run.data_fingerprint,
-             "model": (run.data.get("result") or {}).get("model"),
-             "version": (run.data.get("result") or {}).get("version")}
+    facts = {
+        "started": run.start_time,
+        "ended": run.end_time,
+        "seconds": run.duration,
+        "cpu seconds": run.cpu_seconds,
+        "seed": run.seed,
+        "host": run.host,
+        "python": run.python_version,
+        "git commit": run.git_commit,
+        "data fingerprint": run.data_fingerprint,
+        "model": (run.data.get("result") or {}).get("model"),
+        "version": (run.data.get("result") or {}).get("version"),
+    }
     for key, value in facts.items():
         console.print(f"  {key}: {_fmt(value)}")
     for title, values in (("parameters", run.params), ("metrics", run.metrics)):
@@ -104,12 +134,17 @@ def report_command(
         run = registry.store.get_run(run_id)
         uri = run.data.get("report_uri")
         if not uri:
-            raise NotFound(f"run {run_id} has no report",
-                           hint="a report is written when a run evaluates on test rows and "
-                                "finishes; check `modelyard runs show RUN`")
+            raise NotFound(
+                f"run {run_id} has no report",
+                hint="a report is written when a run evaluates on test rows and "
+                "finishes; check `modelyard runs show RUN`",
+            )
         folder = registry.artifacts.get_dir(uri)  # verified copy from the artifact store
-    paths = {"json": str(Path(folder) / "report.json"), "html": str(Path(folder) / "report.html"),
-             "uri": uri}
+    paths = {
+        "json": str(Path(folder) / "report.json"),
+        "html": str(Path(folder) / "report.html"),
+        "uri": uri,
+    }
     if json:
         print_json(paths)
     else:

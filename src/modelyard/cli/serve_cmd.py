@@ -15,22 +15,50 @@ from modelyard.serving.config import (
 )
 from modelyard.settings import load_settings
 
-Host = Annotated[str, typer.Option("--host", help="Interface to listen on. Anything but loopback "
-                                   "requires API keys (`modelyard keys create`).")]
+Host = Annotated[
+    str,
+    typer.Option(
+        "--host",
+        help="Interface to listen on. Anything but loopback "
+        "requires API keys (`modelyard keys create`).",
+    ),
+]
 Port = Annotated[int, typer.Option("--port", help="TCP port.")]
-Models = Annotated[list[str] | None, typer.Option("--model", "-m", help="Model to serve: NAME, "
-                                                  "NAME@ALIAS or NAME:VERSION. Repeatable; "
-                                                  "default: every registered model.")]
-RequireKeys = Annotated[bool, typer.Option("--require-keys", help="Require an API key on "
-                                           "loopback too.")]
-MaxBody = Annotated[int, typer.Option("--max-body-bytes", help="Largest request body accepted "
-                                      "(larger ones get 413).")]
-SwapInterval = Annotated[float, typer.Option("--swap-interval", help="Seconds between checks for "
-                                             "moved aliases (hot swap) and changed keys.")]
-NoLog = Annotated[bool, typer.Option("--no-prediction-log", help="Do not write the prediction "
-                                     "log under MODELYARD_HOME/predictions.")]
-LogLevel = Annotated[str, typer.Option("--log-level", help="uvicorn log level: critical, error, "
-                                       "warning, info or debug.")]
+Models = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--model",
+        "-m",
+        help="Model to serve: NAME, "
+        "NAME@ALIAS or NAME:VERSION. Repeatable; "
+        "default: every registered model.",
+    ),
+]
+RequireKeys = Annotated[
+    bool, typer.Option("--require-keys", help="Require an API key on loopback too.")
+]
+MaxBody = Annotated[
+    int,
+    typer.Option("--max-body-bytes", help="Largest request body accepted (larger ones get 413)."),
+]
+SwapInterval = Annotated[
+    float,
+    typer.Option(
+        "--swap-interval",
+        help="Seconds between checks for moved aliases (hot swap) and changed keys.",
+    ),
+]
+NoLog = Annotated[
+    bool,
+    typer.Option(
+        "--no-prediction-log",
+        help="Do not write the prediction log under MODELYARD_HOME/predictions.",
+    ),
+]
+LogLevel = Annotated[
+    str,
+    typer.Option("--log-level", help="uvicorn log level: critical, error, warning, info or debug."),
+]
 
 
 def serve_command(

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from modelyard.cli import options as o
+from modelyard.cli.context import current_settings
 from modelyard.cli.progress import steps
 from modelyard.cli.render import (
     console,
@@ -19,15 +20,20 @@ from modelyard.cli.render import (
 from modelyard.errors import SpecError
 from modelyard.learners.base import available
 from modelyard.pipeline import train
-from modelyard.cli.context import current_settings
 from modelyard.spec import Spec, validate_spec
 
-Model = Annotated[str | None, typer.Option("--model", "-m", help="Learner to train "
-                                           "(see `modelyard learners`).")]
-Params = Annotated[list[str] | None, typer.Option("--param", "-p", help="Hyperparameter NAME=VALUE "
-                                                  "(Python literal values). Repeatable.")]
-Resume = Annotated[str | None, typer.Option("--resume", help="Continue the run RUN_ID from its "
-                                            "last checkpoint.")]
+Model = Annotated[
+    str | None, typer.Option("--model", "-m", help="Learner to train (see `modelyard learners`).")
+]
+Params = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--param", "-p", help="Hyperparameter NAME=VALUE (Python literal values). Repeatable."
+    ),
+]
+Resume = Annotated[
+    str | None, typer.Option("--resume", help="Continue the run RUN_ID from its last checkpoint.")
+]
 Name = Annotated[str | None, typer.Option("--name", help="Model name.")]
 
 
@@ -52,17 +58,36 @@ def _model_section(spec_model: Any, model: str | None, params: list[str] | None)
 
 
 def train_command(
-    source: str = typer.Argument(None, help="A spec .yaml, or a data file / SQL URL with --target."),
-    model: Model = None, param: Params = None, name: Name = None, resume: Resume = None,
-    target: o.Target = None, drop: o.Drop = None, types: o.Types = None,
-    target_map: o.TargetMap = None, task: o.Task = None,
-    split: o.SplitMethod = None, ratios: o.Ratios = None, group_column: o.GroupColumn = None,
-    time_column: o.TimeColumn = None, split_column: o.SplitColumn = None, folds: o.Folds = None,
+    source: str = typer.Argument(
+        None, help="A spec .yaml, or a data file / SQL URL with --target."
+    ),
+    model: Model = None,
+    param: Params = None,
+    name: Name = None,
+    resume: Resume = None,
+    target: o.Target = None,
+    drop: o.Drop = None,
+    types: o.Types = None,
+    target_map: o.TargetMap = None,
+    task: o.Task = None,
+    split: o.SplitMethod = None,
+    ratios: o.Ratios = None,
+    group_column: o.GroupColumn = None,
+    time_column: o.TimeColumn = None,
+    split_column: o.SplitColumn = None,
+    folds: o.Folds = None,
     seed: o.Seed = None,
-    format: o.Format = None, no_header: o.NoHeader = False, columns: o.Columns = None,
-    sep: o.Separator = None, encoding: o.Encoding = None, missing: o.Missing = None,
-    skip_initial_space: o.SkipSpace = False, skip_rows: o.SkipRows = None,
-    quoting: o.Quoting = None, table: o.Table = None, query: o.Query = None,
+    format: o.Format = None,
+    no_header: o.NoHeader = False,
+    columns: o.Columns = None,
+    sep: o.Separator = None,
+    encoding: o.Encoding = None,
+    missing: o.Missing = None,
+    skip_initial_space: o.SkipSpace = False,
+    skip_rows: o.SkipRows = None,
+    quoting: o.Quoting = None,
+    table: o.Table = None,
+    query: o.Query = None,
     json: o.Json = False,
 ) -> None:
     """Train a model, print validation and test metrics, and save it under MODELYARD_HOME."""
@@ -71,13 +96,17 @@ def train_command(
         spec = None
     else:
         if source is None:
-            raise SpecError("nothing to train on", hint="pass a spec file or a data file with "
-                            "--target, e.g. `modelyard train data.csv --target Churn`")
+            raise SpecError(
+                "nothing to train on",
+                hint="pass a spec file or a data file with "
+                "--target, e.g. `modelyard train data.csv --target Churn`",
+            )
         spec = o.build_spec(source, locals(), extra={"name": name})
         section = _model_section(spec.model, model, param)
         if section is not None:
-            spec = validate_spec({**spec.model_dump(mode="json", exclude_none=True),
-                                  "model": section})
+            spec = validate_spec(
+                {**spec.model_dump(mode="json", exclude_none=True), "model": section}
+            )
         if spec.model is None:
             spec = _default_model(spec)
     with steps(enabled=not json) as step:
@@ -96,8 +125,9 @@ def train_command(
         console.print(f"stopped: {result.stop_reason}")
     for note in result.notes:
         console.print(f"[yellow]note:[/] {note}")
-    console.print(f"registered [bold]{result.model_name}[/] version {result.version} "
-                  f"(run {result.run_id})")
+    console.print(
+        f"registered [bold]{result.model_name}[/] version {result.version} (run {result.run_id})"
+    )
     if result.report:
         console.print(f"report: {result.report['html']}")
 

@@ -69,7 +69,7 @@ def _check_same_columns(frames: list[pd.DataFrame], parts: list[str]) -> None:
             raise DataError(
                 f"the '{part}' file has different columns from the 'train' file "
                 f"(missing: {missing or 'none'}, extra: {extra or 'none'})",
-                hint="give every part the same columns, or set 'columns:' for files without a header",
+                hint="give every part the same columns, or set 'columns:' for headerless files",
             )
 
 
@@ -146,7 +146,8 @@ def _check_target_fits_task(target: pd.Series, task: str) -> None:
     if task in ("binary", "multiclass") and n_classes < 2:
         only = target.dropna().iloc[0]
         raise DataError(
-            f"the target '{target.name}' has only one class ({only!r}); a classifier needs two or more",
+            f"the target '{target.name}' has only one class ({only!r}); "
+            "a classifier needs two or more",
             hint="check the target column and any filter on the rows, or use another target",
         )
     if task == "binary" and n_classes > 2:

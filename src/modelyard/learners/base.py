@@ -8,7 +8,8 @@ holds depends on the learner's ``input_kind``:
 
 * ``"dense"``: every column float (one-hot categoricals, imputed and, if ``needs_scaling``, scaled);
 * ``"categorical"``: numeric columns float, categorical columns pandas ``category`` dtype with the
-  categories fixed on the training rows (LightGBM, XGBoost and the MLP's embeddings use them natively).
+  categories fixed on the training rows (LightGBM, XGBoost and the MLP's embeddings use them
+  natively).
 
 ``y`` is a 1-d array: integer class codes ``0..k-1`` for classification, floats for regression.
 """

@@ -1,8 +1,8 @@
 """A trained model as one loadable thing: schema check + fitted preprocessing + learner + labels.
 
 The bundle is what gets saved, registered and served. Its directory holds only data formats
-(JSON, the learner's native format, npz/safetensors) plus ``manifest.json`` with the SHA-256 of every
-file; ``load`` verifies every hash before reading anything.
+(JSON, the learner's native format, npz/safetensors) plus ``manifest.json`` with the SHA-256 of
+every file; ``load`` verifies every hash before reading anything.
 """
 
 from __future__ import annotations
@@ -104,7 +104,8 @@ class ModelBundle:
         directory = Path(directory)
         if not (directory / "bundle.json").is_file():
             raise NotFound(
-                f"no saved model in {directory}", hint="pass the directory `modelyard train` printed"
+                f"no saved model in {directory}",
+                hint="pass the directory `modelyard train` printed",
             )
         verify_manifest(directory)
         meta = json.loads((directory / "bundle.json").read_text(encoding="utf-8"))

@@ -39,8 +39,9 @@ def primary_metric(task: str, evaluation: EvaluationSpec) -> str:
     return name
 
 
-def _importance(bundle: ModelBundle, rows: pd.DataFrame, y: np.ndarray, metric_name: str,
-                seed: int) -> list[dict[str, Any]]:
+def _importance(
+    bundle: ModelBundle, rows: pd.DataFrame, y: np.ndarray, metric_name: str, seed: int
+) -> list[dict[str, Any]]:
     metric = get_metric(metric_name, bundle.task)
     truth = pd.Series(y, index=rows.index)
 
@@ -50,8 +51,9 @@ def _importance(bundle: ModelBundle, rows: pd.DataFrame, y: np.ndarray, metric_n
         pred = bundle.predict_codes(X, proba)
         return float(metric.fn(truth.loc[frame.index].to_numpy(), pred, proba))
 
-    return permutation_importance(score_fn, rows, seed=seed,
-                                  greater_is_better=metric.greater_is_better)
+    return permutation_importance(
+        score_fn, rows, seed=seed, greater_is_better=metric.greater_is_better
+    )
 
 
 def evaluate_saved_model(
@@ -81,27 +83,47 @@ def evaluate_saved_model(
     importance: list[dict[str, Any]] = []
     if evaluation.importance and len(inputs.validation):
         importance = _importance(bundle, inputs.validation, inputs.y_validation, primary, seed)
-    latency = measure_latency(bundle.predict, inputs.test, seed=seed) if evaluation.latency else None
+    latency = (
+        measure_latency(bundle.predict, inputs.test, seed=seed) if evaluation.latency else None
+    )
     report = build_report(
-        bundle.task, model=model_info, data=data_info, y_train=inputs.y_train,
-        y_test=inputs.y_test, y_pred=y_pred, proba=proba, class_names=bundle.classes,
-        metrics_by_part=metrics_by_part, threshold=bundle.threshold, history=history,
-        importance=importance, latency=latency, production=production,
-        training_cpu_seconds=cpu_seconds, notes=notes,
-        settings=ReportSettings(primary_metric=primary, n_boot=evaluation.bootstrap, seed=seed,
-                                overfit_threshold=evaluation.overfit_threshold,
-                                cpu_hour_price=costs.cpu_hour,
-                                prediction_cpus=costs.prediction_cpus),
+        bundle.task,
+        model=model_info,
+        data=data_info,
+        y_train=inputs.y_train,
+        y_test=inputs.y_test,
+        y_pred=y_pred,
+        proba=proba,
+        class_names=bundle.classes,
+        metrics_by_part=metrics_by_part,
+        threshold=bundle.threshold,
+        history=history,
+        importance=importance,
+        latency=latency,
+        production=production,
+        training_cpu_seconds=cpu_seconds,
+        notes=notes,
+        settings=ReportSettings(
+            primary_metric=primary,
+            n_boot=evaluation.bootstrap,
+            seed=seed,
+            overfit_threshold=evaluation.overfit_threshold,
+            cpu_hour_price=costs.cpu_hour,
+            prediction_cpus=costs.prediction_cpus,
+        ),
     )
     json_path, html_path = write_report(report, report_dir)
     return report, json_path, html_path
 
 
-def production_metrics(bundle: Any, version: int, rows: pd.DataFrame,
-                       y: np.ndarray) -> dict[str, Any]:
+def production_metrics(
+    bundle: Any, version: int, rows: pd.DataFrame, y: np.ndarray
+) -> dict[str, Any]:
     """Metrics of the version holding the 'production' alias, on the same test rows."""
     X = bundle.transform(rows)
     proba = None if bundle.task == "regression" else np.asarray(bundle.learner.predict_proba(X))
     pred = bundle.predict_codes(X, proba)
-    return {"version": version, "metrics": score(bundle.task, y, pred, proba,
-                                                 REPORT_METRICS[bundle.task])}
+    return {
+        "version": version,
+        "metrics": score(bundle.task, y, pred, proba, REPORT_METRICS[bundle.task]),
+    }

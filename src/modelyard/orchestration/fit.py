@@ -38,8 +38,9 @@ class Fitted:
     cpu_seconds: float = 0.0
 
 
-def build_learner(model: ModelSpec, task: str, seed: int, checkpoint_dir: Path,
-                  verbose: bool) -> Learner:
+def build_learner(
+    model: ModelSpec, task: str, seed: int, checkpoint_dir: Path, verbose: bool
+) -> Learner:
     """Instantiate the named learner with the spec's hyperparameters, checked against its own."""
     learner_cls = get_learner(model.learner)
     if task not in learner_cls.tasks:
@@ -54,8 +55,13 @@ def build_learner(model: ModelSpec, task: str, seed: int, checkpoint_dir: Path,
             f"learner '{model.learner}' has no hyperparameter(s) {unknown}",
             hint="valid: " + ", ".join(sorted(accepted)),
         )
-    defaults: dict[str, Any] = {"task": task, "seed": seed, "random_state": seed,
-                                "checkpoint_dir": str(checkpoint_dir), "verbose": verbose}
+    defaults: dict[str, Any] = {
+        "task": task,
+        "seed": seed,
+        "random_state": seed,
+        "checkpoint_dir": str(checkpoint_dir),
+        "verbose": verbose,
+    }
     settings = {k: v for k, v in defaults.items() if k in accepted}
     try:
         return learner_cls(**{**settings, **model.params})
@@ -63,9 +69,18 @@ def build_learner(model: ModelSpec, task: str, seed: int, checkpoint_dir: Path,
         raise SpecError(f"bad hyperparameters for '{model.learner}': {err}") from err
 
 
-def fit_model(model: ModelSpec, dataset: Dataset, split: Split, y: np.ndarray,
-              classes: list[Any] | None, *, seed: int, checkpoint_dir: Path,
-              verbose: bool, on_step) -> Fitted:
+def fit_model(
+    model: ModelSpec,
+    dataset: Dataset,
+    split: Split,
+    y: np.ndarray,
+    classes: list[Any] | None,
+    *,
+    seed: int,
+    checkpoint_dir: Path,
+    verbose: bool,
+    on_step,
+) -> Fitted:
     """Fit preprocessing and the learner on the training rows; tune the threshold on validation."""
     task, frame, features = dataset.task, dataset.frame, dataset.features
     learner = build_learner(model, task, seed, checkpoint_dir, verbose)
@@ -74,8 +89,9 @@ def fit_model(model: ModelSpec, dataset: Dataset, split: Split, y: np.ndarray,
     y_train, y_val = y[split.train], y[split.validation]
 
     on_step("fitting preprocessing on the training rows")
-    pre = Preprocessor(dataset.schema, input_kind=learner.input_kind, scale=learner.needs_scaling,
-                       seed=seed)
+    pre = Preprocessor(
+        dataset.schema, input_kind=learner.input_kind, scale=learner.needs_scaling, seed=seed
+    )
     X_train = pre.fit_transform(train_rows, y_train, task)
     X_val = pre.transform(val_rows) if len(val_rows) else None
 
@@ -86,8 +102,9 @@ def fit_model(model: ModelSpec, dataset: Dataset, split: Split, y: np.ndarray,
     except ModelyardError:
         raise
     except (ValueError, RuntimeError) as err:
-        raise TrainingError(f"{model.learner} failed to train: {err}",
-                            hint="check the hyperparameters and the data") from err
+        raise TrainingError(
+            f"{model.learner} failed to train: {err}", hint="check the hyperparameters and the data"
+        ) from err
     fit_seconds = time.perf_counter() - started
     cpu_seconds = time.process_time() - cpu_started
 
@@ -98,8 +115,14 @@ def fit_model(model: ModelSpec, dataset: Dataset, split: Split, y: np.ndarray,
     metrics = {"train": part_metrics(bundle, X_train, y_train)}
     if X_val is not None:
         metrics["validation"] = part_metrics(bundle, X_val, y_val)
-    return Fitted(bundle, metrics, list(getattr(learner, "history_", []) or []),
-                  getattr(learner, "stop_reason_", None), fit_seconds, cpu_seconds)
+    return Fitted(
+        bundle,
+        metrics,
+        list(getattr(learner, "history_", []) or []),
+        getattr(learner, "stop_reason_", None),
+        fit_seconds,
+        cpu_seconds,
+    )
 
 
 def part_metrics(bundle: ModelBundle, X: pd.DataFrame, y: np.ndarray) -> dict[str, float]:

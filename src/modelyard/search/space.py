@@ -53,7 +53,7 @@ def fit_to_space(config: dict[str, Any], space: dict[str, Any]) -> dict[str, Any
     for name, param in space.items():
         value = config.get(name)
         if isinstance(param, Choice):
-            out[name] = value if name in config and value in param.options else param.options[0]
+            out[name] = _nearest_option(value, param) if name in config else param.options[0]
         elif value is None or isinstance(value, bool) or not isinstance(value, int | float):
             out[name] = _middle(param)
         elif isinstance(param, Int):
@@ -61,6 +61,16 @@ def fit_to_space(config: dict[str, Any], space: dict[str, Any]) -> dict[str, Any
         else:
             out[name] = float(min(max(float(value), param.low), param.high))
     return out
+
+
+def _nearest_option(value: Any, param: Choice) -> Any:
+    """``value`` when offered; else, for numbers, the closest numeric option; else the first."""
+    if value in param.options:
+        return value
+    numbers = [o for o in param.options if isinstance(o, int | float) and not isinstance(o, bool)]
+    if numbers and isinstance(value, int | float) and not isinstance(value, bool):
+        return min(numbers, key=lambda o: (abs(o - value), o))
+    return param.options[0]
 
 
 def _middle(param: Int | Float) -> int | float:

@@ -51,7 +51,9 @@ def describe_validation_error(err: ValidationError, root: type[BaseModel] = Spec
             shown = "" if isinstance(received, dict | list) else f" (received {received!r})"
             lines.append(f"'{where}': {item['msg']}{shown}")
     message = "invalid spec: " + "; ".join(lines)
-    return SpecError(message, hint="; ".join(hints) or "see `modelyard train --help` or docs/spec.md")
+    return SpecError(
+        message, hint="; ".join(hints) or "see `modelyard train --help` or docs/spec.md"
+    )
 
 
 def validate_spec(raw: dict[str, Any]) -> Spec:

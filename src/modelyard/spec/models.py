@@ -23,12 +23,18 @@ class _Strict(BaseModel):
 class ReadOptions(_Strict):
     """How to read a file: the options real files need."""
 
-    format: Literal[
-        "csv", "tsv", "whitespace", "parquet", "jsonl", "sql", "duckdb", "idx", "sklearn"
-    ] | None = Field(None, description="File format; inferred from the extension when omitted. "
-                     "'sklearn' reads a dataset bundled with scikit-learn (path: iris).")
+    format: (
+        Literal["csv", "tsv", "whitespace", "parquet", "jsonl", "sql", "duckdb", "idx", "sklearn"]
+        | None
+    ) = Field(
+        None,
+        description="File format; inferred from the extension when omitted. "
+        "'sklearn' reads a dataset bundled with scikit-learn (path: iris).",
+    )
     header: bool = Field(True, description="Whether the first row holds column names.")
-    columns: list[str] | None = Field(None, description="Column names (for files without a header).")
+    columns: list[str] | None = Field(
+        None, description="Column names (for files without a header)."
+    )
     separator: str | None = Field(None, description="Field separator; implied by the format.")
     encoding: str = Field("utf-8", description="Text encoding; a UTF-8 BOM is always removed.")
     missing_values: list[str] = Field(
@@ -36,7 +42,9 @@ class ReadOptions(_Strict):
     )
     skip_initial_space: bool = Field(False, description="Drop spaces after each separator.")
     skip_rows: int = Field(0, ge=0, description="Lines to skip at the top of the file.")
-    quoting: Literal["minimal", "none"] = Field("minimal", description="'none' reads quotes as text.")
+    quoting: Literal["minimal", "none"] = Field(
+        "minimal", description="'none' reads quotes as text."
+    )
     comment: str | None = Field(None, description="Lines starting with this are ignored.")
 
 
@@ -92,9 +100,9 @@ class DataSpec(_Strict):
     source: SourceSpec
     target: str | None = Field(None, description="Column to predict.")
     drop: list[str] = Field(default_factory=list, description="Columns to leave out of features.")
-    types: dict[str, Literal["numeric", "categorical", "boolean", "datetime", "text", "identifier"]] = (
-        Field(default_factory=dict, description="Column types set by hand, overriding inference.")
-    )
+    types: dict[
+        str, Literal["numeric", "categorical", "boolean", "datetime", "text", "identifier"]
+    ] = Field(default_factory=dict, description="Column types set by hand, overriding inference.")
     target_map: dict[str, str] = Field(
         default_factory=dict, description="Rewrite target labels, e.g. {'>50K.': '>50K'}."
     )
@@ -146,8 +154,11 @@ class ModelSpec(_Strict):
 class EvaluationSpec(_Strict):
     """How the final evaluation on the test rows is computed and reported."""
 
-    metric: str | None = Field(None, description="Primary metric (default: roc_auc for binary, "
-                               "accuracy for multiclass, rmse for regression).")
+    metric: str | None = Field(
+        None,
+        description="Primary metric (default: roc_auc for binary, "
+        "accuracy for multiclass, rmse for regression).",
+    )
     bootstrap: int = Field(1000, ge=0, description="Bootstrap resamples for 95% intervals.")
     overfit_threshold: float = Field(0.05, gt=0, description="Train/validation gap that warns.")
     importance: bool = Field(True, description="Permutation importance on the validation rows.")
@@ -157,8 +168,9 @@ class EvaluationSpec(_Strict):
 class CostSpec(_Strict):
     """Prices for the cost KPIs."""
 
-    cpu_hour: float = Field(0.05, gt=0, description="USD per CPU-hour (default: a typical "
-                            "on-demand cloud vCPU-hour).")
+    cpu_hour: float = Field(
+        0.05, gt=0, description="USD per CPU-hour (default: a typical on-demand cloud vCPU-hour)."
+    )
     prediction_cpus: int = Field(1, ge=1, description="CPUs one serving replica holds.")
 
 

@@ -24,17 +24,25 @@ class SearchSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     time_budget: float | None = Field(
-        None, gt=0, description="Wall-clock seconds for the whole search, final refit and "
-        "ensemble included.")
+        None,
+        gt=0,
+        description="Wall-clock seconds for the whole search, final refit and ensemble included.",
+    )
     metric: str | None = Field(
-        None, description="Metric to optimise (default: roc_auc for binary, accuracy for "
-        "multiclass, rmse for regression).")
+        None,
+        description="Metric to optimise (default: roc_auc for binary, accuracy for "
+        "multiclass, rmse for regression).",
+    )
     learners: list[str] | None = Field(
-        None, description="Learners to try (default: every learner that serves the task).")
+        None, description="Learners to try (default: every learner that serves the task)."
+    )
     max_trials: int | None = Field(None, ge=1, description="Stop after this many trials.")
     folds: int | None = Field(
-        None, ge=2, description="k-fold bagging with this many folds (default: 5 folds below "
-        "50,000 rows, a holdout split above).")
+        None,
+        ge=2,
+        description="k-fold bagging with this many folds (default: 5 folds below "
+        "50,000 rows, a holdout split above).",
+    )
     parallel: int = Field(1, ge=1, description="Trials run at once, in local processes.")
     ensemble: bool = Field(True, description="Build a greedy ensemble of the best candidates.")
 

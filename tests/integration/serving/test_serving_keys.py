@@ -102,7 +102,8 @@ def test_keys_commands_create_list_revoke(settings, cli_app):
     with Registry.open(settings) as registry:
         info = ApiKeys(registry.store).verify(secret)
         assert info is not None and info.models == ("churn", "fraud")
-        stored = registry.store.engine.connect().exec_driver_sql("SELECT * FROM api_keys").all()
+        with registry.store.engine.connect() as conn:
+            stored = conn.exec_driver_sql("SELECT * FROM api_keys").all()
     assert secret not in repr(stored)  # only the hash is kept
 
     listed = runner.invoke(cli_app, ["keys", "list", "--json"])
