@@ -51,8 +51,14 @@ def build_bundle(directory: Path, *, learner: str = "logistic", **params: Any) -
     return bundle.save(directory)
 
 
-def register(settings: Settings, name: str, bundle_dir: Path, *, alias: str | None = None,
-             metrics: dict[str, float] | None = None) -> int:
+def register(
+    settings: Settings,
+    name: str,
+    bundle_dir: Path,
+    *,
+    alias: str | None = None,
+    metrics: dict[str, float] | None = None,
+) -> int:
     """Store ``bundle_dir`` and register it as the next version of ``name``; returns the number."""
     with Registry.open(settings) as registry:
         store = registry.store
@@ -60,7 +66,10 @@ def register(settings: Settings, name: str, bundle_dir: Path, *, alias: str | No
         schema = ModelBundle.load(bundle_dir).schema
         run_id = store.create_run(name, {"learner": "by hand"}, seed=0)
         version = store.register_version(
-            name, run_id=run_id, artifact_uri=uri, schema=schema.to_dict(),
+            name,
+            run_id=run_id,
+            artifact_uri=uri,
+            schema=schema.to_dict(),
             metrics=metrics or {"roc_auc": 0.8},
         )
         if alias:
@@ -105,8 +114,14 @@ class LiveServer:
 
     def __init__(self, app: FastAPI) -> None:
         self.app = app
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                lifespan="on", timeout_graceful_shutdown=5)
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=0,
+            log_level="warning",
+            lifespan="on",
+            timeout_graceful_shutdown=5,
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="test-uvicorn", daemon=True)
         self.url = ""

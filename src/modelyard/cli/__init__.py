@@ -13,9 +13,12 @@ import typer
 
 from modelyard.cli.context import set_root_options
 from modelyard.cli.data_cmd import data_app
+from modelyard.cli.keys_cmd import keys_app
 from modelyard.cli.models_cmd import db_app, models_app
+from modelyard.cli.predict_cmd import predict_command
 from modelyard.cli.render import err_console
 from modelyard.cli.runs_cmd import report_command, runs_app
+from modelyard.cli.serve_cmd import serve_command
 from modelyard.cli.train_cmd import learners_command, train_command
 from modelyard.errors import ModelyardError
 from modelyard.settings import debug_enabled
@@ -34,6 +37,9 @@ app.add_typer(runs_app, name="runs")
 app.add_typer(models_app, name="models")
 app.add_typer(db_app, name="db")
 app.command("report")(report_command)
+app.command("predict")(predict_command)
+app.command("serve")(serve_command)
+app.add_typer(keys_app, name="keys")
 
 
 @app.callback()

@@ -8,10 +8,10 @@ import typer
 from rich.table import Table
 
 from modelyard.cli import options as o
+from modelyard.cli.context import current_settings
 from modelyard.cli.render import console, err_console, print_json
 from modelyard.registry.keys import ApiKeys
 from modelyard.registry.registry import Registry
-from modelyard.settings import load_settings
 
 keys_app = typer.Typer(
     help="API keys for the model server: create, list, revoke.", no_args_is_help=True
@@ -28,7 +28,7 @@ KeyModels = Annotated[
 def create_command(name: KeyName, models: KeyModels = None, json: o.Json = False) -> None:
     """Create a key and print it once: only its SHA-256 is stored."""
     allowed = [m.strip() for m in models.split(",") if m.strip()] if models is not None else None
-    with Registry.open(load_settings()) as registry:
+    with Registry.open(current_settings()) as registry:
         info, secret = ApiKeys(registry.store).create(name, allowed)
     if json:
         print_json({**info.to_dict(), "key": secret})
@@ -48,7 +48,7 @@ def list_command(
     json: o.Json = False,
 ) -> None:
     """List the keys (never the keys themselves): name, id, models, created, revoked."""
-    with Registry.open(load_settings()) as registry:
+    with Registry.open(current_settings()) as registry:
         keys = ApiKeys(registry.store).list(include_revoked=all_)
     if json:
         print_json([k.to_dict() for k in keys])
@@ -72,7 +72,7 @@ def revoke_command(
     name: Annotated[str, typer.Argument(help="Name of the key to revoke.")], json: o.Json = False
 ) -> None:
     """Revoke a key; running servers refuse it within their swap interval."""
-    with Registry.open(load_settings()) as registry:
+    with Registry.open(current_settings()) as registry:
         info = ApiKeys(registry.store).revoke(name)
     if json:
         print_json(info.to_dict())

@@ -14,12 +14,12 @@ import pandas as pd
 import typer
 
 from modelyard.cli import options as o
+from modelyard.cli.context import current_settings
 from modelyard.cli.render import console, print_json
 from modelyard.data.sources import read_file
 from modelyard.errors import DataError
 from modelyard.registry.registry import Registry
 from modelyard.serving.predict import predict_records
-from modelyard.settings import load_settings
 from modelyard.spec.models import ReadOptions
 
 OUTPUT_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
@@ -41,7 +41,7 @@ def predict_command(ref: Ref, input: Input, output: Output, json: o.Json = False
     """Predict every row of a file with a registered model and write them out with the answers."""
     kind = _output_format(output)
     frame = read_file(input, ReadOptions())
-    with Registry.open(load_settings()) as registry:
+    with Registry.open(current_settings()) as registry:
         loaded = registry.load(ref)
     outputs = predict_records(loaded.model, frame)
     result = frame.copy()

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from modelyard.cli.context import current_settings
 from modelyard.cli.render import console
 from modelyard.serving.config import (
     DEFAULT_MAX_BODY_BYTES,
@@ -13,7 +14,6 @@ from modelyard.serving.config import (
     ServeConfig,
     keys_required,
 )
-from modelyard.settings import load_settings
 
 Host = Annotated[
     str,
@@ -76,7 +76,7 @@ def serve_command(
 
     from modelyard.serving.app import create_app, preflight
 
-    settings = load_settings()
+    settings = current_settings()
     config = ServeConfig(
         models=tuple(model or ()),
         require_keys=keys_required(host, require_keys),

@@ -90,7 +90,7 @@ def train_command(
     query: o.Query = None,
     json: o.Json = False,
 ) -> None:
-    """Train a model, print validation and test metrics, and save it under MODELYARD_HOME."""
+    """Train a model, evaluate it once on the test rows, and register a new version."""
     settings = current_settings()
     if resume:
         spec = None

@@ -41,32 +41,32 @@ import re
 
 import numpy as np
 import pandas as pd
-from pandas.tseries.api import guess_datetime_format
 
+from modelyard.data.convert import (
+    PARSE_SHARE,
+    _guess_date_format,
+    _is_empty,
+    _string_labels,
+    _to_text,
+    convert_column,
+)
+from modelyard.data.convert_frame import convert_frame
 from modelyard.data.profile import infer_task, suggest_target_map
 from modelyard.data.schema import KINDS, Column, Schema
 from modelyard.errors import DataError, SchemaMismatch, did_you_mean
 
 __all__ = ["check_schema", "convert_column", "infer_schema", "infer_task", "suggest_target_map"]
 
-PARSE_SHARE = 0.95  # share of non-blank text cells that must parse for a column to be numbers/dates
 UNIQUE_SHARE = 0.98  # unique values per row from which a column is identifier-like
 MIN_ID_ROWS = 20  # below this many rows, uniqueness says nothing
 MAX_CATEGORIES = 50  # categoricals with at most this many values list them in the schema
 MAX_ID_LENGTH = 40  # identifier tokens are short
 TEXT_WORDS, TEXT_CHARS = 5, 40  # mean words or characters per cell that make a column free text
 
-_TRUE = frozenset({"yes", "true", "y", "t", "1", "1.0"})
-_FALSE = frozenset({"no", "false", "n", "f", "0", "0.0"})
 _PAIRS = tuple(frozenset(p) for p in (("yes", "no"), ("true", "false"), ("y", "n"), ("t", "f")))
 _PAIRS += (frozenset(("1", "0")), frozenset(("1.0", "0.0")))
 _ID_NAME = re.compile(r"^(id|uid|udi|uuid|guid|index|unnamed: ?\d+)$|[ _\-.]id$", re.IGNORECASE)
 _CAMEL_ID = re.compile(r"[a-z0-9]I[Dd]$")  # customerID, productId (case matters: not 'Paid')
-_KIND_HINTS = {
-    "numeric": "expected numbers (blank cells are read as missing)",
-    "boolean": "expected two values such as yes/no, true/false, y/n, t/f or 1/0",
-    "datetime": "expected dates in one format (8-digit numbers are read as %Y%m%d)",
-}
 
 
 def infer_schema(
@@ -134,78 +134,37 @@ def check_schema(frame: pd.DataFrame, schema: Schema, *, errors: str = "raise") 
     Missing feature columns raise ``SchemaMismatch``; extra columns are ignored (left out of the
     result); the target is converted when present and may be absent (serving). ``errors='raise'``
     rejects a value that does not convert to its column's kind, ``'coerce'`` makes it missing.
+    Each column is converted by ``convert_column`` (numeric columns the schema stores as
+    ``float64`` are then cast to it); ``convert_frame`` does the same for many columns at once.
     """
     if errors not in ("raise", "coerce"):
         raise DataError(f"errors must be 'raise' or 'coerce', got {errors!r}")
     frame = _string_labels(frame)
-    missing = [name for name in schema.names if name not in frame.columns]
+    labels = frame.columns.tolist()
+    present = set(labels)
+    missing = [name for name in schema.names if name not in present]
     if missing:
         raise SchemaMismatch(
             f"{len(missing)} column(s) the schema expects are missing: {missing}; "
-            f"expected columns: {schema.names}; received: {list(frame.columns)}",
+            f"expected columns: {schema.names}; received: {labels}",
             hint="send every expected column (extra columns are ignored)",
         )
-    out: dict[str, pd.Series] = {}
-    for col in schema.columns:
+    columns = list(schema.columns)
+    if schema.target is not None and schema.target in present:
+        # the target has no stored format and no float64 storage rule: dtype '' turns both off
+        kind = schema.target_kind or "categorical"
+        columns.append(Column(name=schema.target, kind=kind, dtype=""))  # type: ignore[arg-type]
+    if columns and frame.columns.is_unique:
+        return convert_frame(frame, columns, errors=errors, error_class=SchemaMismatch)
+    out: dict[str, pd.Series] = {}  # repeated labels: one column at a time, as frame[...] reads
+    for col in columns:
         out[col.name], _, _ = convert_column(
             frame[col.name], col.kind, name=col.name, fmt=col.format, errors=errors,
             error_class=SchemaMismatch,
         )  # fmt: skip
         if col.kind == "numeric" and col.dtype == "float64":
             out[col.name] = out[col.name].astype("float64")
-    if schema.target is not None and schema.target in frame.columns:
-        out[schema.target], _, _ = convert_column(
-            frame[schema.target], schema.target_kind or "categorical", name=schema.target,
-            errors=errors, error_class=SchemaMismatch,
-        )  # fmt: skip
     return pd.DataFrame(out, index=frame.index)
-
-
-def convert_column(
-    series: pd.Series,
-    kind: str,
-    *,
-    name: str,
-    fmt: str | None = None,
-    errors: str = "raise",
-    error_class: type[DataError] = DataError,
-) -> tuple[pd.Series, str | None, str | None]:
-    """Convert one column to ``kind``'s storage: (values, datetime format used, note or None).
-
-    Blank cells become missing. With ``errors='raise'`` a non-blank value that does not convert
-    raises ``error_class`` naming the column and an example; with ``'coerce'`` it becomes missing
-    and the note counts it.
-    """
-    if kind == "numeric":
-        values, bad = _to_numeric(series)
-    elif kind == "boolean":
-        values, bad = _to_boolean(series)
-    elif kind == "datetime":
-        values, bad, fmt = _to_datetime(series, fmt, name, error_class)
-    elif kind in ("categorical", "text", "identifier"):
-        values, bad = _to_text(series), pd.Series(False, index=series.index)
-    else:
-        raise error_class(
-            f"unknown kind {kind!r} for column '{name}'; expected one of {list(KINDS)}",
-            hint=did_you_mean(str(kind), KINDS),
-        )
-    n_bad = int(bad.sum())
-    example = series[bad].iloc[0] if n_bad else None
-    if n_bad and errors == "raise":
-        raise error_class(
-            f"column '{name}' cannot be read as {kind}: {n_bad} value(s) do not convert, "
-            f"for example {example!r}",
-            hint=_KIND_HINTS[kind] + f"; or set another type for '{name}' in data.types",
-        )
-    notes = []
-    blanks = _blank_count(series)
-    if blanks and kind in ("numeric", "boolean", "datetime"):
-        notes.append(f"{blanks} blank value(s) read as missing")
-    if n_bad:
-        notes.append(f"{n_bad} value(s) not readable as {kind} read as missing, e.g. {example!r}")
-    if kind == "datetime" and fmt:
-        notes.append(f"parsed with format '{fmt}'")
-    return values.rename(name), fmt, "; ".join(notes) or None
 
 
 # ---- inference -----------------------------------------------------------------------------------
@@ -262,24 +221,6 @@ def _infer_kind(
 def _looks_like_id(name: str) -> bool:
     """Whether a column name reads like an identifier: id, UDI, row_id, Product ID, customerID."""
     return bool(_ID_NAME.search(name) or _CAMEL_ID.search(name))
-
-
-def _guess_date_format(present: pd.Series) -> str | None:
-    """The strftime format that at least 95% of the non-blank cells parse with, or None."""
-    sample = present.str.strip()
-    first = sample.head(5).tolist()
-    if not any(ch.isdigit() for value in first for ch in value):
-        return None
-    tried = set()
-    for dayfirst in (False, True):
-        for value in first:
-            fmt = guess_datetime_format(value, dayfirst=dayfirst)
-            if fmt is None or fmt in tried:
-                continue
-            tried.add(fmt)
-            if pd.to_datetime(sample, format=fmt, errors="coerce").notna().mean() >= PARSE_SHARE:
-                return fmt
-    return None
 
 
 def _describe(name: str, kind: str, values: pd.Series, note: str | None, fmt: str | None) -> Column:
@@ -357,99 +298,3 @@ def _check_arguments(frame: pd.DataFrame, target: str | None, types: dict, drop:
             "left out; expected the target to be kept",
             hint="remove it from data.drop and data.types: the target is never a feature anyway",
         )
-
-
-# ---- conversion ----------------------------------------------------------------------------------
-
-
-def _string_labels(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with string column labels (files without a header give integers)."""
-    if all(isinstance(c, str) for c in frame.columns):
-        return frame
-    return frame.set_axis([str(c) for c in frame.columns], axis=1)
-
-
-def _is_number(dtype: object) -> bool:
-    """Numbers proper: bool and categorical dtypes excluded."""
-    return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
-
-
-def _is_empty(series: pd.Series) -> bool:
-    """Whether no cell holds a value (missing or blank everywhere)."""
-    if series.notna().any() and (_is_number(series.dtype) or not _blank_count(series)):
-        return False
-    return bool(_to_text(series).isna().all())
-
-
-def _blank_count(series: pd.Series) -> int:
-    """Cells holding only whitespace (missing values not counted)."""
-    if _is_number(series.dtype) or pd.api.types.is_datetime64_any_dtype(series.dtype):
-        return 0
-    return int((series.dropna().astype("str").str.strip() == "").sum())
-
-
-def _to_text(series: pd.Series) -> pd.Series:
-    """Strings (pandas ``str`` dtype) with NaN for missing or blank cells; 3.0 is written '3'."""
-    if isinstance(series.dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(series.dtype):
-        series = series.astype(object)
-    elif pd.api.types.is_float_dtype(series.dtype):
-        numbers = series.dropna().to_numpy(dtype="float64")
-        if bool(np.all(np.mod(numbers, 1.0) == 0.0)) and np.all(np.abs(numbers) < 2**62):
-            series = series.astype("Int64")
-    text = series.astype("str")
-    return text.mask(text.str.strip() == "")
-
-
-def _to_numeric(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """(float64 or int64 values, mask of cells that did not parse)."""
-    bad = pd.Series(False, index=series.index)
-    if series.dtype == np.int64:
-        return series, bad
-    if _is_number(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
-        values = series.astype("float64")
-    else:
-        text = _to_text(series).str.strip()
-        values = pd.to_numeric(text, errors="coerce").astype("float64")
-        bad = text.notna() & values.isna()
-    numbers = values.to_numpy()
-    integral = np.all(np.mod(numbers, 1.0) == 0.0) and np.all(np.abs(numbers) < 2**62)
-    return (values.astype("int64") if integral else values), bad  # NaN fails the integral test
-
-
-def _to_boolean(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """(nullable boolean values, mask of cells that are not a known true/false token)."""
-    if pd.api.types.is_bool_dtype(series.dtype):
-        return series.astype("boolean"), pd.Series(False, index=series.index)
-    if _is_number(series.dtype):
-        numbers = series.astype("float64")
-        bad = numbers.notna() & ~numbers.isin([0.0, 1.0])
-        return (numbers == 1.0).astype("boolean").mask(numbers.isna() | bad), bad
-    lowered = _to_text(series).str.strip().str.lower()
-    is_true, is_false = lowered.isin(_TRUE), lowered.isin(_FALSE)
-    values = pd.Series(is_true.to_numpy(), index=series.index, dtype="boolean")
-    return values.mask(~is_true & ~is_false), lowered.notna() & ~is_true & ~is_false
-
-
-def _to_datetime(
-    series: pd.Series, fmt: str | None, name: str, error_class: type[DataError]
-) -> tuple[pd.Series, pd.Series, str | None]:
-    """(datetime64[ns] values, mask of cells that did not parse, format used)."""
-    if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        return series.dt.as_unit("ns"), pd.Series(False, index=series.index), fmt
-    text = _to_text(series).str.strip()
-    present = text.dropna()
-    if _is_number(series.dtype) and fmt is None:
-        not_dates = present[~present.str.fullmatch(r"\d{8}")]
-        if not not_dates.empty:
-            raise error_class(
-                f"column '{name}' holds numbers such as {not_dates.iloc[0]!r}; only 8-digit "
-                "numbers (yyyymmdd) can be read as dates",
-                hint="type the column numeric, or store the dates as text in one format",
-            )
-        fmt = "%Y%m%d"
-    if fmt is None and not present.empty:
-        fmt = _guess_date_format(present)
-    values = pd.to_datetime(text, errors="coerce", format=fmt or "mixed")
-    aware = values.dt.tz is not None
-    values = values.dt.as_unit("ns") if aware else values.astype("datetime64[ns]")
-    return values, text.notna() & values.isna(), fmt

@@ -39,14 +39,20 @@ def cpus_available() -> int:
 
 def measure_latency(predict: Callable[[pd.DataFrame], Any], rows: pd.DataFrame, *,
                     n_single: int = 200, batch_size: int = 1000, repeats: int = 3,
-                    warmup: int = 10, seed: int = 0) -> dict[str, Any]:
+                    warmup: int = 10, seed: int = 0, max_seconds: float | None = 5.0,
+                    min_single: int = 20) -> dict[str, Any]:
     """Time ``predict`` on single rows and on batches of raw input rows.
 
-    Single-row latency: ``predict(rows.iloc[[i]])`` for ``n_single`` rows (cycling through
+    Single-row latency: ``predict(rows.iloc[[i]])`` for up to ``n_single`` rows (cycling through
     ``rows`` when it has fewer), each timed with ``time.perf_counter``, after ``warmup`` untimed
     calls. Throughput: ``predict`` on one batch of ``batch_size`` rows (the first ``batch_size``
-    rows, or rows drawn with replacement using ``seed`` when there are fewer), timed ``repeats``
-    times; rows per second uses the median time.
+    rows, or rows drawn with replacement using ``seed`` when there are fewer), timed up to
+    ``repeats`` times; rows per second uses the median time.
+
+    ``max_seconds`` caps each of the two loops for slow models: the single-row loop stops once it
+    has run that long and measured at least ``min_single`` rows (or ``n_single``, when smaller),
+    and the batch loop once it has run that long after at least one batch. ``None`` turns the
+    cap off. ``n_single`` and ``repeats`` in the result are the counts actually measured.
 
     Returns ``{"p50_ms", "p95_ms", "p99_ms", "mean_ms", "n_single", "batch_size", "repeats",
     "batch_seconds" (median), "throughput_rows_per_s", "cpus"}``.
@@ -55,41 +61,56 @@ def measure_latency(predict: Callable[[pd.DataFrame], Any], rows: pd.DataFrame, 
     batch_size = _positive_int("batch_size", batch_size)
     repeats = _positive_int("repeats", repeats)
     warmup = _positive_int("warmup", warmup, minimum=0)
+    min_single = _positive_int("min_single", min_single)
+    if max_seconds is not None and (isinstance(max_seconds, bool)
+                                    or not isinstance(max_seconds, (int, float))
+                                    or not max_seconds > 0):  # also rejects NaN
+        raise SpecError(f"max_seconds must be a positive number of seconds or None; got "
+                        f"{max_seconds!r}", hint="pass max_seconds=5.0, or None for no cap")
     if not isinstance(rows, pd.DataFrame) or len(rows) == 0:
         size = len(rows) if hasattr(rows, "__len__") else 0
         raise DataError("latency needs a non-empty DataFrame of raw input rows; got "
                         f"{type(rows).__name__} with {size} rows",
                         hint="pass the test rows' feature columns")
+    cap = math.inf if max_seconds is None else float(max_seconds)
     n = len(rows)
     for i in range(warmup):
         predict(rows.iloc[[i % n]])
-    times = np.empty(n_single)
+    times = []
+    loop_started = time.perf_counter()
     for i in range(n_single):
         one = rows.iloc[[i % n]]
         started = time.perf_counter()
         predict(one)
-        times[i] = time.perf_counter() - started
+        ended = time.perf_counter()
+        times.append(ended - started)
+        if len(times) >= min_single and ended - loop_started >= cap:
+            break
     if n >= batch_size:
         batch = rows.iloc[:batch_size]
     else:
         picks = np.random.default_rng(seed).integers(0, n, size=batch_size)
         batch = rows.iloc[picks]
     batch_times = []
+    loop_started = time.perf_counter()
     for _ in range(repeats):
         started = time.perf_counter()
         predict(batch)
-        batch_times.append(time.perf_counter() - started)
+        ended = time.perf_counter()
+        batch_times.append(ended - started)
+        if ended - loop_started >= cap:
+            break
     median_batch = float(np.median(batch_times))
-    ms = times * 1000.0
+    ms = np.asarray(times) * 1000.0
     p50, p95, p99 = np.percentile(ms, [50, 95, 99])
     return {
         "p50_ms": float(p50),
         "p95_ms": float(p95),
         "p99_ms": float(p99),
         "mean_ms": float(ms.mean()),
-        "n_single": n_single,
+        "n_single": len(times),
         "batch_size": batch_size,
-        "repeats": repeats,
+        "repeats": len(batch_times),
         "batch_seconds": median_batch,
         "throughput_rows_per_s": batch_size / max(median_batch, 1e-9),
         "cpus": cpus_available(),

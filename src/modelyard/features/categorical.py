@@ -37,6 +37,7 @@ MAX_NATIVE_CATEGORIES = 1000  # above this, even native-categorical learners get
 HIGH_CARDINALITY = ("frequency", "target")
 INPUT_KINDS = ("dense", "categorical")
 MISSING_LABEL = "__missing__"
+SMALL_BATCH = 256  # up to this many rows, codes come from a dict; above, from a pandas hash index
 
 
 def _canon(value: Any) -> str | None:
@@ -180,27 +181,57 @@ class CategoricalEncoder(ColumnEncoder):
     def transform(self, values: pd.Series) -> pd.DataFrame:
         """Encode with the training categories; unseen and missing values as documented above."""
         self.check_fitted()
-        codes = _codes(self.categories_, canonical(values))
+        encoded = self.encode(values)
+        if self.strategy_ == "native":
+            return pd.DataFrame({self.column: encoded}, index=values.index)
+        return self.frame(encoded, values.index)
+
+    def encode(self, values: pd.Series) -> np.ndarray | pd.Categorical:
+        """The float block (rows x ``names_out_``) of ``values``; the categorical for 'native'."""
+        codes = self.codes(values)
         n_cat = len(self.categories_)
         if self.strategy_ == "native":
             native = np.where(codes < n_cat, codes, -1)
-            cat = pd.Categorical.from_codes(native, dtype=self.dtype_)
-            return pd.DataFrame({self.column: cat}, index=values.index)
+            return pd.Categorical.from_codes(native, dtype=self.dtype_)
         if self.strategy_ == "onehot":
             width = n_cat + int(self.has_missing_)
             block = np.zeros((len(codes), width), dtype=np.float64)
             seen = (codes >= 0) & (codes < width)
             block[np.flatnonzero(seen), codes[seen]] = 1.0
-            return self.frame(block, values.index)
+            return block
         if self.strategy_ == "frequency":
             freq = np.where(codes >= 0, self.frequencies_[np.maximum(codes, 0)], 0.0)
-            return self.frame(freq[:, None], values.index)
-        return self.frame(te.encode(codes, self.table_, self.prior_), values.index)
+            return freq[:, None]
+        return te.encode(codes, self.table_, self.prior_)
+
+    def codes(self, values: pd.Series) -> np.ndarray:
+        """Category index per row, as ``_codes``: a dict lookup for small batches is the same
+        mapping as the index's, without building a pandas index for every call."""
+        canon = canonical(values)
+        lookup = self._lookup()
+        if lookup is None or len(canon) > SMALL_BATCH:
+            return _codes(self.categories_, canon)
+        n_cat = len(self.categories_)
+        return np.array([n_cat if v is None else lookup.get(v, -1) for v in canon], np.int64)
+
+    def _lookup(self) -> dict[str, int] | None:
+        """Category -> index (None when categories repeat: ``_codes`` then raises, as it always
+        did), built once per ``categories_`` list (fit and ``set_state`` assign a new list)."""
+        cache = getattr(self, "_lookup_cache", None)
+        if cache is None or cache[0] is not self.categories_:
+            lookup = {c: i for i, c in enumerate(self.categories_)}
+            unique = len(lookup) == len(self.categories_)
+            cache = self._lookup_cache = (self.categories_, lookup if unique else None)
+        return cache[1]
 
     @property
     def dtype_(self) -> pd.CategoricalDtype:
         """The pandas dtype of the native output: the training categories, sorted, unordered."""
-        return pd.CategoricalDtype(pd.Index(self.categories_, dtype="str"), ordered=False)
+        cache = getattr(self, "_dtype_cache", None)
+        if cache is None or cache[0] is not self.categories_:
+            dtype = pd.CategoricalDtype(pd.Index(self.categories_, dtype="str"), ordered=False)
+            cache = self._dtype_cache = (self.categories_, dtype)
+        return cache[1]
 
     # -- state ----------------------------------------------------------------------------------
     def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

@@ -32,6 +32,7 @@ import pandas as pd
 from modelyard.data.schema import KINDS, Schema
 from modelyard.errors import DataError, SchemaMismatch, SpecError, TrainingError, did_you_mean
 from modelyard.features import state as st
+from modelyard.features.assemble import encode_frame
 from modelyard.features.base import DENSE_DTYPE, ColumnEncoder
 from modelyard.features.categorical import HIGH_CARDINALITY, INPUT_KINDS
 
@@ -186,8 +187,8 @@ class Preprocessor:
                 hint="call fit(train_frame) (or load a saved one) before transform",
             )
         self._check_frame(frame)
-        blocks = [encoder.transform(frame[name]) for name, encoder in self.encoders_.items()]
-        return self._assemble(blocks, frame.index)
+        # the same output as concatenating each encoder's transform (``_assemble``), grouped
+        return encode_frame(self.encoders_, self.feature_names_out_, frame)
 
     def _assemble(self, blocks: list[pd.DataFrame], index: pd.Index) -> pd.DataFrame:
         """One frame in ``feature_names_out_`` order; a single float64 block when all-dense."""
@@ -239,14 +240,18 @@ class Preprocessor:
                 hint="wrap the rows in pd.DataFrame(...) with the schema's column names",
             )
         expected = [c.name for c in self.schema.columns if c.kind not in _SKIPPED_KINDS]
-        absent = [name for name in expected if name not in frame.columns]
+        labels = frame.columns.tolist()  # a set of the labels: one lookup per expected column
+        present = set(labels)
+        absent = [name for name in expected if name not in present]
         if absent:
             raise SchemaMismatch(
                 f"the frame lacks {len(absent)} expected column(s): "
                 f"{', '.join(map(repr, absent))}; "
-                f"expected columns: {expected}; received: {list(map(str, frame.columns))}",
+                f"expected columns: {expected}; received: {list(map(str, labels))}",
                 hint="pass every feature column of the schema (extra columns are ignored)",
             )
+        if frame.columns.is_unique:
+            return
         doubled = sorted({n for n in expected if int((frame.columns == n).sum()) > 1})
         if doubled:
             raise DataError(

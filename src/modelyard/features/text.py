@@ -77,8 +77,8 @@ class TextEncoder(ColumnEncoder):
     def transform(self, values: pd.Series) -> pd.DataFrame:
         """TF-IDF rows over the training vocabulary, L2-normalised, as a dense block."""
         self.check_fitted()
-        if not self.vocabulary_:
-            return self.frame(np.zeros((len(values), 0)), values.index)
+        if not self.vocabulary_ or len(values) == 0:  # (normalize rejects an empty matrix)
+            return self.frame(np.zeros((len(values), len(self.vocabulary_))), values.index)
         counter = CountVectorizer(lowercase=True, vocabulary=self.vocabulary_, dtype=np.float64)
         counts = counter.transform(to_documents(values))
         weighted = normalize(counts.multiply(self.idf_[None, :]).tocsr(), norm="l2", copy=False)

@@ -90,3 +90,10 @@ def plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     return value
+
+
+def quiet_optuna() -> None:
+    """Keep Optuna's per-study and per-trial INFO lines out of the output (warnings stay)."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)

@@ -7,7 +7,8 @@ reference each ``swap_interval_s`` seconds (hot swap) and reloads the keys. On s
 that task, flushes the prediction log and closes the registry.
 
 Routes: ``/healthz``, ``/readyz``, ``/metrics`` (no key), and under ``/v1`` (API key checked by
-the router's one dependency): ``GET /models``, ``GET /models/{ref}``, ``POST /models/{ref}/predict``.
+the router's one dependency): ``GET /models``, ``GET /models/{ref}``,
+``POST /models/{ref}/predict``.
 """
 
 from __future__ import annotations

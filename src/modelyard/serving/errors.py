@@ -156,8 +156,9 @@ def install_handlers(app: FastAPI) -> None:
             {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")}
             for e in err.errors()
         ]
+        listed = "; ".join(f"{d['field']}: {d['message']}" for d in details)
         invalid = InvalidInput(
-            "the request is invalid: " + "; ".join(f"{d['field']}: {d['message']}" for d in details),
+            "the request is invalid: " + listed,
             hint="see GET /docs for what each endpoint expects",
             details=details,
         )

@@ -74,9 +74,7 @@ def _add_models(schema: dict[str, Any], state: ServerState) -> None:
             "required": True,
             "content": {
                 "application/json": {
-                    "schema": {
-                        "oneOf": [target, {"type": "array", "items": target, "minItems": 1}]
-                    }
+                    "schema": {"oneOf": [target, {"type": "array", "items": target, "minItems": 1}]}
                 }
             },
         }

@@ -18,7 +18,6 @@ import logging
 import re
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -121,17 +120,20 @@ class ModelPool:
 
     def served(self) -> list[tuple[str, Served]]:
         """(reference, version) for every loaded slot, configured ones first."""
-        slots = sorted(self.slots.values(), key=lambda s: (not s.configured, s.ref))
+        slots = sorted(self.snapshot(), key=lambda s: (not s.configured, s.ref))
         return [(s.ref, s.current) for s in slots if s.current is not None]
 
-    def model_names(self) -> list[str]:
-        return sorted({model_name(ref) for ref in self.slots})
+    def snapshot(self) -> list[Slot]:
+        """The slots as a list (taken in one step: other threads may add or evict slots)."""
+        return list(self.slots.values())
+
+    def errors(self) -> dict[str, str]:
+        """Why each slot that has no version yet could not be loaded."""
+        return {s.ref: s.error for s in self.snapshot() if s.error and s.current is None}
 
     # -- start and hot swap -----------------------------------------------------------------------
     def start(self) -> None:
         """Load every configured reference (or every registered model); marks the pool ready."""
-        if not self.config.models:
-            self._discover()
         self.refresh()
 
     def refresh(self) -> list[tuple[str, int, int]]:
@@ -139,21 +141,19 @@ class ModelPool:
         if not self.config.models:
             self._discover()
         swaps = []
-        for slot in list(self.slots.values()):
+        for slot in self.snapshot():
             if slot.current is not None and is_pinned(slot.ref):
                 continue
             try:
                 version = self._resolve(slot.ref)
-                if slot.current is not None and slot.current.key == (
-                    version.model,
-                    version.version,
-                ):
+                target = (version.model, version.version)
+                if slot.current is not None and slot.current.key == target:
                     continue
                 served = self._load(version)
-            except ModelyardError as err:
-                slot.error = str(err)
+            except Exception as err:  # noqa: BLE001 - one broken version must not stop the round
+                slot.error = str(err) if isinstance(err, ModelyardError) else repr(err)
                 self.metrics.swap_errors.labels(slot.ref).inc()
-                log.warning("cannot refresh %s: %s", slot.ref, err)
+                log.warning("cannot refresh %s: %s", slot.ref, slot.error)
                 continue
             old = slot.current.version.version if slot.current else 0
             with self._lock:
@@ -164,7 +164,7 @@ class ModelPool:
                 log.info("%s now answers with version %d (was %d)", slot.ref, version.version, old)
                 swaps.append((slot.ref, old, version.version))
         self._forget_unused()
-        configured = [s for s in self.slots.values() if s.configured]
+        configured = [s for s in self.snapshot() if s.configured]
         # sticky: a model added later that fails to load must not take a serving server out
         self.ready = self.ready or (bool(configured) and all(s.current for s in configured))
         return swaps
@@ -214,7 +214,13 @@ class ModelPool:
         if served is not None:
             return served
         started = time.perf_counter()
-        loaded = self.registry.load(version.ref)
+        try:
+            loaded = self.registry.load(version.ref)
+        except SQLAlchemyError as err:
+            raise NotReady(
+                f"cannot load {version.ref}: the metadata store did not answer",
+                hint="check that the database is reachable; the server retries by itself",
+            ) from err
         if not isinstance(loaded.model, ModelBundle):
             raise NotReady(
                 f"{version.ref} is a {type(loaded.model).__name__}, which the server cannot serve",
@@ -233,7 +239,7 @@ class ModelPool:
 
     def _evict(self) -> None:
         """Drop the least recently used on-demand slots beyond ``max_dynamic_slots``."""
-        dynamic = sorted((s for s in self.slots.values() if not s.configured),
+        dynamic = sorted((s for s in self.snapshot() if not s.configured),
                          key=lambda s: s.last_used)  # fmt: skip
         for slot in dynamic[: max(0, len(dynamic) - self.config.max_dynamic_slots)]:
             del self.slots[slot.ref]
@@ -245,6 +251,6 @@ class ModelPool:
     def _forget_unused(self) -> None:
         """Release loaded versions no slot answers with any more (after swaps and evictions)."""
         with self._lock:
-            used = {s.current.key for s in self.slots.values() if s.current is not None}
+            used = {s.current.key for s in self.snapshot() if s.current is not None}
             for key in [k for k in self._loaded if k not in used]:
                 del self._loaded[key]

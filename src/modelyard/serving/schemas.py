@@ -25,7 +25,15 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, Strict, TypeAdapter, ValidationError, create_model
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    TypeAdapter,
+    ValidationError,
+    create_model,
+)
 
 from modelyard.data.schema import Column, Schema
 from modelyard.serving.errors import BadRequest, InvalidInput
@@ -110,7 +118,9 @@ class RequestSchema:
         except ValidationError as err:
             raise self._translate(err, listed, start) from None
         except (ValueError, RecursionError) as err:  # jiter limits, surrogate junk, ...
-            raise BadRequest(f"the request body is not valid JSON: {err}", hint=SHAPE_HINT) from None
+            raise BadRequest(
+                f"the request body is not valid JSON: {err}", hint=SHAPE_HINT
+            ) from None
         return self.to_frame(parsed if listed else [parsed])
 
     def to_frame(self, records: list[BaseModel]) -> pd.DataFrame:

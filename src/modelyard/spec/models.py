@@ -159,7 +159,7 @@ class EvaluationSpec(_Strict):
         description="Primary metric (default: roc_auc for binary, "
         "accuracy for multiclass, rmse for regression).",
     )
-    bootstrap: int = Field(1000, ge=0, description="Bootstrap resamples for 95% intervals.")
+    bootstrap: int = Field(1000, ge=10, description="Bootstrap resamples for 95% intervals.")
     overfit_threshold: float = Field(0.05, gt=0, description="Train/validation gap that warns.")
     importance: bool = Field(True, description="Permutation importance on the validation rows.")
     latency: bool = Field(True, description="Measure latency and throughput of the saved model.")

@@ -9,10 +9,10 @@ from pathlib import Path
 import httpx
 import pytest
 import typer
-from serving_helpers import LiveServer, build_bundle, register
 
 from modelyard.serving import ServeConfig, create_app
 from modelyard.settings import Settings, load_settings
+from serving_helpers import LiveServer, build_bundle, register
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +44,7 @@ Serve = Callable[..., tuple[LiveServer, httpx.Client]]
 
 @pytest.fixture
 def serve(settings) -> Iterator[Serve]:
-    """``serve(**ServeConfig fields)`` -> (running server, client bound to it); stopped at the end."""
+    """``serve(**ServeConfig fields)`` -> (running server, client on it); all stopped at the end."""
     running: list[tuple[LiveServer, httpx.Client]] = []
 
     def start(config: ServeConfig | None = None, **fields) -> tuple[LiveServer, httpx.Client]:

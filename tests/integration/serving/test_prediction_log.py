@@ -4,15 +4,21 @@ and time of every prediction, written in batches off the request path and flushe
 from __future__ import annotations
 
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 
+import httpx
 import pandas as pd
 import pyarrow.parquet as pq
-from serving_helpers import churn_rows, feature_records
 
 from modelyard.learners.bundle import ModelBundle
 from modelyard.serving import PREDICTIONS_DIR, read_log
+from serving_helpers import churn_rows, feature_records
 
 PREDICT = "/v1/models/churn@production/predict"
 
@@ -77,3 +83,43 @@ def test_failed_requests_are_not_logged(churn, serve, settings):
     assert client.post(PREDICT, json={"tenure": 1}).status_code == 422
     server.stop()
     assert index_entries(settings) == []
+
+
+SERVE_SCRIPT = """
+import sys, typer
+from modelyard.cli.serve_cmd import serve_command
+app = typer.Typer()
+app.command()(serve_command)
+app(sys.argv[1:])
+"""
+
+
+def test_interrupting_modelyard_serve_flushes_the_log(churn, settings, bundle_v1):
+    """The real command in its own process: SIGINT (Ctrl-C) ends it and the log is written."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    args = ["--port", str(port), "--model", "churn@production", "--log-level", "warning"]
+    env = {**os.environ, "MODELYARD_HOME": str(settings.home)}
+    proc = subprocess.Popen([sys.executable, "-c", SERVE_SCRIPT, *args], env=env)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, "modelyard serve exited early"
+            try:
+                if httpx.get(url + "/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "modelyard serve never became ready"
+            time.sleep(0.1)
+        records = feature_records(bundle_v1, churn_rows().iloc[:7])
+        assert httpx.post(url + PREDICT, json=records, timeout=30).status_code == 200
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert [e["rows"] for e in index_entries(settings)] == [7]

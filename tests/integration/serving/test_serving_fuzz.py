@@ -13,10 +13,10 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from serving_helpers import build_bundle, churn_rows, feature_records, live_server, register
 
 from modelyard.serving import ServeConfig, create_app
 from modelyard.settings import Settings
+from serving_helpers import build_bundle, churn_rows, feature_records, live_server, register
 
 MAX_BODY = 256 * 1024
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck),

@@ -7,10 +7,10 @@ import threading
 import time
 
 import httpx
-from serving_helpers import churn_rows, feature_records, move_alias, register, wait_ready
 
 from modelyard.learners.bundle import ModelBundle
 from modelyard.serving import predict_records
+from serving_helpers import churn_rows, feature_records, move_alias, register, wait_ready
 
 CLIENTS = 4
 SWAP_WITHIN_S = 5.0
@@ -77,7 +77,7 @@ def test_alias_move_swaps_versions_with_no_failed_request(
     for per_client in seen:  # per client, requests are sequential: never back to the old one
         versions = [v for _, v in per_client]
         assert v2 in versions
-        assert 1 not in versions[versions.index(v2):]
+        assert 1 not in versions[versions.index(v2) :]
     described = client.get("/v1/models/churn@production").json()
     assert described["version"] == v2 and described["version_aliases"] == ["production"]
     metrics = client.get("/metrics").text

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-from serving_helpers import CHURN_CSV, churn_rows, feature_records, wait_ready
 from typer.testing import CliRunner
 
 from modelyard.data.sources import read_file
 from modelyard.learners.bundle import ModelBundle
 from modelyard.serving import predict_records
 from modelyard.spec.models import ReadOptions
+from serving_helpers import CHURN_CSV, churn_rows, feature_records, wait_ready
 
 PREDICT = "/v1/models/churn@production/predict"
 
@@ -45,8 +45,12 @@ def test_name_alias_and_version_references(churn, serve, bundle_v1):
         response = client.post(f"/v1/models/{ref}/predict", json=record)
         assert response.status_code == 200, (ref, response.text)
         assert response.json()["version"] == 1
-    for ref, needle in (("churn@staging", "staging"), ("churn:7", "version 7"),
-                        ("fraud", "fraud"), ("churn@", "reference")):
+    for ref, needle in (
+        ("churn@staging", "staging"),
+        ("churn:7", "version 7"),
+        ("fraud", "fraud"),
+        ("churn@", "reference"),
+    ):
         response = client.post(f"/v1/models/{ref}/predict", json=record)
         assert response.status_code == 404, (ref, response.text)
         assert needle in response.json()["error"]["message"]
@@ -116,10 +120,14 @@ def test_models_listing_description_probes_and_metrics(churn, serve, bundle_v1):
     client.post(PREDICT, json=record)
     client.post(PREDICT, json={"bad": 1})
     text = client.get("/metrics").text
-    assert 'modelyard_requests_total{endpoint="predict",model="churn",status="200",version="1"}' \
+    assert (
+        'modelyard_requests_total{endpoint="predict",model="churn",status="200",version="1"}'
         in text
-    assert 'modelyard_request_errors_total{endpoint="predict",model="churn",status="422",' \
+    )
+    assert (
+        'modelyard_request_errors_total{endpoint="predict",model="churn",status="422",'
         'version="1"}' in text
+    )
     assert 'modelyard_request_duration_seconds_bucket{endpoint="predict"' in text
     assert 'modelyard_model_load_seconds_count{model="churn",version="1"} 1.0' in text
     assert 'modelyard_served_version{ref="churn@production"} 1.0' in text
@@ -155,9 +163,8 @@ def test_a_file_and_http_give_identical_answers(churn, serve, settings, tmp_path
 
     out = tmp_path / "scored.parquet"
     rows.to_csv(tmp_path / "rows.csv", index=False)
-    result = CliRunner().invoke(
-        cli_app, ["predict", "churn@production", str(tmp_path / "rows.csv"), "-o", str(out), "--json"]
-    )
+    args = ["predict", "churn@production", str(tmp_path / "rows.csv"), "-o", str(out), "--json"]
+    result = CliRunner().invoke(cli_app, args)
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["rows"] == len(rows)
     scored = pd.read_parquet(out)

@@ -7,13 +7,13 @@ import json
 import time
 
 import pytest
-from serving_helpers import churn_rows, feature_records, register
 from typer.testing import CliRunner
 
 from modelyard.errors import ServingError
 from modelyard.registry.keys import ApiKeys
 from modelyard.registry.registry import Registry
 from modelyard.serving import ServeConfig, preflight
+from serving_helpers import churn_rows, feature_records, register
 
 PREDICT = "/v1/models/churn/predict"
 
@@ -39,8 +39,9 @@ def test_required_keys_401_403_and_revocation(churn, serve, settings, bundle_v1,
     assert missing.status_code == 401 and missing.headers["www-authenticate"] == "Bearer"
     assert "keys create" in missing.json()["error"]["hint"]
     assert client.post(PREDICT, json=record, headers=bearer("myk_wrong")).status_code == 401
-    assert client.post(PREDICT, json=record, headers={"Authorization": everything}).status_code \
-        == 401  # no 'Bearer' scheme
+    assert (
+        client.post(PREDICT, json=record, headers={"Authorization": everything}).status_code == 401
+    )  # no 'Bearer' scheme
     assert client.get("/v1/models", headers=bearer("nope")).status_code == 401
 
     forbidden = client.post(PREDICT, json=record, headers=bearer(fraud_only))
@@ -82,8 +83,9 @@ def test_refuses_to_listen_beyond_loopback_without_a_key(churn, settings):
         preflight(settings, ServeConfig(require_keys=True), "127.0.0.1")
     assert preflight(settings, ServeConfig(), "127.0.0.1") == []
     create_key(settings, "ops")
-    assert preflight(settings, ServeConfig(models=("churn@production",), require_keys=True),
-                     "0.0.0.0") == ["churn@production -> churn:1"]
+    assert preflight(
+        settings, ServeConfig(models=("churn@production",), require_keys=True), "0.0.0.0"
+    ) == ["churn@production -> churn:1"]
 
 
 @pytest.mark.timeout(120)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.linear_model import Ridge
 
 from modelyard.errors import DataError, SpecError
+from modelyard.evaluation import kpis
 from modelyard.evaluation.kpis import (
     DEFAULT_CPU_HOUR,
     cost_per_1000,
@@ -55,6 +58,56 @@ def test_latency_rejects_bad_arguments(housing):
         measure_latency(model.predict, rows.iloc[:0])
     with pytest.raises(SpecError, match="n_single"):
         measure_latency(model.predict, rows, n_single=0)
+
+
+class FakeClock:
+    """A perf_counter that only moves when the fake model predicts: seconds per row or batch."""
+
+    def __init__(self, per_row: float, per_batch: float) -> None:
+        self.now, self.per_row, self.per_batch = 0.0, per_row, per_batch
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        self.now += self.per_row if len(frame) == 1 else self.per_batch
+        return np.zeros(len(frame))
+
+
+def _latency_with_clock(monkeypatch, clock: FakeClock, rows: pd.DataFrame, **options) -> dict:
+    monkeypatch.setattr(kpis, "time", SimpleNamespace(perf_counter=lambda: clock.now))
+    return measure_latency(clock.predict, rows, **options)
+
+
+def test_a_slow_model_is_measured_for_about_max_seconds(monkeypatch, housing):
+    rows, _ = housing
+    # 0.5 s a row: 20 rows (the minimum) take 10 s, past the 5 s cap; 3 s a batch: 2 batches
+    slow = _latency_with_clock(monkeypatch, FakeClock(0.5, 3.0), rows, batch_size=50)
+    assert slow["n_single"] == 20 and slow["repeats"] == 2
+    assert slow["p50_ms"] == slow["p99_ms"] == pytest.approx(500.0)
+    # 0.125 s a row: the cap is reached after 40 rows (exactly 5 s)
+    medium = _latency_with_clock(monkeypatch, FakeClock(0.125, 1.0), rows, batch_size=50)
+    assert medium["n_single"] == 40 and medium["repeats"] == 3
+    # no cap: every requested row and batch
+    uncapped = _latency_with_clock(monkeypatch, FakeClock(0.5, 3.0), rows, batch_size=50,
+                                   max_seconds=None)
+    assert uncapped["n_single"] == 200 and uncapped["repeats"] == 3
+    # fewer rows asked for than the minimum: all of them, whatever the cap
+    few = _latency_with_clock(monkeypatch, FakeClock(1.0, 1.0), rows, batch_size=50,
+                              n_single=5, max_seconds=0.5)
+    assert few["n_single"] == 5 and few["repeats"] == 1
+
+
+def test_the_time_cap_keeps_the_report_keys(monkeypatch, housing):
+    rows, _ = housing
+    result = _latency_with_clock(monkeypatch, FakeClock(1.0, 10.0), rows, batch_size=50,
+                                 min_single=3, max_seconds=2.0)
+    assert set(result) == {"p50_ms", "p95_ms", "p99_ms", "mean_ms", "n_single", "batch_size",
+                           "repeats", "batch_seconds", "throughput_rows_per_s", "cpus"}
+    assert result["n_single"] == 3 and result["repeats"] == 1
+    assert result["throughput_rows_per_s"] == pytest.approx(5.0)
+    for bad in (0, -1.0, float("nan"), "5", True):
+        with pytest.raises(SpecError, match="max_seconds"):
+            measure_latency(np.zeros_like, rows, max_seconds=bad)
+    with pytest.raises(SpecError, match="min_single"):
+        measure_latency(np.zeros_like, rows, min_single=0)
 
 
 def test_cost_arithmetic():

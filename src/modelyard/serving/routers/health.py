@@ -1,4 +1,5 @@
-"""Probes and metrics: ``/healthz`` (the process answers), ``/readyz`` (models loaded), ``/metrics``.
+"""Probes and metrics: ``/healthz`` (the process answers), ``/readyz`` (models loaded) and
+``/metrics``.
 
 None of them needs an API key: load balancers and Prometheus scrape them without one. They show
 model names and versions, never inputs or keys.
@@ -31,7 +32,7 @@ async def readyz(state: ServerState = Depends(get_state)) -> JSONResponse:
     if pool is None:
         return JSONResponse({"status": "starting", "models": {}}, status_code=503)
     models = {ref: served.version.version for ref, served in pool.served()}
-    errors = {s.ref: s.error for s in pool.slots.values() if s.error and s.current is None}
+    errors = pool.errors()
     body = {"status": "ready" if pool.ready else "loading", "models": models}
     if errors:
         body["errors"] = errors

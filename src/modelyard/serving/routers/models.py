@@ -7,7 +7,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.exc import SQLAlchemyError
 
+from modelyard.serving.errors import NotReady
 from modelyard.serving.pool import Served, model_name
 from modelyard.serving.predict import output_columns
 from modelyard.serving.state import ServerState, get_state
@@ -50,8 +52,13 @@ async def describe_model(
     pool = state.live_pool
     served = pool.lookup(ref) or await run_in_threadpool(pool.get, ref)
     request.state.model, request.state.version = served.key
-    store = pool.registry.store
-    info = await run_in_threadpool(store.get_model, served.version.model)  # aliases as of now
+    try:  # the aliases as of now, not as of loading
+        info = await run_in_threadpool(pool.registry.store.get_model, served.version.model)
+    except SQLAlchemyError as err:
+        raise NotReady(
+            f"cannot read model {served.version.model!r} from the metadata store right now",
+            hint="check that the database is reachable, then retry",
+        ) from err
     version = served.version
     return {
         **_summary(ref, served),

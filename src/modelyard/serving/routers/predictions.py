@@ -73,20 +73,19 @@ async def read_body(request: Request, limit: int) -> bytes:
         if not declared.strip().isdigit():
             raise BadRequest(f"Content-Length {declared!r} is not a number", hint="fix the client")
         if int(declared) > limit:
-            raise _too_large(int(declared), limit)
+            raise _too_large(f"{int(declared)} bytes", limit)
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise _too_large(size, limit)
+            raise _too_large(f"more than {limit} bytes", limit)
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-def _too_large(size: int, limit: int) -> PayloadTooLarge:
+def _too_large(size: str, limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(
-        f"the request body has {'at least ' if size else ''}{size} bytes; this server accepts at "
-        f"most {limit}",
+        f"the request body has {size}; this server accepts at most {limit}",
         hint="send fewer records per request, or start the server with a larger --max-body-bytes",
     )
 

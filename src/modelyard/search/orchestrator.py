@@ -1,0 +1,128 @@
+"""``search``: the best model a time budget (or a trial count) can buy, and what was tried.
+
+It receives only the rows it may learn from (training, plus validation if the caller merges them);
+test rows never reach it. The work lives elsewhere: validation plan (``bagging``), proposals
+(``searcher``), running trials (``runner``), the final model (``final``). This function wires them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from modelyard.data.schema import Schema
+from modelyard.errors import DataError, SpecError
+from modelyard.learners.base import available, get_learner
+from modelyard.learners.bundle import ModelBundle
+from modelyard.search.bagging import plan_validation
+from modelyard.search.budget import Budget
+from modelyard.search.cost import CostModel
+from modelyard.search.ensemble_model import EnsembleBundle
+from modelyard.search.final import finalize
+from modelyard.search.leaderboard import Leaderboard
+from modelyard.search.runner import run_trials
+from modelyard.search.scoring import search_metric
+from modelyard.search.searcher import Searcher
+from modelyard.search.trial import TrialData
+from modelyard.spec.search import DEFAULT_SEARCH_METRIC
+
+RESERVE_FRACTION = 0.05  # of the time budget, held back for the final step from the start
+
+
+@dataclass
+class SearchResult:
+    """The final model, every trial, the best single trial, the ensemble and its OOF score."""
+
+    model: ModelBundle | EnsembleBundle
+    leaderboard: Leaderboard
+    best_single: dict[str, Any]  # the best trial's leaderboard record
+    ensemble_weights: dict[int, float]  # trial number -> weight in the final model
+    oof_score: float  # the final model's out-of-fold score on the search metric
+    metric: str
+    validation: str  # 'kfold' or 'holdout'
+    seconds: float
+    notes: list[str] = field(default_factory=list)
+
+
+def search(frame_train: pd.DataFrame, y_train: np.ndarray, *, schema: Schema, task: str,
+           metric: str | None = None, time_budget: float | None = None,
+           max_trials: int | None = None, learners: list[str] | None = None,
+           folds: int | None = None, parallel: int = 1, seed: int = 0, ensemble: bool = True,
+           classes: list[Any] | None = None, threshold_metric: str | None = None,
+           on_trial: Callable[[dict[str, Any]], None] | None = None) -> SearchResult:
+    """Search learners and hyperparameters on ``frame_train`` / ``y_train`` (codes or floats).
+
+    ``classes`` are the original labels by class code (kept in the model for decoding);
+    ``threshold_metric`` ('f1', 'balanced_accuracy', ...) tunes a binary model's decision
+    threshold on the out-of-fold predictions; ``on_trial`` receives each trial's leaderboard
+    record as it finishes.
+    """
+    metric_obj = search_metric(metric or DEFAULT_SEARCH_METRIC.get(task, ""), task)
+    names = _learners(learners, task)
+    _check_arguments(frame_train, y_train, schema, time_budget, max_trials, parallel)
+    budget = Budget(time_budget, reserve_fraction=RESERVE_FRACTION, workers=parallel)
+    y = np.asarray(y_train)
+    plan = plan_validation(y, task, folds=folds, seed=seed, classes=classes)
+    n_classes = len(classes) if classes else (int(y.max()) + 1 if task != "regression" else None)
+    data = TrialData(frame_train[schema.names], y, schema, task, classes, plan.folds,
+                     metric_obj.name, seed, n_classes=n_classes)
+    cost = CostModel(plan.fit_rows, len(schema.names), len(plan.folds), task, n_classes)
+    searcher = Searcher(names, task=task, n_rows=plan.fit_rows, n_cols=len(schema.names),
+                        metric=metric_obj, cost=cost, seed=seed, timed=time_budget is not None)
+    board = Leaderboard(metric_obj.name, metric_obj.greater_is_better, notes=list(plan.notes))
+
+    def record(result) -> None:
+        entry = board.add(result)
+        if on_trial is not None:
+            on_trial(entry.to_record())
+
+    results = run_trials(searcher, data, plan, budget, max_trials=max_trials, parallel=parallel,
+                         on_result=record)
+    board.notes += [f"{name}: {why}" for name, why in searcher.dropped.items()]
+    budget.release()
+    final = finalize(results, data, plan, budget, metric=metric_obj, ensemble=ensemble,
+                     threshold_metric=threshold_metric)
+    board.set_weights(final.weights)
+    best = next(e for e in board.entries if e.trial == final.best.spec.number)
+    return SearchResult(final.model, board, best.to_record(), final.weights, final.oof_score,
+                        metric_obj.name, plan.kind, budget.elapsed, board.notes + final.notes)
+
+
+def _learners(names: list[str] | None, task: str) -> list[str]:
+    """The learners to search: the ones named (checked), else every one serving ``task``."""
+    serving = list(available(task))
+    if names is None:
+        return serving
+    for name in names:
+        if task not in get_learner(name).tasks:  # get_learner lists valid names when unknown
+            raise SpecError(f"learner '{name}' does not serve {task} tasks",
+                            hint=f"learners for {task}: " + ", ".join(serving))
+    return list(dict.fromkeys(names))
+
+
+def _check_arguments(frame: pd.DataFrame, y: np.ndarray, schema: Schema,
+                     time_budget: float | None, max_trials: int | None, parallel: int) -> None:
+    if time_budget is None and max_trials is None:
+        raise SpecError("a search needs a bound: time_budget or max_trials (or both)",
+                        hint="e.g. search(..., time_budget=120) or max_trials=20")
+    if time_budget is not None and not (math.isfinite(time_budget) and time_budget > 0):
+        raise SpecError(f"time_budget must be a number of seconds > 0; got {time_budget!r}",
+                        hint="e.g. time_budget=120")
+    if max_trials is not None and (isinstance(max_trials, bool) or max_trials < 1):
+        raise SpecError(f"max_trials must be an integer >= 1; got {max_trials!r}",
+                        hint="e.g. max_trials=20")
+    if isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 1:
+        raise SpecError(f"parallel must be an integer >= 1; got {parallel!r}",
+                        hint="the number of trials to run at once, e.g. 2")
+    if len(frame) != len(np.asarray(y)):
+        raise DataError(f"the search got {len(frame)} rows but {len(np.asarray(y))} targets",
+                        hint="pass one target per training row")
+    missing = [c for c in schema.names if c not in frame.columns]
+    if missing:
+        raise DataError(f"the training rows lack schema column(s) {missing}",
+                        hint="pass the frame the schema was inferred from")

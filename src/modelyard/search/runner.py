@@ -1,0 +1,189 @@
+"""Running the trials the searcher proposes: in this process, or in local worker processes.
+
+``run_trials`` asks the searcher for trials until it has none left, ``max_trials`` were started or
+the budget is spent, and records every result (searcher, leaderboard callback, budget charge).
+
+* ``parallel == 1``: trials run here, one after another; the fitted fold models of the best
+  ``KEEP_MODELS`` trials stay in memory, so the final model needs no refit.
+* ``parallel > 1``: a ``ProcessPoolExecutor`` (spawn) runs them. Each worker gets the training data
+  once, at start; trials and results travel as plain data (no fitted model leaves a worker). With
+  a time budget a new trial starts as soon as a worker is free; without one, trials run in waves
+  of ``parallel`` and are recorded in the order they were proposed, so a run is reproducible.
+  A worker that dies fails the trials it was running (with a note) and the pool is restarted.
+
+While the search runs, the budget holds back what the final step is expected to need (refits of
+the leading candidates whose models are not at hand, and the ensemble selection).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import importlib
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
+
+from modelyard.learners.base import BUILTIN_MODULES, get_learner, register
+from modelyard.search.bagging import ValidationPlan, refit_seconds
+from modelyard.search.budget import Budget
+from modelyard.search.scoring import utility
+from modelyard.search.searcher import Searcher
+from modelyard.search.space import quiet_optuna
+from modelyard.search.trial import TrialData, TrialResult, TrialSpec, run_trial
+
+KEEP_MODELS = 8  # trials whose fold models stay in memory (parallel == 1)
+RESERVE_LEADERS = 3  # the final step is budgeted for refitting this many leading candidates
+ENSEMBLE_SECONDS_PER_ROW = 2e-5  # ensemble selection cost per scored row (25 rounds, ~15 models)
+
+OnResult = Callable[[TrialResult], None]
+
+
+def run_trials(searcher: Searcher, data: TrialData, plan: ValidationPlan, budget: Budget, *,
+               max_trials: int | None, parallel: int, on_result: OnResult) -> list[TrialResult]:
+    """Run trials until none is left to propose, ``max_trials`` started, or time is out."""
+    loop = _Loop(searcher, data, plan, budget, max_trials, on_result)
+    if parallel == 1:
+        loop.sequential()
+    else:
+        loop.pooled(parallel)
+    return loop.results
+
+
+class _Loop:
+    def __init__(self, searcher: Searcher, data: TrialData, plan: ValidationPlan, budget: Budget,
+                 max_trials: int | None, on_result: OnResult) -> None:
+        self.searcher, self.data, self.plan, self.budget = searcher, data, plan, budget
+        self.max_trials, self.on_result = max_trials, on_result
+        self.results: list[TrialResult] = []
+        self.started = 0
+
+    def _next(self) -> TrialSpec | None:
+        if self.max_trials is not None and self.started >= self.max_trials:
+            return None
+        if self.budget.exhausted or self.searcher.exhausted:
+            return None
+        spec = self.searcher.propose(self.budget)
+        self.started += spec is not None
+        return spec
+
+    def _time_limit(self) -> float | None:
+        return self.budget.remaining() if self.budget.limited else None
+
+    def _record(self, result: TrialResult) -> None:
+        self.budget.charge(result.seconds)
+        self.searcher.record(result)
+        self.results.append(result)
+        self._keep_best_models()
+        self._reserve_for_final()
+        self.on_result(result)
+
+    def _ranked(self) -> list[TrialResult]:
+        ok = [r for r in self.results if r.status == "ok"]
+        return sorted(ok, key=lambda r: (-utility(self.searcher.metric, r.score), r.spec.number))
+
+    def _keep_best_models(self) -> None:
+        for result in self._ranked()[KEEP_MODELS:]:
+            result.models = None
+
+    def _reserve_for_final(self) -> None:
+        if not self.budget.limited:
+            return
+        n = len(self.data.frame)
+        leaders = self._ranked()[:RESERVE_LEADERS]
+        needed = sum(refit_seconds(self.plan, r, n) for r in leaders)
+        needed += ENSEMBLE_SECONDS_PER_ROW * len(self.plan.scored_rows)
+        if needed > self.budget.reserved:
+            self.budget.reserve(min(needed, 0.3 * self.budget.total) - self.budget.reserved)
+
+    # -- in this process ------------------------------------------------------------------------
+    def sequential(self) -> None:
+        while (spec := self._next()) is not None:
+            result = run_trial(self.data, spec, time_limit=self._time_limit(),
+                               pruning=self.searcher.pruning_history(spec.learner),
+                               keep_models=True)
+            self._record(result)
+
+    # -- in worker processes --------------------------------------------------------------------
+    def pooled(self, workers: int) -> None:
+        self._workers = workers
+        self._pool = _start_pool(workers, self.data, self.searcher.learners)
+        self._pool_of: dict[cf.Future, cf.ProcessPoolExecutor] = {}
+        try:
+            if self.budget.limited:
+                self._as_they_finish()
+            else:
+                self._in_waves()
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _submit(self, spec: TrialSpec) -> cf.Future:
+        future = self._pool.submit(_work, spec, self._time_limit(),
+                                   self.searcher.pruning_history(spec.learner))
+        self._pool_of[future] = self._pool
+        return future
+
+    def _in_waves(self) -> None:
+        while True:
+            specs = [s for s in (self._next() for _ in range(self._workers)) if s is not None]
+            if not specs:
+                return
+            futures = [(spec, self._submit(spec)) for spec in specs]
+            for spec, future in futures:
+                self._record(self._outcome(spec, future))
+
+    def _as_they_finish(self) -> None:
+        running: dict[cf.Future, TrialSpec] = {}
+        while True:
+            while len(running) < self._workers and (spec := self._next()) is not None:
+                running[self._submit(spec)] = spec
+            if not running:
+                return
+            done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+            for future in sorted(done, key=lambda f: running[f].number):
+                self._record(self._outcome(running.pop(future), future))
+
+    def _outcome(self, spec: TrialSpec, future: cf.Future) -> TrialResult:
+        """The trial's result; a dead worker becomes a failed trial and a fresh pool."""
+        pool = self._pool_of.pop(future)
+        try:
+            return future.result()
+        except BrokenProcessPool as err:
+            if pool is self._pool:  # the first trial to see this crash restarts the pool
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = _start_pool(self._workers, self.data, self.searcher.learners)
+            note = f"a worker process died while this trial ran ({err or 'crashed'})"
+        except Exception as err:  # noqa: BLE001 - a result that cannot come back is a failure
+            note = f"{type(err).__name__} in the worker: {err}"
+        return TrialResult(spec=spec, status="failed", note=note[:300])
+
+
+def _start_pool(workers: int, data: TrialData, learners: list[str]) -> cf.ProcessPoolExecutor:
+    plugins = {}
+    for name in learners:  # learners registered outside modelyard are registered in each worker
+        cls = get_learner(name)
+        if name not in BUILTIN_MODULES:
+            plugins[name] = (cls.__module__, cls.__qualname__)
+    return cf.ProcessPoolExecutor(max_workers=workers,
+                                  mp_context=multiprocessing.get_context("spawn"),
+                                  initializer=_init_worker, initargs=(data, plugins))
+
+
+_WORKER_DATA: TrialData | None = None
+
+
+def _init_worker(data: TrialData, plugins: dict[str, tuple[str, str]]) -> None:
+    """Runs once in each worker: keep the training data, register plugin learners."""
+    global _WORKER_DATA
+    _WORKER_DATA = data
+    quiet_optuna()
+    for module, qualname in plugins.values():
+        obj = importlib.import_module(module)
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+        register(obj)
+
+
+def _work(spec: TrialSpec, time_limit: float | None, pruning) -> TrialResult:
+    assert _WORKER_DATA is not None, "worker started without its data (initializer not run)"
+    return run_trial(_WORKER_DATA, spec, time_limit=time_limit, pruning=pruning,
+                     keep_models=False)

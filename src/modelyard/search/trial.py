@@ -1,0 +1,212 @@
+"""One trial: a learner with one set of hyperparameters, fitted and scored on every fold.
+
+For each fold the preprocessing and the learner are fitted on the fold's fit rows only, and the
+held-out rows are predicted: those out-of-fold predictions score the trial and feed the ensemble.
+A trial never raises: an exception (``MemoryError`` included) makes a ``failed`` result with a
+note. Everything in and out is plain data (frames, arrays, dicts), so a trial can run in another
+process; the fitted fold models come back only when asked (``keep_models``) and only in-process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import math
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from modelyard.data.schema import Schema
+from modelyard.errors import SpecError
+from modelyard.features.preprocessor import Preprocessor
+from modelyard.learners.base import Learner, get_learner
+from modelyard.learners.bundle import ModelBundle
+from modelyard.search.budget import Budget
+from modelyard.search.pruning import FoldPruner, PruningHistory
+from modelyard.search.scoring import score_predictions, search_metric
+
+Fold = tuple[np.ndarray, np.ndarray]  # (fit row positions, held-out row positions)
+STATUSES = ("ok", "pruned", "timeout", "failed")
+
+
+@dataclass(frozen=True)
+class TrialData:
+    """What every trial reads. ``frame`` holds the feature columns of the training rows only."""
+
+    frame: pd.DataFrame
+    y: np.ndarray  # class codes 0..k-1 or float targets, one per row of frame
+    schema: Schema
+    task: str
+    classes: list[Any] | None  # original labels by code (None for regression)
+    folds: tuple[Fold, ...]
+    metric: str
+    seed: int
+    n_classes: int | None = None  # classification: number of class codes
+    threads: int = 1  # threads each learner may use
+
+
+@dataclass(frozen=True)
+class TrialSpec:
+    """A trial to run: ``config`` in the search representation, ``params`` for the learner."""
+
+    number: int
+    learner: str
+    config: dict[str, Any]
+    params: dict[str, Any]
+    source: str  # "portfolio" or "optuna"
+
+
+@dataclass
+class TrialResult:
+    """What a trial produced; ``oof`` has one row per training row (nan where never held out)."""
+
+    spec: TrialSpec
+    status: str
+    score: float | None = None
+    fold_scores: list[float] = field(default_factory=list)
+    oof: np.ndarray | None = None
+    fit_seconds: float = 0.0
+    predict_seconds_per_1k: float | None = None
+    seconds: float = 0.0
+    note: str | None = None
+    models: list[ModelBundle] | None = None
+
+    @property
+    def folds_done(self) -> int:
+        return len(self.fold_scores)
+
+    def running_means(self) -> dict[int, float]:
+        """Mean score of the folds done so far, after each fold (what the pruner judges)."""
+        done = np.asarray(self.fold_scores, dtype=np.float64)
+        return {i: float(np.nanmean(done[: i + 1])) for i in range(len(done))
+                if np.isfinite(done[: i + 1]).any()}
+
+    def without_models(self) -> TrialResult:
+        """A copy that holds no fitted models (to send between processes)."""
+        return TrialResult(**{**self.__dict__, "models": None})
+
+
+def make_learner(name: str, params: dict[str, Any], *, task: str, seed: int,
+                 threads: int = 1) -> Learner:
+    """An unfitted learner ``name`` with ``params`` plus the search's fixed settings."""
+    cls = get_learner(name)
+    accepted = set(inspect.signature(cls.__init__).parameters) - {"self"}
+    unknown = sorted(set(params) - accepted)
+    if unknown:
+        raise SpecError(f"learner '{name}' has no hyperparameter(s) {unknown}",
+                        hint="valid: " + ", ".join(sorted(accepted)))
+    fixed = {"task": task, "seed": seed, "random_state": seed, "n_jobs": threads,
+             "verbose": False, "checkpoint_dir": None}
+    settings = {k: v for k, v in fixed.items() if k in accepted}
+    return cls(**{**settings, **params})
+
+
+@contextlib.contextmanager
+def thread_limit(threads: int) -> Iterator[None]:
+    """Cap PyTorch's intra-op threads while a trial runs, when PyTorch is loaded."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, threads))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def fit_fold(data: TrialData, learner: str, params: dict[str, Any], rows: np.ndarray,
+             budget: Budget | None = None) -> ModelBundle:
+    """Preprocessing and learner fitted on ``rows`` only, as a ``ModelBundle``."""
+    cls = get_learner(learner)
+    pre = Preprocessor(data.schema, input_kind=cls.input_kind, scale=cls.needs_scaling,
+                       seed=data.seed)
+    X = pre.fit_transform(data.frame.iloc[rows], data.y[rows], data.task)
+    model = make_learner(learner, params, task=data.task, seed=data.seed, threads=data.threads)
+    model.fit(X, data.y[rows], budget=budget)
+    return ModelBundle(data.schema, data.task, learner, pre, model, data.classes)
+
+
+def predict_rows(bundle: ModelBundle, frame: pd.DataFrame) -> np.ndarray:
+    """Probabilities ``(n, k)`` for classifiers, values ``(n,)`` for regression."""
+    X = bundle.preprocessor.transform(frame)
+    if bundle.task == "regression":
+        return np.asarray(bundle.learner.predict(X), dtype=np.float64)
+    return np.asarray(bundle.learner.predict_proba(X), dtype=np.float64)
+
+
+def run_trial(data: TrialData, spec: TrialSpec, *, time_limit: float | None = None,
+              pruning: PruningHistory | None = None, keep_models: bool = False) -> TrialResult:
+    """Fit and score ``spec`` on every fold of ``data``; never raises (see the module doc)."""
+    started = time.perf_counter()
+    result = TrialResult(spec=spec, status="ok")
+    try:
+        with thread_limit(data.threads):
+            _run_folds(data, spec, result, time_limit, pruning, keep_models)
+    except Exception as err:  # noqa: BLE001 - every failure is recorded, none stops the search
+        result.status, result.note = "failed", _describe(err)
+        result.oof, result.models, result.score = None, None, None
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _run_folds(data: TrialData, spec: TrialSpec, result: TrialResult, time_limit: float | None,
+               pruning: PruningHistory | None, keep_models: bool) -> None:
+    metric = search_metric(data.metric, data.task)
+    trial_budget = Budget(time_limit) if time_limit is not None else None
+    pruner = FoldPruner(pruning) if pruning is not None else None
+    n = len(data.frame)
+    shape = (n,) if data.task == "regression" else (n, data.n_classes or 2)
+    oof = np.full(shape, np.nan)
+    models: list[ModelBundle] = []
+    predict_seconds, predicted_rows, stopped = 0.0, 0, False
+    for step, (fit_rows, held_rows) in enumerate(data.folds):
+        fold_budget = None
+        if trial_budget is not None:  # every fold left gets an equal share of the trial's time
+            fold_budget = Budget(max(trial_budget.remaining(), 1e-3) / (len(data.folds) - step))
+        t0 = time.perf_counter()
+        bundle = fit_fold(data, spec.learner, spec.params, fit_rows, fold_budget)
+        t1 = time.perf_counter()
+        predictions = predict_rows(bundle, data.frame.iloc[held_rows])
+        t2 = time.perf_counter()
+        result.fit_seconds += t1 - t0
+        predict_seconds, predicted_rows = predict_seconds + t2 - t1, predicted_rows + len(held_rows)
+        oof[held_rows] = predictions
+        stopped = stopped or getattr(bundle.learner, "stop_reason_", None) == "budget"
+        if keep_models:
+            models.append(bundle)
+        result.fold_scores.append(score_predictions(metric, data.task, data.y[held_rows],
+                                                    predictions))
+        result.predict_seconds_per_1k = 1000 * predict_seconds / max(predicted_rows, 1)
+        running = result.running_means().get(step)
+        if pruner is not None and running is not None and step < len(data.folds) - 1 \
+                and pruner.should_prune(step, running):
+            result.status = "pruned"
+            result.note = f"pruned after fold {step + 1} of {len(data.folds)}: below the median"
+            return
+        if trial_budget is not None and trial_budget.exhausted and step < len(data.folds) - 1:
+            result.status = "timeout"
+            result.note = f"out of time after fold {step + 1} of {len(data.folds)}"
+            return
+    scored = np.concatenate([held for _, held in data.folds])
+    result.score = score_predictions(metric, data.task, data.y[scored], oof[scored])
+    if not math.isfinite(result.score):
+        raise ValueError(f"metric '{data.metric}' is undefined on the out-of-fold predictions")
+    result.oof = oof
+    result.models = models if keep_models else None
+    if stopped:
+        result.note = "a fold stopped early to stay within the time budget"
+
+
+def _describe(err: BaseException) -> str:
+    """A one-line note: the exception type and the first line of its message."""
+    if isinstance(err, MemoryError):
+        return "out of memory (MemoryError); the learner is skipped for this data"
+    message = str(getattr(err, "message", None) or err).strip().splitlines()
+    return f"{type(err).__name__}: {message[0] if message else 'no message'}"[:300]
