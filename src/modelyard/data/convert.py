@@ -95,7 +95,7 @@ def _conversion_error(
 
 def _string_labels(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with string column labels (files without a header give integers)."""
-    if all(isinstance(c, str) for c in frame.columns):
+    if all(isinstance(c, str) for c in frame.columns.tolist()):  # (iterating the Index is slow)
         return frame
     return frame.set_axis([str(c) for c in frame.columns], axis=1)
 

@@ -53,7 +53,7 @@ def encode_frame(
         start += len(encoder.names_out_)
     assert start == len(names_out), f"encoders give {start} columns, expected {len(names_out)}"
     if imputed:
-        imputed = _impute(frame, imputed, dtypes, labels, out, rest)
+        _impute(frame, imputed, dtypes, labels, out, rest)
     for start, encoder in sorted(rest, key=lambda item: item[0]):
         values = frame[encoder.column]
         if isinstance(encoder, CategoricalEncoder):
@@ -74,7 +74,8 @@ def _reads_as_numbers(encoder: ColumnEncoder, dtype: object) -> bool:
     """Whether the column can join the float64 block of imputed columns.
 
     Numeric encoders: numpy numbers or bools (``to_float`` converts them with ``to_numpy``);
-    boolean encoders: numpy or pandas bools, and numpy numbers (checked to be 0/1 below).
+    boolean encoders: numpy or pandas bools, and numpy numbers (checked to be 0/1 below). The
+    exact classes only: a subclass may transform differently, so it runs its own ``transform``.
     """
     numpy = isinstance(dtype, np.dtype)
     if type(encoder) is NumericEncoder:
@@ -91,8 +92,8 @@ def _impute(
     labels: list,
     out: np.ndarray,
     rest: list[tuple[int, ColumnEncoder]],
-) -> list[tuple[int, ColumnEncoder]]:
-    """Encode the numeric and boolean columns of ``items`` into ``out``; return those done.
+) -> None:
+    """Encode the numeric and boolean columns of ``items`` (start, encoder) into ``out``.
 
     A boolean column holding a number other than 0 or 1 is moved to ``rest``, where its
     encoder's ``transform`` raises the usual error in its turn.
@@ -116,7 +117,7 @@ def _impute(
         items = [item for item, k in zip(items, keep, strict=True) if k]
         x, is_bool = x[:, keep], is_bool[keep]
     if not items:
-        return items
+        return
     encoders = [encoder for _, encoder in items]
     x[~np.isfinite(x)] = np.nan  # to_float's rule; boolean values are finite already
     missing = np.isnan(x)
@@ -131,7 +132,6 @@ def _impute(
     out[:, starts] = filled
     flagged = np.array([e.has_missing_ for e in encoders], dtype=bool)
     out[:, starts[flagged] + 1] = missing[:, flagged]  # the indicator follows its value column
-    return items
 
 
 def _with_native(
@@ -140,8 +140,11 @@ def _with_native(
     native: list[tuple[int, str, pd.Categorical]],
     index: pd.Index,
 ) -> pd.DataFrame:
-    """The float columns of ``out`` and the native categorical columns, in ``names_out`` order:
-    the frame ``pd.concat`` of the encoders' blocks gives, built from one dict."""
+    """The float columns of ``out`` and the native categorical columns, in ``names_out`` order.
+
+    The same frame as ``pd.concat`` of the encoders' blocks, built from one dict (one
+    construction instead of a frame per encoder and a concatenation).
+    """
     columns: dict[str, object] = {name: out[:, j] for j, name in enumerate(names_out)}
     for _, name, values in native:
         columns[name] = values  # replaces the unused float column, keeping its place

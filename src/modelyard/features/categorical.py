@@ -205,8 +205,12 @@ class CategoricalEncoder(ColumnEncoder):
         return te.encode(codes, self.table_, self.prior_)
 
     def codes(self, values: pd.Series) -> np.ndarray:
-        """Category index per row, as ``_codes``: a dict lookup for small batches is the same
-        mapping as the index's, without building a pandas index for every call."""
+        """Category index per row, as ``_codes`` (n for missing, -1 for unseen).
+
+        Up to ``SMALL_BATCH`` rows the codes come from a dict built once: the same mapping as the
+        pandas index ``_codes`` builds on every call (canonical values are str or None, and
+        categories are unique strings), at a fraction of the cost for one row.
+        """
         canon = canonical(values)
         lookup = self._lookup()
         if lookup is None or len(canon) > SMALL_BATCH:
@@ -215,8 +219,8 @@ class CategoricalEncoder(ColumnEncoder):
         return np.array([n_cat if v is None else lookup.get(v, -1) for v in canon], np.int64)
 
     def _lookup(self) -> dict[str, int] | None:
-        """Category -> index (None when categories repeat: ``_codes`` then raises, as it always
-        did), built once per ``categories_`` list (fit and ``set_state`` assign a new list)."""
+        """Category -> index, built once per ``categories_`` list (fit and ``set_state`` assign
+        a new list); None when categories repeat, so that ``_codes`` raises as it always did."""
         cache = getattr(self, "_lookup_cache", None)
         if cache is None or cache[0] is not self.categories_:
             lookup = {c: i for i, c in enumerate(self.categories_)}

@@ -15,7 +15,9 @@ its encoder documents), listed in ``feature_names_out_``:
   pandas ``category`` columns with the training categories (listed in ``categorical_features_``).
 
 Each kind's rules live next to its encoder: ``numeric.py``, ``categorical.py`` (+ ``target.py``),
-``boolean.py``, ``datetime.py``, ``text.py``. Identifier columns and columns not in the schema are
+``boolean.py``, ``datetime.py``, ``text.py``; ``transform`` runs them grouped by kind
+(``assemble.py``: one row costs a few operations, not a few per column), with the same output as
+calling each encoder's ``transform``. Identifier columns and columns not in the schema are
 ignored; a schema column absent from the frame is a ``SchemaMismatch``. ``save``/``load`` write and
 read JSON plus ``.npz`` (``state.py``), and a reloaded preprocessor transforms bit-identically.
 """

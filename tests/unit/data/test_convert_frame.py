@@ -28,8 +28,14 @@ def by_column(frame: pd.DataFrame, schema: Schema, errors: str = "raise") -> pd.
         columns.append(Column(schema.target, schema.target_kind or "categorical", ""))
     out = {}
     for col in columns:
-        values, _, _ = convert_column(frame[col.name], col.kind, name=col.name, fmt=col.format,
-                                      errors=errors, error_class=SchemaMismatch)
+        values, _, _ = convert_column(
+            frame[col.name],
+            col.kind,
+            name=col.name,
+            fmt=col.format,
+            errors=errors,
+            error_class=SchemaMismatch,
+        )
         out[col.name] = values.astype("float64") if col.dtype == "float64" else values
     return pd.DataFrame(out, index=frame.index)
 
@@ -51,8 +57,10 @@ def outcome(convert, *args, **kwargs):
 def slices(data_dir):
     yield pd.read_csv(data_dir / "telco_churn.csv"), {"target": "Churn"}
     adult = data_dir / "adult" / "adult-train.csv"
-    yield pd.read_csv(adult, header=None, skipinitialspace=True, na_values=["?"],
-                      names=ADULT), {"target": "income"}
+    yield (
+        pd.read_csv(adult, header=None, skipinitialspace=True, na_values=["?"], names=ADULT),
+        {"target": "income"},
+    )
     yield pd.read_csv(data_dir / "house_prices_ames.csv"), {"target": "SalePrice"}
     yield pd.read_csv(data_dir / "california_housing.csv"), {"target": "median_house_value"}
     yield pd.read_csv(data_dir / "sst2_dev.tsv", sep="\t", quoting=csv.QUOTE_NONE), {}
@@ -90,22 +98,33 @@ AWKWARD = {
     "both bad": {"TotalCharges": ["1", "abc", " ", "2", "3", "4"], "Partner": ["maybe"] * 6},
     "bad target": {"Churn": ["Yes", "No", "maybe", "Yes", "No", "No"]},
     "text in an integer column": {"tenure": ["1", "two", "3", "4", "5", "6"]},
-    "floats with -0.0": {"tenure": [1.0, -0.0, 3.5, np.nan, 5.0, 6.0],
-                         "MonthlyCharges": [-0.0, 2.0, 3.0, 4.0, 5.0, 6.0]},
+    "floats with -0.0": {
+        "tenure": [1.0, -0.0, 3.5, np.nan, 5.0, 6.0],
+        "MonthlyCharges": [-0.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+    },
     "integers in a float column": {"MonthlyCharges": np.arange(6, dtype="uint8")},
-    "mixed objects": {"MonthlyCharges": np.array([1, "2", 3.5, None, "", " 7 "], dtype=object),
-                      "gender": np.array(["a", 1, 2.5, None, True, " "], dtype=object)},
-    "boolean spellings": {"SeniorCitizen": ["1", "0", "YES ", "", None, "t"],
-                          "Partner": pd.array([True, None, False, True, False, True],
-                                              dtype="boolean")},
-    "booleans as numbers": {"SeniorCitizen": [2, 0, 1, 0, 1, 0], "Partner": [1.0, 0.0, np.nan,
-                                                                              -0.0, 1.0, 0.0]},
+    "mixed objects": {
+        "MonthlyCharges": np.array([1, "2", 3.5, None, "", " 7 "], dtype=object),
+        "gender": np.array(["a", 1, 2.5, None, True, " "], dtype=object),
+    },
+    "boolean spellings": {
+        "SeniorCitizen": ["1", "0", "YES ", "", None, "t"],
+        "Partner": pd.array([True, None, False, True, False, True], dtype="boolean"),
+    },
+    "booleans as numbers": {
+        "SeniorCitizen": [2, 0, 1, 0, 1, 0],
+        "Partner": [1.0, 0.0, np.nan, -0.0, 1.0, 0.0],
+    },
     "infinite numbers": {"MonthlyCharges": [np.inf, -np.inf, 1.0, 2.0, np.nan, 3.0]},
-    "numbers as categories": {"Contract": [1.0, 2.5, np.nan, 1.0, 2.0, 3.0],
-                              "PaymentMethod": [1, 2, 3, 1, 2, 3]},
-    "pandas dtypes": {"gender": pd.array(["M", None, "F", " ", "", "x"], dtype="string"),
-                      "tenure": pd.array([1, None, 3, 4, 5, 6], dtype="Int64"),
-                      "Contract": pd.Categorical(["a", "b", None, "a", "b", "a"])},
+    "numbers as categories": {
+        "Contract": [1.0, 2.5, np.nan, 1.0, 2.0, 3.0],
+        "PaymentMethod": [1, 2, 3, 1, 2, 3],
+    },
+    "pandas dtypes": {
+        "gender": pd.array(["M", None, "F", " ", "", "x"], dtype="string"),
+        "tenure": pd.array([1, None, 3, 4, 5, 6], dtype="Int64"),
+        "Contract": pd.Categorical(["a", "b", None, "a", "b", "a"]),
+    },
 }
 
 
@@ -113,8 +132,12 @@ AWKWARD = {
 def test_awkward_values_match_column_by_column(telco, case):
     head, schema = telco
     frame = head.assign(**AWKWARD[case])
-    variants = [frame, frame[list(reversed(frame.columns))].assign(extra=1),
-                frame.set_axis([0, 0, 1, 1, 2, 2], axis=0), frame.drop(columns=["Churn"])]
+    variants = [
+        frame,
+        frame[list(reversed(frame.columns))].assign(extra=1),
+        frame.set_axis([0, 0, 1, 1, 2, 2], axis=0),
+        frame.drop(columns=["Churn"]),
+    ]
     for variant in variants:
         for rows in (variant, variant.iloc[[1]], variant.iloc[[4]]):
             for errors in ("raise", "coerce"):

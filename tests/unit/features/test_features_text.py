@@ -41,3 +41,9 @@ def test_no_terms_in_training_gives_an_empty_block():
     enc = TextEncoder("t").fit(pd.Series(["", None, "a"]))  # 'a' is below the two-character minimum
     assert enc.names_out_ == []
     assert enc.transform(pd.Series(["hello world"])).shape == (1, 0)
+
+
+def test_zero_rows_give_an_empty_block_with_the_vocabulary_columns(sst2):
+    enc = TextEncoder("content", max_features=30).fit(sst2["content"])
+    out = enc.transform(sst2["content"].iloc[:0])
+    assert out.shape == (0, 30) and list(out.columns) == enc.names_out_
