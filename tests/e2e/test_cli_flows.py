@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -92,9 +91,9 @@ def test_train_logistic_from_flags_and_reload(cli, tmp_path, data_dir):
     assert set(out["metrics"]) == {"train", "validation", "test"}
     assert out["metrics"]["test"]["roc_auc"] > 0.6
     assert 0.0 < out["threshold"] < 1.0
-    record = json.loads((Path(out["run_dir"]) / "run.json").read_text())
+    record = cli("runs", "show", out["run_id"], "--json").json()
     assert record["status"] == "finished"
-    assert record["fingerprint"].startswith("sha256:")
+    assert record["data_fingerprint"].startswith("sha256:")
 
     from modelyard.learners.bundle import ModelBundle
 

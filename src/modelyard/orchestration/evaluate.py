@@ -20,6 +20,10 @@ from modelyard.evaluation.report import REPORT_METRICS, ReportSettings, build_re
 from modelyard.learners.bundle import ModelBundle
 from modelyard.spec.models import CostSpec, EvaluationSpec
 
+# Permutation importance re-scores the model n_repeats times per column: past this many columns
+# (images, wide text) it would cost more than the training itself.
+MAX_IMPORTANCE_COLUMNS = 200
+
 
 @dataclass(frozen=True)
 class EvalInputs:
@@ -81,8 +85,12 @@ def evaluate_saved_model(
         proba = np.asarray(bundle.learner.predict_proba(X_test))
     y_pred = bundle.predict_codes(X_test, proba)
     importance: list[dict[str, Any]] = []
-    if evaluation.importance and len(inputs.validation):
+    n_columns = inputs.validation.shape[1]
+    if evaluation.importance and len(inputs.validation) and n_columns <= MAX_IMPORTANCE_COLUMNS:
         importance = _importance(bundle, inputs.validation, inputs.y_validation, primary, seed)
+    elif evaluation.importance and n_columns > MAX_IMPORTANCE_COLUMNS:
+        notes = [*notes, f"permutation importance skipped: {n_columns} columns is more than "
+                 f"{MAX_IMPORTANCE_COLUMNS} (it re-scores the model once per column and repeat)"]
     latency = (
         measure_latency(bundle.predict, inputs.test, seed=seed) if evaluation.latency else None
     )

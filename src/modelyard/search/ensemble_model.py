@@ -40,18 +40,23 @@ MEMBERS_DIR = "members"
 class WeightedAverage:
     """The ensemble's 'learner': predictions of the members averaged with the weights.
 
-    Takes rows already checked against the schema (``EnsembleBundle.transform``).
+    Takes rows already checked against the schema (``EnsembleBundle.transform``). A member that
+    never saw the last class(es) contributes probability 0 for them (``n_classes`` columns).
     """
 
-    def __init__(self, members: list[ModelBundle], weights: list[float], task: str) -> None:
+    def __init__(self, members: list[ModelBundle], weights: list[float], task: str,
+                 n_classes: int | None = None) -> None:
         self.members, self.weights, self.task = members, weights, task
+        self.n_classes = n_classes
 
     def _each(self, X: pd.DataFrame, method: str) -> np.ndarray:
         total = None
         for member, weight in zip(self.members, self.weights, strict=True):
-            out = getattr(member.learner, method)(member.preprocessor.transform(X))
-            part = weight * np.asarray(out, dtype=np.float64)
-            total = part if total is None else total + part
+            out = np.asarray(getattr(member.learner, method)(member.preprocessor.transform(X)),
+                             dtype=np.float64)
+            if out.ndim == 2 and self.n_classes and out.shape[1] < self.n_classes:
+                out = np.pad(out, ((0, 0), (0, self.n_classes - out.shape[1])))
+            total = weight * out if total is None else total + weight * out
         return total
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
@@ -100,7 +105,8 @@ class EnsembleBundle:
 
     @property
     def learner(self) -> WeightedAverage:
-        return WeightedAverage(self.members, self.weights, self.task)
+        return WeightedAverage(self.members, self.weights, self.task,
+                               len(self.classes) if self.classes else None)
 
     # -- prediction -----------------------------------------------------------------------------
     def transform(self, frame: pd.DataFrame) -> pd.DataFrame:

@@ -61,7 +61,7 @@ def finalize(results: list[TrialResult], data: TrialData, plan: ValidationPlan, 
     members, notes = [], []
     for rank, index in enumerate(order):
         candidate, weight = candidates[index], weights[index]
-        cost = refit_seconds(plan, candidate, len(data.frame))
+        cost = 0.0 if candidate.models else refit_seconds(plan, candidate, len(data.frame))
         if rank > 0 and not budget.can_afford(cost):
             notes.append(f"trial {candidate.spec.number} ({candidate.spec.learner}) left out of "
                          f"the ensemble: its models need ~{cost:.1f} s, the budget has "

@@ -1,6 +1,7 @@
 """The leaderboard: every trial of a search, in the order it was started, plus the ensemble.
 
-A row holds the learner, its parameters (search representation), where the configuration came
+A row holds the learner, its parameters (as the learner takes them, and as the search sampled
+them: ``config``), where the configuration came
 from (portfolio or optuna), the status (ok, pruned, timeout, failed), the validation score
 (out-of-fold), fit seconds, predict seconds per 1,000 rows, the ensemble weight and a note.
 ``to_records()`` is JSON-ready; ``render_leaderboard`` draws it as a Rich table, best first.
@@ -24,7 +25,8 @@ class Entry:
 
     trial: int
     learner: str
-    params: dict[str, Any]
+    params: dict[str, Any]  # constructor parameters: model: {learner, params} retrains it
+    config: dict[str, Any]  # the point of the search space they came from
     source: str
     status: str
     score: float | None
@@ -37,7 +39,7 @@ class Entry:
 
     def to_record(self) -> dict[str, Any]:
         out = asdict(self)
-        out["params"] = plain(self.params)
+        out["params"], out["config"] = plain(self.params), plain(self.config)
         for key in ("score", "predict_seconds_per_1k"):
             if out[key] is not None and not math.isfinite(out[key]):
                 out[key] = None
@@ -57,8 +59,8 @@ class Leaderboard:
         """Record a finished trial; returns its row."""
         spec = result.spec
         entry = Entry(
-            trial=spec.number, learner=spec.learner, params=dict(spec.config),
-            source=spec.source, status=result.status, score=result.score,
+            trial=spec.number, learner=spec.learner, params=dict(spec.params),
+            config=dict(spec.config), source=spec.source, status=result.status, score=result.score,
             fit_seconds=round(result.fit_seconds, 4),
             predict_seconds_per_1k=None if result.predict_seconds_per_1k is None
             else round(result.predict_seconds_per_1k, 5),

@@ -3,11 +3,13 @@
 It receives only the rows it may learn from (training, plus validation if the caller merges them);
 test rows never reach it. The work lives elsewhere: validation plan (``bagging``), proposals
 (``searcher``), running trials (``runner``), the final model (``final``). This function wires them.
+
+With ``parallel > 1`` trials run in worker processes started with the *spawn* method: a script that
+calls ``search`` must guard its entry point with ``if __name__ == "__main__":``.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +50,15 @@ class SearchResult:
     seconds: float
     notes: list[str] = field(default_factory=list)
 
+    def to_dict(self) -> dict[str, Any]:
+        """Everything but the model, JSON-ready (for the run record and the report)."""
+        return {
+            "metric": self.metric, "validation": self.validation, "oof_score": self.oof_score,
+            "best_single": self.best_single, "seconds": round(self.seconds, 3),
+            "ensemble_weights": {str(k): v for k, v in self.ensemble_weights.items()},
+            "leaderboard": self.leaderboard.to_records(), "notes": list(self.notes),
+        }
+
 
 def search(frame_train: pd.DataFrame, y_train: np.ndarray, *, schema: Schema, task: str,
            metric: str | None = None, time_budget: float | None = None,
@@ -62,10 +73,10 @@ def search(frame_train: pd.DataFrame, y_train: np.ndarray, *, schema: Schema, ta
     threshold on the out-of-fold predictions; ``on_trial`` receives each trial's leaderboard
     record as it finishes.
     """
+    _check_arguments(frame_train, y_train, schema, time_budget, max_trials)
+    budget = Budget(time_budget, reserve_fraction=RESERVE_FRACTION, workers=parallel)
     metric_obj = search_metric(metric or DEFAULT_SEARCH_METRIC.get(task, ""), task)
     names = _learners(learners, task)
-    _check_arguments(frame_train, y_train, schema, time_budget, max_trials, parallel)
-    budget = Budget(time_budget, reserve_fraction=RESERVE_FRACTION, workers=parallel)
     y = np.asarray(y_train)
     plan = plan_validation(y, task, folds=folds, seed=seed, classes=classes)
     n_classes = len(classes) if classes else (int(y.max()) + 1 if task != "regression" else None)
@@ -106,19 +117,15 @@ def _learners(names: list[str] | None, task: str) -> list[str]:
 
 
 def _check_arguments(frame: pd.DataFrame, y: np.ndarray, schema: Schema,
-                     time_budget: float | None, max_trials: int | None, parallel: int) -> None:
+                     time_budget: float | None, max_trials: int | None) -> None:
+    """What ``Budget`` does not check already (it checks the time and the worker count)."""
     if time_budget is None and max_trials is None:
         raise SpecError("a search needs a bound: time_budget or max_trials (or both)",
                         hint="e.g. search(..., time_budget=120) or max_trials=20")
-    if time_budget is not None and not (math.isfinite(time_budget) and time_budget > 0):
-        raise SpecError(f"time_budget must be a number of seconds > 0; got {time_budget!r}",
-                        hint="e.g. time_budget=120")
-    if max_trials is not None and (isinstance(max_trials, bool) or max_trials < 1):
+    if max_trials is not None and (isinstance(max_trials, bool) or not isinstance(max_trials, int)
+                                   or max_trials < 1):
         raise SpecError(f"max_trials must be an integer >= 1; got {max_trials!r}",
                         hint="e.g. max_trials=20")
-    if isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 1:
-        raise SpecError(f"parallel must be an integer >= 1; got {parallel!r}",
-                        hint="the number of trials to run at once, e.g. 2")
     if len(frame) != len(np.asarray(y)):
         raise DataError(f"the search got {len(frame)} rows but {len(np.asarray(y))} targets",
                         hint="pass one target per training row")

@@ -33,6 +33,7 @@ from modelyard.search.trial import TrialData, TrialResult, TrialSpec, run_trial
 
 KEEP_MODELS = 8  # trials whose fold models stay in memory (parallel == 1)
 RESERVE_LEADERS = 3  # the final step is budgeted for refitting this many leading candidates
+MAX_RESERVE_SHARE = 0.3  # never hold back more than this share of the budget for the final step
 ENSEMBLE_SECONDS_PER_ROW = 2e-5  # ensemble selection cost per scored row (25 rounds, ~15 models)
 
 OnResult = Callable[[TrialResult], None]
@@ -92,8 +93,9 @@ class _Loop:
         leaders = self._ranked()[:RESERVE_LEADERS]
         needed = sum(refit_seconds(self.plan, r, n) for r in leaders)
         needed += ENSEMBLE_SECONDS_PER_ROW * len(self.plan.scored_rows)
-        if needed > self.budget.reserved:
-            self.budget.reserve(min(needed, 0.3 * self.budget.total) - self.budget.reserved)
+        extra = min(needed, MAX_RESERVE_SHARE * self.budget.total) - self.budget.reserved
+        if extra > 0:
+            self.budget.reserve(extra)
 
     # -- in this process ------------------------------------------------------------------------
     def sequential(self) -> None:

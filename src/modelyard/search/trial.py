@@ -133,12 +133,18 @@ def fit_fold(data: TrialData, learner: str, params: dict[str, Any], rows: np.nda
     return ModelBundle(data.schema, data.task, learner, pre, model, data.classes)
 
 
-def predict_rows(bundle: ModelBundle, frame: pd.DataFrame) -> np.ndarray:
-    """Probabilities ``(n, k)`` for classifiers, values ``(n,)`` for regression."""
+def predict_rows(bundle: ModelBundle, frame: pd.DataFrame, n_classes: int | None) -> np.ndarray:
+    """Probabilities ``(n, n_classes)`` for classifiers, values ``(n,)`` for regression.
+
+    A fold whose fit rows lacked the last class(es) predicts probability 0 for them.
+    """
     X = bundle.preprocessor.transform(frame)
     if bundle.task == "regression":
         return np.asarray(bundle.learner.predict(X), dtype=np.float64)
-    return np.asarray(bundle.learner.predict_proba(X), dtype=np.float64)
+    proba = np.asarray(bundle.learner.predict_proba(X), dtype=np.float64)
+    if n_classes and proba.shape[1] < n_classes:
+        proba = np.pad(proba, ((0, 0), (0, n_classes - proba.shape[1])))
+    return proba
 
 
 def run_trial(data: TrialData, spec: TrialSpec, *, time_limit: float | None = None,
@@ -173,7 +179,7 @@ def _run_folds(data: TrialData, spec: TrialSpec, result: TrialResult, time_limit
         t0 = time.perf_counter()
         bundle = fit_fold(data, spec.learner, spec.params, fit_rows, fold_budget)
         t1 = time.perf_counter()
-        predictions = predict_rows(bundle, data.frame.iloc[held_rows])
+        predictions = predict_rows(bundle, data.frame.iloc[held_rows], data.n_classes)
         t2 = time.perf_counter()
         result.fit_seconds += t1 - t0
         predict_seconds, predicted_rows = predict_seconds + t2 - t1, predicted_rows + len(held_rows)

@@ -1,0 +1,115 @@
+"""The search end to end on real slices: every trial on the leaderboard, an ensemble no worse
+than the best single model, the time budget kept, reproducible with max_trials, parallel trials,
+and nothing but the rows it was given."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from modelyard.data.infer import infer_schema
+from modelyard.features import rows_digest
+from modelyard.search import EnsembleBundle, search
+from modelyard.search.bagging import plan_validation
+from modelyard.search.scoring import search_metric, utility
+
+DATA = Path(__file__).parents[1] / "data"
+
+
+def _table(name: str, target: str, task: str):
+    frame, schema = infer_schema(pd.read_csv(DATA / name), target=target)
+    if task == "regression":
+        return frame[schema.names], frame[target].to_numpy(float), schema, None
+    classes = sorted(frame[target].astype(str).unique())
+    y = frame[target].astype(str).map({c: i for i, c in enumerate(classes)}).to_numpy()
+    return frame[schema.names], y.astype(np.int64), schema, classes
+
+
+@pytest.fixture(scope="module")
+def telco():
+    return _table("telco_churn.csv", "Churn", "binary")
+
+
+@pytest.fixture(scope="module")
+def housing():
+    return _table("california_housing.csv", "median_house_value", "regression")
+
+
+def _predictions(model, frame):
+    return model.predict_proba(frame) if model.task != "regression" else model.predict(frame)
+
+
+@pytest.mark.parametrize("dataset,task,metric", [("telco", "binary", "roc_auc"),
+                                                 ("housing", "regression", "rmse")])
+def test_search_with_max_trials_records_every_trial_and_ensembles(request, dataset, task, metric):
+    frame, y, schema, classes = request.getfixturevalue(dataset)
+    seen = []
+    result = search(frame, y, schema=schema, task=task, max_trials=8, folds=3, seed=11,
+                    classes=classes, on_trial=seen.append)
+    records = result.leaderboard.to_records()
+    assert len(records) == len(seen) == 8 and [r["trial"] for r in records] == list(range(8))
+    assert result.metric == metric and result.validation == "kfold"
+    m = search_metric(metric, task)
+    assert utility(m, result.oof_score) >= utility(m, result.best_single["score"])
+    assert sum(result.ensemble_weights.values()) == pytest.approx(1.0)
+    assert isinstance(result.model, EnsembleBundle)  # 3 fold models per member at least
+    predictions = _predictions(result.model, frame)
+    assert len(predictions) == len(y) and np.isfinite(predictions).all()
+    summary = json.loads(json.dumps(result.to_dict(), allow_nan=False))
+    assert summary["leaderboard"] == records and summary["oof_score"] == result.oof_score
+
+
+def test_two_runs_with_the_same_seed_and_max_trials_are_identical(telco):
+    frame, y, schema, classes = telco
+    runs = [search(frame, y, schema=schema, task="binary", max_trials=7, folds=3, seed=2,
+                   classes=classes, learners=["lightgbm", "logistic", "mlp", "random_forest"])
+            for _ in range(2)]
+    boards = [[(r["learner"], r["params"], r["score"], r["status"])
+               for r in run.leaderboard.to_records()] for run in runs]
+    assert boards[0] == boards[1]
+    assert runs[0].ensemble_weights == runs[1].ensemble_weights
+    np.testing.assert_array_equal(_predictions(runs[0].model, frame),
+                                  _predictions(runs[1].model, frame))
+
+
+def test_parallel_trials_give_the_same_results_as_sequential_ones(housing):
+    frame, y, schema, _ = housing
+    kwargs = dict(schema=schema, task="regression", max_trials=4, folds=3, seed=4,
+                  learners=["lightgbm", "linear", "extra_trees"])
+    sequential = search(frame, y, parallel=1, **kwargs)
+    parallel = search(frame, y, parallel=2, **kwargs)
+    assert [(r["learner"], r["score"]) for r in sequential.leaderboard.to_records()] == \
+        [(r["learner"], r["score"]) for r in parallel.leaderboard.to_records()]
+    np.testing.assert_allclose(sequential.model.predict(frame), parallel.model.predict(frame))
+
+
+def test_a_time_budget_is_kept(telco):
+    frame, y, schema, classes = telco
+    budget = 20.0
+    started = time.monotonic()
+    result = search(frame, y, schema=schema, task="binary", time_budget=budget, seed=0,
+                    classes=classes)
+    elapsed = time.monotonic() - started
+    assert elapsed < budget * 1.5 + 10, f"a {budget} s search took {elapsed:.1f} s"
+    assert len(result.leaderboard) >= 3 and result.seconds <= elapsed
+
+
+def test_only_the_rows_given_reach_the_search(telco):
+    frame, y, schema, classes = telco
+    test_rows = np.arange(len(y)) % 5 == 0  # held back by the caller, never passed
+    train, y_train = frame[~test_rows], y[~test_rows]
+    result = search(train, y_train, schema=schema, task="binary", max_trials=3, folds=3, seed=9,
+                    classes=classes, learners=["lightgbm", "logistic"])
+    plan = plan_validation(y_train, "binary", folds=3, seed=9)
+    fold_digests = {rows_digest(train.index[fit]) for fit, _ in plan.folds}
+    members = result.model.members if isinstance(result.model, EnsembleBundle) \
+        else [result.model]
+    for member in members:
+        assert member.preprocessor.fit_rows_digest_ in fold_digests
+        assert member.preprocessor.n_fit_rows_ < len(train)
+    assert not set(train.index) & set(frame.index[test_rows])

@@ -1,0 +1,82 @@
+"""One trial: preprocessing fitted inside each fold, out-of-fold predictions, failures recorded."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from search_plugins import AlwaysFails, RunsOutOfMemory
+
+from modelyard.evaluation.metrics import get_metric
+from modelyard.features import rows_digest
+from modelyard.learners import base
+from modelyard.search.bagging import plan_validation
+from modelyard.search.pruning import FoldPruner, PruningHistory
+from modelyard.search.scoring import score_predictions
+from modelyard.search.trial import TrialData, TrialSpec, run_trial
+
+
+def _data(table, folds=3, metric="roc_auc"):
+    plan = plan_validation(table.y, table.task, folds=folds, seed=3)
+    return TrialData(table.frame, table.y, table.schema, table.task, table.classes, plan.folds,
+                     metric, seed=3, n_classes=len(table.classes) if table.classes else None)
+
+
+def _spec(learner, **params):
+    return TrialSpec(0, learner, dict(params), dict(params), "portfolio")
+
+
+def test_a_trial_predicts_every_row_out_of_fold_with_preprocessing_fitted_per_fold(telco):
+    data = _data(telco)
+    result = run_trial(data, _spec("lightgbm", n_estimators=40), keep_models=True)
+    assert result.status == "ok" and result.note is None
+    assert result.oof.shape == (len(telco.y), 2) and not np.isnan(result.oof).any()
+    auc = get_metric("roc_auc", "binary")
+    assert result.score == pytest.approx(score_predictions(auc, "binary", telco.y, result.oof))
+    assert len(result.fold_scores) == 3 and result.fit_seconds > 0
+    assert result.predict_seconds_per_1k > 0
+    for (fit_rows, held_rows), model in zip(data.folds, result.models, strict=True):
+        pre = model.preprocessor
+        assert pre.n_fit_rows_ == len(fit_rows)  # fitted on the fold's fit rows only
+        assert pre.fit_rows_digest_ == rows_digest(telco.frame.index[fit_rows])
+        assert not set(fit_rows) & set(held_rows)
+
+
+def test_regression_out_of_fold_values(housing):
+    result = run_trial(_data(housing, metric="rmse"), _spec("linear", alpha=1.0))
+    assert result.status == "ok" and result.oof.shape == (len(housing.y),)
+    assert 0 < result.score < housing.y.std()
+    assert result.models is None  # not asked to keep them
+
+
+def test_an_exception_in_fit_is_recorded_not_raised(telco, monkeypatch):
+    monkeypatch.setitem(base._REGISTRY, AlwaysFails.name, AlwaysFails)
+    result = run_trial(_data(telco), _spec("always_fails"))
+    assert result.status == "failed" and result.oof is None and result.score is None
+    assert "RuntimeError: this learner always fails" in result.note
+
+
+def test_running_out_of_memory_is_recorded_with_a_note(telco, monkeypatch):
+    monkeypatch.setitem(base._REGISTRY, RunsOutOfMemory.name, RunsOutOfMemory)
+    result = run_trial(_data(telco), _spec("runs_out_of_memory"))
+    assert result.status == "failed" and "out of memory" in result.note
+
+
+def test_bad_hyperparameters_fail_the_trial_with_the_valid_names(telco):
+    result = run_trial(_data(telco), _spec("logistic", not_a_param=1))
+    assert result.status == "failed" and "not_a_param" in result.note
+
+
+def test_a_clearly_losing_trial_is_pruned_after_its_warmup_folds(telco):
+    data = _data(telco, folds=4)
+    history = PruningHistory("maximize", tuple({0: 0.9, 1: 0.9, 2: 0.9, 3: 0.9} for _ in range(4)))
+    result = run_trial(data, _spec("logistic", C=1e-3), pruning=history)
+    assert result.status == "pruned" and result.oof is None
+    assert len(result.fold_scores) == 2  # judged after the second fold, not the first
+    assert not FoldPruner(PruningHistory("maximize", history.completed[:3])).active
+
+
+def test_a_time_limit_stops_a_trial_it_cannot_finish(telco):
+    result = run_trial(_data(telco), _spec("lightgbm", n_estimators=4000), time_limit=1e-3)
+    assert result.status in ("timeout", "ok")
+    if result.status == "ok":  # every fold stopped at its share of the limit
+        assert "time budget" in result.note
