@@ -29,6 +29,7 @@ from modelyard.orchestration.evaluate import (
     production_metrics,
 )
 from modelyard.orchestration.fit import Fitted, fit_model
+from modelyard.orchestration.search_fit import search_model
 from modelyard.registry.registry import Registry
 from modelyard.settings import Settings
 from modelyard.spec.models import Spec, SplitSpec
@@ -70,6 +71,7 @@ class TrainResult:
     kpis: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     report: dict[str, str] = field(default_factory=dict)  # 'json', 'html' paths and 'uri'
+    leaderboard: list[dict[str, Any]] = field(default_factory=list)  # search trials, if any
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -143,11 +145,14 @@ def train(
         else:
             if spec is None:
                 raise SpecError("nothing to train", hint="pass a spec, or resume=RUN_ID")
-            if spec.model is None:
+            if spec.model is None and spec.search is None:
                 raise SpecError(
-                    "no model to train", hint="add 'model: NAME' to the spec or pass --model"
+                    "no model to train",
+                    hint="add 'model: NAME' or 'search: {time_budget: 60}' to the spec, "
+                    "or pass --model or --time-budget",
                 )
-            get_learner(spec.model.learner)  # an unknown learner is a spec error, not a run
+            if spec.model is not None:
+                get_learner(spec.model.learner)  # an unknown learner is a spec error, not a run
             run_id = store.create_run(model_name(spec), spec.model_dump(mode="json"), spec.seed)
         try:
             result = _train(spec, registry, run_id, settings.runs_root / run_id, on_step, verbose)
@@ -175,19 +180,32 @@ def _train(
         source=dataset.source,
         split=split.to_dict(),
     )
-    fitted = fit_model(
-        spec.model,
-        dataset,
-        split,
-        y,
-        prepared.classes,
-        seed=spec.seed,
-        checkpoint_dir=workdir / "checkpoint",
-        verbose=verbose,
-        on_step=on_step,
-    )
-    learner = fitted.bundle.learner
-    store.log_params(run_id, {"learner": spec.model.learner, **_plain(learner.get_params())})
+    if spec.search is not None:
+        threshold = spec.model.threshold if spec.model else "f1"
+        fitted = search_model(
+            spec.search,
+            dataset,
+            split,
+            y,
+            prepared.classes,
+            seed=spec.seed,
+            threshold_metric=threshold,
+            on_step=on_step,
+        )
+        store.set_run_data(run_id, leaderboard=fitted.leaderboard)
+    else:
+        fitted = fit_model(
+            spec.model,
+            dataset,
+            split,
+            y,
+            prepared.classes,
+            seed=spec.seed,
+            checkpoint_dir=workdir / "checkpoint",
+            verbose=verbose,
+            on_step=on_step,
+        )
+    store.log_params(run_id, _plain(fitted.params))
     for record in fitted.history:
         step = record.get("epoch", record.get("iteration"))
         values = {k: v for k, v in record.items() if isinstance(v, int | float) and k != "epoch"}
@@ -203,7 +221,7 @@ def _train(
         model_dir=str(model_dir),
         model_name=name,
         version=0,
-        learner=spec.model.learner,
+        learner=fitted.learner,
         task=dataset.task,
         metrics=fitted.metrics,
         threshold=fitted.bundle.threshold,
@@ -211,7 +229,8 @@ def _train(
         stop_reason=fitted.stop_reason,
         fit_seconds=fitted.fit_seconds,
         cpu_seconds=fitted.cpu_seconds,
-        notes=list(dataset.notes) + list(split.notes),
+        notes=list(dataset.notes) + list(split.notes) + fitted.notes,
+        leaderboard=fitted.leaderboard,
     )
     report = None
     if split.n_test:
@@ -232,7 +251,7 @@ def _train(
         artifact_uri=uri,
         schema=dataset.schema.to_dict(),
         metrics=headline,
-        tags={"format": "modelyard.bundle", "learner": spec.model.learner},
+        tags={"format": fitted.format, "learner": fitted.learner},
     )
     if report is not None:  # the report names the version it describes
         report["model"]["version"] = result.version
@@ -284,8 +303,11 @@ def _final_evaluation(
             "name": name,
             "version": None,
             "learner": result.learner,
-            "params": _plain(fitted.bundle.learner.get_params()),
+            "params": _plain(fitted.params),
         },
+        model_format=fitted.format,
+        time_budget=spec.search.time_budget if spec.search else None,
+        leaderboard=fitted.leaderboard,
         data_info={
             "fingerprint": dataset.fingerprint,
             "source": dataset.source,

@@ -14,6 +14,7 @@ from modelyard.cli.render import (
     console,
     print_json,
     render_kpis,
+    render_leaderboard_records,
     render_learners,
     render_metrics,
 )
@@ -35,6 +36,24 @@ Resume = Annotated[
     str | None, typer.Option("--resume", help="Continue the run RUN_ID from its last checkpoint.")
 ]
 Name = Annotated[str | None, typer.Option("--name", help="Model name.")]
+TimeBudget = Annotated[
+    float | None,
+    typer.Option(
+        "--time-budget",
+        help="Search learners and hyperparameters for this many seconds (instead of --model).",
+    ),
+]
+MaxTrials = Annotated[
+    int | None, typer.Option("--max-trials", help="Stop the search after this many trials.")
+]
+SearchMetric = Annotated[str | None, typer.Option("--metric", help="Metric the search optimises.")]
+Learners = Annotated[
+    str | None,
+    typer.Option(
+        "--learners", help="Comma-separated learners to search (default: all that fit the task)."
+    ),
+]
+Parallel = Annotated[int | None, typer.Option("--parallel", help="Search trials run at once.")]
 
 
 def _literal(text: str) -> Any:
@@ -65,6 +84,11 @@ def train_command(
     param: Params = None,
     name: Name = None,
     resume: Resume = None,
+    time_budget: TimeBudget = None,
+    max_trials: MaxTrials = None,
+    metric: SearchMetric = None,
+    learners: Learners = None,
+    parallel: Parallel = None,
     target: o.Target = None,
     drop: o.Drop = None,
     types: o.Types = None,
@@ -107,7 +131,12 @@ def train_command(
             spec = validate_spec(
                 {**spec.model_dump(mode="json", exclude_none=True), "model": section}
             )
-        if spec.model is None:
+        searched = _search_section(spec, time_budget, max_trials, metric, learners, parallel)
+        if searched is not None:
+            spec = validate_spec(
+                {**spec.model_dump(mode="json", exclude_none=True), "search": searched}
+            )
+        if spec.model is None and spec.search is None:
             spec = _default_model(spec)
     with steps(enabled=not json) as step:
         result = train(spec, settings, resume=resume, on_step=step, verbose=not json)
@@ -119,6 +148,8 @@ def train_command(
         render_kpis(result.kpis)
     for warning in result.warnings:
         console.print(f"[bold yellow]warning:[/] {warning}")
+    if result.leaderboard:
+        render_leaderboard_records(result.leaderboard)
     if result.threshold is not None:
         console.print(f"decision threshold (tuned on validation): {result.threshold:.4f}")
     if result.stop_reason:
@@ -130,6 +161,21 @@ def train_command(
     )
     if result.report:
         console.print(f"report: {result.report['html']}")
+
+
+def _search_section(spec: Spec, time_budget, max_trials, metric, learners, parallel):
+    flags = {
+        "time_budget": time_budget,
+        "max_trials": max_trials,
+        "metric": metric,
+        "learners": [n.strip() for n in learners.split(",")] if learners else None,
+        "parallel": parallel,
+    }
+    given = {k: v for k, v in flags.items() if v is not None}
+    if not given:
+        return None
+    base = spec.search.model_dump(exclude_none=True) if spec.search is not None else {}
+    return {**base, **given}
 
 
 def _default_model(spec: Spec) -> Spec:

@@ -175,6 +175,18 @@ def _importance_table(report: Mapping[str, Any]) -> str:
     return _table("importance-table", ["feature", "importance", "std"], rows)
 
 
+def _leaderboard_table(report: Mapping[str, Any]) -> str:
+    rows = [[str(r["trial"]), _text(r["learner"]), _num(r.get("score")),
+             _num(r.get("fit_seconds")), _num(r.get("predict_seconds_per_1k")),
+             _text(r["status"]), _num(r.get("weight"))]
+            for r in report.get("leaderboard") or ()]
+    if not rows:
+        return '<p class="note">one learner was trained; there was no search</p>'
+    return _table("leaderboard-table", ["trial", "learner", "score (search metric)",
+                                        "fit s", "predict s / 1k rows", "status",
+                                        "ensemble weight"], rows)
+
+
 def render_html(report: Mapping[str, Any]) -> str:
     """The whole report as one HTML document (a string)."""
     model = report["model"]
@@ -188,6 +200,7 @@ def render_html(report: Mapping[str, Any]) -> str:
         ("overfitting", "Over-fitting check", _overfitting(report)),
         ("plots", "Plots", _plots(report)),
         ("importance", "Feature importance", _importance_table(report)),
+        ("leaderboard", "Search leaderboard", _leaderboard_table(report)),
         ("details", "Model and data", _details(report)),
     ]
     body = "".join(f'<section id="section-{sid}"><h2>{_text(title)}</h2>{content}</section>'

@@ -6,6 +6,7 @@ describe what will be served: preprocessing included.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,16 +14,33 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+import modelyard.learners.bundle  # noqa: F401  (registers the "modelyard.bundle" format)
 from modelyard.evaluation.importance import permutation_importance
 from modelyard.evaluation.kpis import measure_latency
 from modelyard.evaluation.metrics import DEFAULT_METRICS, get_metric, score
 from modelyard.evaluation.report import REPORT_METRICS, ReportSettings, build_report, write_report
-from modelyard.learners.bundle import ModelBundle
+from modelyard.registry.formats import load_artifact
 from modelyard.spec.models import CostSpec, EvaluationSpec
 
 # Permutation importance re-scores the model n_repeats times per column: past this many columns
 # (images, wide text) it would cost more than the training itself.
 MAX_IMPORTANCE_COLUMNS = 200
+IMPORTANCE_REPEATS = 5
+IMPORTANCE_ROWS = 2000  # validation rows scored per permutation (a seeded sample beyond this)
+# Time for the measured extras (importance, latency), so evaluation stays a bounded overhead; a
+# search with a time budget gets a share of its budget instead, within these bounds.
+IMPORTANCE_SECONDS = 10.0
+LATENCY_SECONDS = 5.0
+
+
+def extras_seconds(time_budget: float | None) -> tuple[float, float]:
+    """Seconds for (importance, latency): fixed, or 10% and 5% of a search's time budget."""
+    if time_budget is None:
+        return IMPORTANCE_SECONDS, LATENCY_SECONDS
+    return (
+        min(IMPORTANCE_SECONDS, max(1.0, 0.10 * time_budget)),
+        min(LATENCY_SECONDS, max(0.5, 0.05 * time_budget)),
+    )
 
 
 @dataclass(frozen=True)
@@ -44,8 +62,16 @@ def primary_metric(task: str, evaluation: EvaluationSpec) -> str:
 
 
 def _importance(
-    bundle: ModelBundle, rows: pd.DataFrame, y: np.ndarray, metric_name: str, seed: int
+    bundle: Any,
+    rows: pd.DataFrame,
+    y: np.ndarray,
+    metric_name: str,
+    seed: int,
+    notes: list[str],
+    seconds: float,
 ) -> list[dict[str, Any]]:
+    """Permutation importance within ``seconds``: fewer repeats for slow models, none (with a
+    note) when even one pass over the columns would not fit."""
     metric = get_metric(metric_name, bundle.task)
     truth = pd.Series(y, index=rows.index)
 
@@ -55,8 +81,26 @@ def _importance(
         pred = bundle.predict_codes(X, proba)
         return float(metric.fn(truth.loc[frame.index].to_numpy(), pred, proba))
 
+    sample = rows.iloc[:IMPORTANCE_ROWS]
+    started = time.perf_counter()
+    score_fn(sample)
+    one_pass = (time.perf_counter() - started) * rows.shape[
+        1
+    ]  # seconds to permute each column once
+    repeats = min(IMPORTANCE_REPEATS, int(seconds // max(one_pass, 1e-9)))
+    if repeats < 1:
+        notes.append(
+            f"permutation importance skipped: one pass over {rows.shape[1]} columns "
+            f"would take about {one_pass:.1f} s (limit {seconds:.1f} s)"
+        )
+        return []
     return permutation_importance(
-        score_fn, rows, seed=seed, greater_is_better=metric.greater_is_better
+        score_fn,
+        rows,
+        n_repeats=repeats,
+        seed=seed,
+        max_rows=IMPORTANCE_ROWS,
+        greater_is_better=metric.greater_is_better,
     )
 
 
@@ -75,24 +119,37 @@ def evaluate_saved_model(
     seed: int,
     production: dict[str, Any] | None = None,
     report_dir: Path,
+    model_format: str = "modelyard.bundle",
+    leaderboard: list[dict[str, Any]] | None = None,
+    time_budget: float | None = None,
 ) -> tuple[dict[str, Any], Path, Path]:
     """Score the reloaded model on the test rows and write report.json and report.html."""
-    bundle = ModelBundle.load(model_dir)  # verified by hash: what is measured is what was saved
+    # reloaded through the format table and verified by hash: what is measured is what was saved
+    bundle = load_artifact(model_format, model_dir)
     primary = primary_metric(bundle.task, evaluation)
     X_test = bundle.transform(inputs.test)
     proba = None
     if bundle.task != "regression":
         proba = np.asarray(bundle.learner.predict_proba(X_test))
     y_pred = bundle.predict_codes(X_test, proba)
+    importance_seconds, latency_seconds = extras_seconds(time_budget)
     importance: list[dict[str, Any]] = []
     n_columns = inputs.validation.shape[1]
     if evaluation.importance and len(inputs.validation) and n_columns <= MAX_IMPORTANCE_COLUMNS:
-        importance = _importance(bundle, inputs.validation, inputs.y_validation, primary, seed)
+        notes = list(notes)
+        importance = _importance(
+            bundle, inputs.validation, inputs.y_validation, primary, seed, notes, importance_seconds
+        )
     elif evaluation.importance and n_columns > MAX_IMPORTANCE_COLUMNS:
-        notes = [*notes, f"permutation importance skipped: {n_columns} columns is more than "
-                 f"{MAX_IMPORTANCE_COLUMNS} (it re-scores the model once per column and repeat)"]
+        notes = [
+            *notes,
+            f"permutation importance skipped: {n_columns} columns is more than "
+            f"{MAX_IMPORTANCE_COLUMNS} (it re-scores the model once per column and repeat)",
+        ]
     latency = (
-        measure_latency(bundle.predict, inputs.test, seed=seed) if evaluation.latency else None
+        measure_latency(bundle.predict, inputs.test, seed=seed, max_seconds=latency_seconds)
+        if evaluation.latency
+        else None
     )
     report = build_report(
         bundle.task,
@@ -111,6 +168,7 @@ def evaluate_saved_model(
         production=production,
         training_cpu_seconds=cpu_seconds,
         notes=notes,
+        leaderboard=leaderboard or (),
         settings=ReportSettings(
             primary_metric=primary,
             n_boot=evaluation.bootstrap,

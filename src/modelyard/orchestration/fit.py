@@ -30,12 +30,17 @@ from modelyard.spec.models import ModelSpec
 class Fitted:
     """A fitted model bundle and what its fit produced."""
 
-    bundle: ModelBundle
+    bundle: Any  # a ModelBundle, or an EnsembleBundle from a search (same predict interface)
     metrics: dict[str, dict[str, float]]  # 'train' and 'validation'
     history: list[dict[str, Any]] = field(default_factory=list)
     stop_reason: str | None = None
     fit_seconds: float = 0.0
     cpu_seconds: float = 0.0
+    params: dict[str, Any] = field(default_factory=dict)  # what to log as the run's parameters
+    learner: str = ""  # the learner name, or 'ensemble'
+    format: str = "modelyard.bundle"  # the registry format its saved directory loads with
+    leaderboard: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def build_learner(
@@ -122,6 +127,8 @@ def fit_model(
         getattr(learner, "stop_reason_", None),
         fit_seconds,
         cpu_seconds,
+        params={"learner": model.learner, **learner.get_params()},
+        learner=model.learner,
     )
 
 

@@ -15,6 +15,7 @@ from modelyard.spec.models import (
     Spec,
     SplitSpec,
 )
+from modelyard.spec.search import SearchSpec
 
 __all__ = [
     "COLUMN_KINDS",
@@ -26,6 +27,7 @@ __all__ = [
     "EvaluationSpec",
     "ModelSpec",
     "ReadOptions",
+    "SearchSpec",
     "SourceSpec",
     "Spec",
     "SplitSpec",

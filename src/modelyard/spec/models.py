@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from modelyard.spec.search import SearchSpec
+
 FORMATS = ("csv", "tsv", "whitespace", "parquet", "jsonl", "sql", "duckdb", "idx", "sklearn")
 TASKS = ("binary", "multiclass", "regression")
 COLUMN_KINDS = ("numeric", "categorical", "boolean", "datetime", "text", "identifier")
@@ -182,6 +184,17 @@ class Spec(_Strict):
     task: Literal["auto", "binary", "multiclass", "regression"] = "auto"
     split: SplitSpec = Field(default_factory=SplitSpec)
     model: ModelSpec | None = Field(None, description="Learner to train (name or mapping).")
+    search: SearchSpec | None = Field(
+        None, description="Search learners, hyperparameters and an ensemble under a budget."
+    )
     evaluation: EvaluationSpec = Field(default_factory=EvaluationSpec)
     costs: CostSpec = Field(default_factory=CostSpec)
     seed: Annotated[int, Field(ge=0)] = 42
+
+    @model_validator(mode="after")
+    def _model_or_search(self):
+        if self.model is not None and self.search is not None:
+            raise ValueError(
+                "give either 'model' (train one learner) or 'search' (find the best one), not both"
+            )
+        return self

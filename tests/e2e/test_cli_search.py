@@ -1,0 +1,41 @@
+"""`modelyard train DATA --target T --time-budget S`: a search, its leaderboard, and the
+ensemble registered, reported and loaded like any other model."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pandas as pd
+
+
+def test_time_budget_search_registers_a_servable_model(cli, tmp_path, data_dir):
+    started = time.perf_counter()
+    result = cli("train", data_dir / "telco_churn.csv", "--target", "Churn", "--time-budget",
+                 "15", "--name", "churn", "--json")
+    elapsed = time.perf_counter() - started
+    assert result.code == 0, result.err
+    out = result.json()
+    # a behaviour bound (budget + evaluation + process start), generous for a shared machine
+    assert elapsed < 15 + 90, elapsed
+    board = out["leaderboard"]
+    assert len(board) >= 2 and {"learner", "params", "score", "fit_seconds",
+                                "predict_seconds_per_1k", "status"} <= set(board[0])
+    assert out["version"] == 1 and out["metrics"]["test"]["roc_auc"] > 0.6
+
+    report = json.loads(Path(out["report"]["json"]).read_text())
+    assert len(report["leaderboard"]) == len(board)
+    assert 'id="leaderboard-table"' in Path(out["report"]["html"]).read_text()
+
+    import modelyard
+
+    model = modelyard.load("churn:1", home=str(tmp_path / "home"))
+    frame = pd.read_csv(data_dir / "telco_churn.csv").drop(columns=["Churn"]).head(10)
+    assert set(model.predict(frame)) <= {"Yes", "No"}
+
+
+def test_model_and_search_together_are_refused(cli, data_dir):
+    result = cli("train", data_dir / "telco_churn.csv", "--target", "Churn", "--model",
+                 "logistic", "--time-budget", "10")
+    assert result.code == 2 and "not both" in result.err
