@@ -17,7 +17,7 @@ def load(ref: str, *, home: str | None = None, db: str | None = None) -> Any:
     Returns a ``ModelBundle`` with ``predict``, ``predict_proba`` and ``predict_frame``. The store
     is ``MODELYARD_HOME`` (or ``home``) and ``MODELYARD_DB`` (or ``db``) as for the CLI.
     """
-    import modelyard.learners.bundle  # noqa: F401  (registers the model format)
+    import modelyard.learners.formats  # noqa: F401  (registers the model formats)
     from modelyard.registry.registry import Registry
     from modelyard.settings import load_settings
 

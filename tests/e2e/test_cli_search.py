@@ -39,3 +39,35 @@ def test_model_and_search_together_are_refused(cli, data_dir):
     result = cli("train", data_dir / "telco_churn.csv", "--target", "Churn", "--model",
                  "logistic", "--time-budget", "10")
     assert result.code == 2 and "not both" in result.err
+
+
+def test_a_searched_model_is_served_over_http(tmp_path, data_dir):
+    """The search's model (an ensemble, or its best single model) goes through the same server
+    as any other model, over real HTTP."""
+    import httpx
+
+    from modelyard.pipeline import train
+    from modelyard.serving import ServeConfig, create_app
+    from modelyard.settings import load_settings
+    from modelyard.spec import validate_spec
+    from serving_helpers import json_records, live_server, wait_ready
+
+    settings = load_settings(tmp_path / "home")
+    spec = validate_spec({
+        "name": "churn",
+        "data": {"source": {"path": str(data_dir / "telco_churn.csv")}, "target": "Churn"},
+        "search": {"max_trials": 4, "folds": 2, "learners": ["logistic", "lightgbm"]},
+        "evaluation": {"importance": False, "latency": False},
+    })
+    result = train(spec, settings)
+    rows = pd.read_csv(data_dir / "telco_churn.csv").head(3)
+    rows["TotalCharges"] = pd.to_numeric(rows["TotalCharges"], errors="coerce")
+    records = json_records(rows.drop(columns=["Churn", "customerID"]))
+    with live_server(create_app(settings, ServeConfig(models=("churn",)))) as server:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            wait_ready(client)
+            answer = client.post("/v1/models/churn/predict", json=records)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["version"] == result.version
+    assert set(body["predictions"]) <= {"Yes", "No"}

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-import modelyard.learners.bundle  # noqa: F401  (registers the "modelyard.bundle" format)
+import modelyard.learners.formats  # noqa: F401  (registers the model formats)
 from modelyard.evaluation.importance import permutation_importance
 from modelyard.evaluation.kpis import measure_latency
 from modelyard.evaluation.metrics import DEFAULT_METRICS, get_metric, score

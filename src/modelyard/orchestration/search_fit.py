@@ -13,9 +13,9 @@ import numpy as np
 
 from modelyard.data.dataset import Dataset
 from modelyard.data.split import Split
+from modelyard.learners.ensemble import FORMAT_NAME as ENSEMBLE_FORMAT
 from modelyard.orchestration.fit import Fitted, part_metrics
 from modelyard.search import EnsembleBundle, search
-from modelyard.search.ensemble_model import FORMAT_NAME as ENSEMBLE_FORMAT
 from modelyard.spec.search import SearchSpec
 
 

@@ -8,7 +8,7 @@ holds the time; ``EnsembleBundle`` is the saved and served form of an ensemble
 """
 
 from modelyard.search.budget import Budget
-from modelyard.search.ensemble_model import EnsembleBundle
+from modelyard.learners.ensemble import EnsembleBundle
 from modelyard.search.leaderboard import Leaderboard, render_leaderboard
 from modelyard.search.orchestrator import SearchResult, search
 

@@ -20,7 +20,7 @@ from modelyard.learners.bundle import ModelBundle
 from modelyard.search.bagging import ValidationPlan, final_models, refit_seconds
 from modelyard.search.budget import Budget
 from modelyard.search.ensemble import blend, select_ensemble
-from modelyard.search.ensemble_model import EnsembleBundle
+from modelyard.learners.ensemble import EnsembleBundle
 from modelyard.search.scoring import score_predictions, utility
 from modelyard.search.trial import TrialData, TrialResult
 

@@ -24,7 +24,7 @@ from modelyard.learners.bundle import ModelBundle
 from modelyard.search.bagging import plan_validation
 from modelyard.search.budget import Budget
 from modelyard.search.cost import CostModel
-from modelyard.search.ensemble_model import EnsembleBundle
+from modelyard.learners.ensemble import EnsembleBundle
 from modelyard.search.final import finalize
 from modelyard.search.leaderboard import Leaderboard
 from modelyard.search.runner import run_trials

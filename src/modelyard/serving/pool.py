@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from modelyard.errors import ModelyardError, NotFound, RegistryError, did_you_mean
 from modelyard.learners.bundle import ModelBundle
+from modelyard.learners.formats import MODEL_TYPES  # also registers the model formats
 from modelyard.registry.records import VersionInfo
 from modelyard.registry.registry import Registry
 from modelyard.serving.config import ServeConfig
@@ -221,10 +222,10 @@ class ModelPool:
                 f"cannot load {version.ref}: the metadata store did not answer",
                 hint="check that the database is reachable; the server retries by itself",
             ) from err
-        if not isinstance(loaded.model, ModelBundle):
+        if not isinstance(loaded.model, MODEL_TYPES):
             raise NotReady(
                 f"{version.ref} is a {type(loaded.model).__name__}, which the server cannot serve",
-                hint="serve models saved by `modelyard train` (format 'modelyard.bundle')",
+                hint="serve models saved by `modelyard train`",
             )
         request = RequestSchema.for_model(version.model, version.version, loaded.model.schema)
         seconds = time.perf_counter() - started

@@ -18,6 +18,7 @@ import pandas as pd
 
 from modelyard.errors import DataError, ServingError
 from modelyard.learners.bundle import ModelBundle
+from modelyard.learners.formats import MODEL_TYPES  # also registers the model formats
 
 PREDICTION = "prediction"
 PROBA_PREFIX = "proba_"
@@ -37,10 +38,11 @@ def predict_records(bundle: ModelBundle, frame: pd.DataFrame) -> pd.DataFrame:
     ignored), values as read from a file or validated from a request. A value that does not fit its
     column raises ``SchemaMismatch`` naming the column.
     """
-    if not isinstance(bundle, ModelBundle):
+    if not isinstance(bundle, MODEL_TYPES):
         raise ServingError(
-            f"cannot predict with a {type(bundle).__name__}: expected a modelyard ModelBundle",
-            hint="register models saved by `modelyard train` (format 'modelyard.bundle')",
+            f"cannot predict with a {type(bundle).__name__}: "
+            "expected a modelyard model bundle or ensemble",
+            hint="register models saved by `modelyard train`",
         )
     if len(frame) == 0:
         raise DataError("there are no rows to predict", hint="pass at least one input row")
