@@ -60,6 +60,14 @@ def test_runs_versions_aliases_and_reports(cli, tmp_path, data_dir):
         2
     ]
 
+    assert cli("models", "tag", "churn", "team=retention", "--version", "2").code == 0
+    assert cli("models", "tag", "churn", "owner=ml").code == 0
+    assert cli("models", "describe", "churn", "Monthly churn scores").code == 0
+    model = cli("models", "show", "churn", "--json").json()
+    assert model["model"]["tags"] == {"owner": "ml"}
+    assert model["model"]["description"] == "Monthly churn scores"
+    assert model["versions"][0]["tags"]["team"] == "retention"
+
     report = cli("report", second.json()["run_id"], "--json").json()
     html = Path(report["html"]).read_text()
     assert "<html" in html.lower() and "http://" not in html and "https://" not in html

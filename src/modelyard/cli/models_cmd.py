@@ -155,6 +155,44 @@ def delete_command(
         console.print(f"deleted {name} version {version}")
 
 
+@models_app.command("tag")
+def tag_command(
+    name: str = typer.Argument(..., help="Model name."),
+    tags: list[str] = typer.Argument(..., help="KEY=VALUE to set, or KEY= to remove."),
+    version: int = typer.Option(None, "--version", help="Tag this version instead of the model."),
+    json: o.Json = False,
+) -> None:
+    """Set or remove tags on a model or one of its versions."""
+    changes = {k: (v or None) for k, v in o._pairs(tags, "tag").items()}
+    with Registry.open(current_settings()) as registry:
+        if version is None:
+            registry.store.set_model_tags(name, changes)
+            current = registry.store.get_model(name).tags
+        else:
+            registry.store.set_version_tags(name, version, changes)
+            current = registry.store.get_version(name, version).tags
+    if json:
+        print_json({"model": name, "version": version, "tags": current})
+    else:
+        console.print(", ".join(f"{k}={v}" for k, v in sorted(current.items())) or "no tags")
+
+
+@models_app.command("describe")
+def describe_command(
+    name: str = typer.Argument(..., help="Model name."),
+    text: str = typer.Argument(..., help="The description ('' clears it)."),
+    version: int = typer.Option(None, "--version", help="Describe this version instead."),
+    json: o.Json = False,
+) -> None:
+    """Set the description of a model or of one of its versions."""
+    with Registry.open(current_settings()) as registry:
+        registry.store.set_description(name, text or None, version=version)
+    if json:
+        print_json({"model": name, "version": version, "description": text or None})
+    else:
+        console.print(f"described {name}" + (f" version {version}" if version else ""))
+
+
 @db_app.command("upgrade")
 def upgrade_command(json: o.Json = False) -> None:
     """Bring the metadata store's schema up to date (PostgreSQL; SQLite upgrades on open)."""
