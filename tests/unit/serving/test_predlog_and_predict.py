@@ -107,5 +107,5 @@ def test_predict_records_for_a_regressor_and_bad_inputs():
         predict_records(bundle, raw.iloc[:0])
     with pytest.raises(SchemaMismatch, match="tenure"):
         predict_records(bundle, raw.drop(columns=["tenure"]).iloc[:2])
-    with pytest.raises(ServingError, match="ModelBundle"):
+    with pytest.raises(ServingError, match="model bundle or ensemble"):
         predict_records(object(), raw)  # type: ignore[arg-type]
