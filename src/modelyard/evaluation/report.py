@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from typing import Any
 import numpy as np
 from jsonschema import Draft202012Validator
 
+from modelyard.atomic import atomic_write_text
 from modelyard.errors import DataError, SpecError
 from modelyard.evaluation.baselines import error_reduction, error_reductions, evaluate_baselines
 from modelyard.evaluation.bootstrap import bootstrap_ci
@@ -288,20 +288,6 @@ def validate_report(report: Mapping[str, Any]) -> None:
         )
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_report(report: Mapping[str, Any], directory: str | os.PathLike[str]) -> tuple[Path, Path]:
     """Validate ``report`` and write ``report.json`` and ``report.html`` into ``directory``."""
     validate_report(report)
@@ -314,6 +300,6 @@ def write_report(report: Mapping[str, Any], directory: str | os.PathLike[str]) -
                         hint="nan and inf must be None; build reports with build_report") from err
     json_path, html_path = directory / "report.json", directory / "report.html"
     html = render_html(report)
-    _atomic_write(json_path, text + "\n")
-    _atomic_write(html_path, html)
+    atomic_write_text(json_path, text + "\n")
+    atomic_write_text(html_path, html)
     return json_path, html_path

@@ -14,14 +14,15 @@ half-written artifact, and the arrays file is checked against its recorded hash 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from modelyard.atomic import atomic_write_bytes, atomic_write_text
 from modelyard.errors import DataError, IntegrityError, did_you_mean
 from modelyard.features.base import ColumnEncoder
 from modelyard.features.boolean import BooleanEncoder
@@ -85,10 +86,9 @@ def write(directory: str | Path, manifest: dict[str, Any], arrays: dict[str, np.
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     arrays_path = directory / ARRAYS
-    tmp = arrays_path.with_name(ARRAYS + ".tmp")
-    with open(tmp, "wb") as fh:
-        np.savez(fh, **{key: np.ascontiguousarray(value) for key, value in arrays.items()})
-    os.replace(tmp, arrays_path)
+    buffer = io.BytesIO()
+    np.savez(buffer, **{key: np.ascontiguousarray(value) for key, value in arrays.items()})
+    atomic_write_bytes(arrays_path, buffer.getvalue())
     manifest = {
         "format": FORMAT,
         "version": VERSION,
@@ -96,9 +96,7 @@ def write(directory: str | Path, manifest: dict[str, Any], arrays: dict[str, np.
         "arrays_sha256": _sha256(arrays_path),
     }
     text = json.dumps(manifest, indent=1, allow_nan=False, ensure_ascii=False)
-    tmp = directory / (MANIFEST + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, directory / MANIFEST)
+    atomic_write_text(directory / MANIFEST, text)
 
 
 def read(directory: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from modelyard.atomic import atomic_write_text
 from modelyard.data.infer import check_schema
 from modelyard.data.schema import Schema
 from modelyard.errors import IntegrityError, NotFound
@@ -142,9 +142,7 @@ def write_manifest(directory: Path) -> dict[str, str]:
         for p in sorted(directory.rglob("*"))
         if p.is_file() and p.name != "manifest.json"
     }
-    tmp = directory / "manifest.json.tmp"
-    tmp.write_text(json.dumps({"sha256": files}, indent=2), encoding="utf-8")
-    os.replace(tmp, directory / "manifest.json")
+    atomic_write_text(directory / "manifest.json", json.dumps({"sha256": files}, indent=2))
     return files
 
 

@@ -16,8 +16,6 @@ import contextlib
 import importlib
 import inspect
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from numbers import Integral, Real
 from pathlib import Path
@@ -28,6 +26,7 @@ import pandas as pd
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 
+from modelyard.atomic import atomic_write_bytes, atomic_write_text  # noqa: F401  (re-exported)
 from modelyard.errors import DataError, NotFound, SchemaMismatch, SpecError, TrainingError
 from modelyard.learners.base import TASKS, Learner, available
 
@@ -36,30 +35,7 @@ META_FILE = "learner.json"
 CLASSIFICATION = ("binary", "multiclass")
 
 
-# -- atomic files and JSON ----------------------------------------------------------------------
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temp file in the same folder and a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return path
-
-
-def atomic_write_text(path: str | Path, text: str) -> Path:
-    """UTF-8 text variant of :func:`atomic_write_bytes`."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
-
-
+# -- JSON ----------------------------------------------------------------------------------------
 def to_json_value(value: Any) -> Any:
     """A JSON-ready copy: non-str-keyed dicts become ``{"__items__": pairs}``, tuples
     ``{"__tuple__": list}``."""

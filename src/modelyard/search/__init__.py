@@ -7,8 +7,8 @@ holds the time; ``EnsembleBundle`` is the saved and served form of an ensemble
 ('modelyard.ensemble' in the registry's format table).
 """
 
-from modelyard.search.budget import Budget
 from modelyard.learners.ensemble import EnsembleBundle
+from modelyard.search.budget import Budget
 from modelyard.search.leaderboard import Leaderboard, render_leaderboard
 from modelyard.search.orchestrator import SearchResult, search
 

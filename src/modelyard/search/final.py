@@ -17,10 +17,10 @@ from modelyard.errors import TrainingError
 from modelyard.evaluation.metrics import Metric
 from modelyard.evaluation.threshold import tune_threshold
 from modelyard.learners.bundle import ModelBundle
+from modelyard.learners.ensemble import EnsembleBundle
 from modelyard.search.bagging import ValidationPlan, final_models, refit_seconds
 from modelyard.search.budget import Budget
 from modelyard.search.ensemble import blend, select_ensemble
-from modelyard.learners.ensemble import EnsembleBundle
 from modelyard.search.scoring import score_predictions, utility
 from modelyard.search.trial import TrialData, TrialResult
 

@@ -21,10 +21,10 @@ from modelyard.data.schema import Schema
 from modelyard.errors import DataError, SpecError
 from modelyard.learners.base import available, get_learner
 from modelyard.learners.bundle import ModelBundle
+from modelyard.learners.ensemble import EnsembleBundle
 from modelyard.search.bagging import plan_validation
 from modelyard.search.budget import Budget
 from modelyard.search.cost import CostModel
-from modelyard.learners.ensemble import EnsembleBundle
 from modelyard.search.final import finalize
 from modelyard.search.leaderboard import Leaderboard
 from modelyard.search.runner import run_trials

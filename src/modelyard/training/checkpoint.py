@@ -15,14 +15,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import safetensors.torch
 
+from modelyard.atomic import TMP_PREFIX, atomic_write_bytes
 from modelyard.errors import TrainingError
 from modelyard.training.callbacks import Callback
 from modelyard.training.state import FitState, collect, decode, encode
@@ -41,28 +40,10 @@ class Checkpointed:
     finished: dict[str, Any] | None  # {'stop_reason', 'best_epoch'} once the fit ended
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.name}-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):  # make the rename itself durable (POSIX)
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-
-
 def _write_json(directory: Path, doc: dict[str, Any]) -> None:
-    _atomic_write(directory / CHECKPOINT_JSON, json.dumps(doc, allow_nan=False).encode("utf-8"))
+    atomic_write_bytes(
+        directory / CHECKPOINT_JSON, json.dumps(doc, allow_nan=False).encode("utf-8"), sync_dir=True
+    )
 
 
 def write_checkpoint(directory: str | Path, payload: dict[str, Any]) -> dict[str, Any]:
@@ -74,7 +55,7 @@ def write_checkpoint(directory: str | Path, payload: dict[str, Any]) -> dict[str
         data = safetensors.torch.save(tensors)
         digest = hashlib.sha256(data).hexdigest()
         name = f"state-{int(payload['epoch']):06d}-{digest[:12]}.safetensors"
-        _atomic_write(directory / name, data)
+        atomic_write_bytes(directory / name, data, sync_dir=True)
         doc = {
             "format": FORMAT,
             "version": VERSION,
@@ -87,7 +68,7 @@ def write_checkpoint(directory: str | Path, payload: dict[str, Any]) -> dict[str
         _write_json(directory, doc)
         for stale in directory.iterdir():  # older tensor files and temp files of killed writes
             if stale.name != name and (
-                stale.name.startswith("state-") or stale.name.startswith(".tmp-")
+                stale.name.startswith("state-") or stale.name.startswith(TMP_PREFIX)
             ):
                 with contextlib.suppress(OSError):
                     stale.unlink()
