@@ -181,7 +181,6 @@ def _train(
         split=split.to_dict(),
     )
     if spec.search is not None:
-        threshold = spec.model.threshold if spec.model else "f1"
         fitted = search_model(
             spec.search,
             dataset,
@@ -189,7 +188,7 @@ def _train(
             y,
             prepared.classes,
             seed=spec.seed,
-            threshold_metric=threshold,
+            threshold_metric="f1",  # a binary model's threshold, tuned out of fold
             on_step=on_step,
         )
         store.set_run_data(run_id, leaderboard=fitted.leaderboard)

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from modelyard.errors import IntegrityError, SpecError
-from modelyard.registry.formats import load_artifact, registered_formats
 from modelyard.learners.ensemble import EnsembleBundle
+from modelyard.registry.formats import load_artifact, registered_formats
 from modelyard.search.trial import TrialData, fit_fold
 
 PICKLE_MAGIC = (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")
