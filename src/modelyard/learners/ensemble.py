@@ -23,12 +23,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from modelyard.atomic import atomic_write_text
 from modelyard.data.infer import check_schema
 from modelyard.data.schema import Schema
 from modelyard.errors import IntegrityError, NotFound, SpecError
 from modelyard.evaluation.threshold import apply_threshold
 from modelyard.learners.bundle import ModelBundle, verify_manifest, write_manifest
-from modelyard.learners.persist import atomic_write_text
 from modelyard.registry.formats import register_format
 
 FORMAT_VERSION = 1

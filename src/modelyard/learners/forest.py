@@ -20,10 +20,11 @@ from sklearn.ensemble import (
     RandomForestRegressor,
 )
 
+from modelyard.atomic import atomic_write_bytes
 from modelyard.errors import DataError, IntegrityError, TrainingError
 from modelyard.learners.base import register
-from modelyard.learners.persist import TabularLearner, atomic_write_bytes, integer, number
 from modelyard.learners.space import Choice, Float, Int
+from modelyard.learners.tabular import TabularLearner, integer, number
 
 MODEL_FILE = "model.skops"
 

@@ -17,10 +17,11 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 
+from modelyard.atomic import atomic_write_text
 from modelyard.errors import TrainingError
 from modelyard.learners.base import register
-from modelyard.learners.persist import TabularLearner, atomic_write_text, integer, number
 from modelyard.learners.space import Choice, Float, Int
+from modelyard.learners.tabular import TabularLearner, integer, number
 
 MODEL_FILE = "model.txt"
 VALID_NAME = "validation"

@@ -16,10 +16,11 @@ from typing import Any
 import numpy as np
 import xgboost as xgb
 
+from modelyard.atomic import atomic_write_bytes
 from modelyard.errors import TrainingError
 from modelyard.learners.base import register
-from modelyard.learners.persist import TabularLearner, atomic_write_bytes, integer, number
 from modelyard.learners.space import Choice, Float, Int
+from modelyard.learners.tabular import TabularLearner, integer, number
 
 MODEL_FILE = "model.ubj"
 VALID_NAME = "validation"

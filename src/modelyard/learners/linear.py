@@ -18,10 +18,11 @@ from scipy.special import expit, softmax
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
 
+from modelyard.atomic import atomic_write_bytes
 from modelyard.errors import DataError, TrainingError
 from modelyard.learners.base import register
-from modelyard.learners.persist import TabularLearner, atomic_write_bytes, integer, number
 from modelyard.learners.space import Choice, Float
+from modelyard.learners.tabular import TabularLearner, integer, number
 
 PARAMS_FILE = "linear.npz"
 

@@ -22,6 +22,7 @@ import safetensors.torch
 import torch
 from sklearn.model_selection import train_test_split
 
+from modelyard.atomic import atomic_write_bytes
 from modelyard.errors import SpecError, TrainingError, did_you_mean
 from modelyard.learners.base import register
 from modelyard.learners.neural_net import (
@@ -30,8 +31,8 @@ from modelyard.learners.neural_net import (
     TabularMLP,
     auto_embedding_dim,
 )
-from modelyard.learners.persist import TabularLearner, atomic_write_bytes
 from modelyard.learners.space import Choice, Float, Int
+from modelyard.learners.tabular import TabularLearner
 from modelyard.training import (
     BudgetStop,
     Checkpoint,

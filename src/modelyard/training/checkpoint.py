@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import safetensors.torch
+from safetensors.torch import load as load_safetensors
 
 from modelyard.atomic import TMP_PREFIX, atomic_write_bytes
 from modelyard.errors import TrainingError
@@ -133,7 +134,7 @@ def read_checkpoint(directory: str | Path) -> Checkpointed:
             f"expected sha256 {doc['sha256']}, got {digest}",
             hint="the file was modified or damaged; delete the checkpoint to start fresh",
         )
-    tensors = safetensors.torch.load(data)
+    tensors = load_safetensors(data)  # safetensors bytes: plain tensors, no code
     return Checkpointed(int(doc["epoch"]), decode(doc["state"], tensors), doc.get("finished"))
 
 

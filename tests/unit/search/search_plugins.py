@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from modelyard.learners.persist import TabularLearner
+from modelyard.learners.tabular import TabularLearner
 
 
 class _Failing(TabularLearner):

@@ -1,0 +1,326 @@
+"""The shared base of the tabular learners: target checks, declarative parameter checks and
+:class:`TabularLearner`, which implements fit, predict, save and load once.
+
+Subclasses implement five hooks: ``_fit_model``, ``_proba`` (classifiers), ``_values``
+(regression), ``_save_model`` and ``_load_model``. The files and layout plumbing they rely on is
+in :mod:`modelyard.learners.persist`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable
+from numbers import Integral, Real
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.metaestimators import available_if
+
+from modelyard.errors import DataError, SpecError, TrainingError
+from modelyard.learners.base import TASKS, Learner, available
+from modelyard.learners.persist import (
+    CLASSIFICATION,
+    FORMAT_VERSION,
+    capture_layout,
+    from_json_value,
+    read_meta,
+    restore_layout,
+    write_meta,
+)
+
+
+# -- target -------------------------------------------------------------------------------------
+def check_target(
+    y: Any, task: str | None, tasks: tuple[str, ...], n_rows: int, learner: str
+) -> tuple[str, np.ndarray, int | None]:
+    """Validate ``y``; return (task, y as int64 codes or float64 values, number of classes)."""
+    arr = np.asarray(y)
+    if arr.ndim != 1 or len(arr) != n_rows:
+        raise DataError(
+            f"y must be 1-d with one value per row of X ({n_rows}); got shape {arr.shape}",
+            hint="pass a 1-d array or Series (y.ravel())",
+        )
+    if task is not None and task not in TASKS:
+        raise SpecError(f"unknown task {task!r}", hint="valid tasks: " + ", ".join(TASKS))
+    if arr.dtype == bool:
+        arr = arr.astype(np.int64)
+    if not np.issubdtype(arr.dtype, np.number):
+        raise DataError(
+            f"y must hold class codes 0..k-1 or float values; got dtype {arr.dtype}",
+            hint="encode labels as integer codes first (the features/ target encoding does it)",
+        )
+    if task is None:
+        task = Learner._infer_task(arr, None)
+        if task == "binary" and len(arr) and np.nanmax(arr) >= 2:
+            task = "multiclass"  # codes such as {0, 2}: a class is absent, but k > 2
+    if task not in tasks:
+        raise SpecError(
+            f"learner '{learner}' serves {', '.join(tasks)}; got task '{task}'",
+            hint=f"learners for {task}: " + ", ".join(available(task)),
+        )
+    if task == "regression":
+        values = arr.astype(np.float64)
+        if not np.all(np.isfinite(values)):
+            raise DataError(
+                f"y has {int(np.sum(~np.isfinite(values)))} missing or infinite values",
+                hint="drop rows whose target is missing before training",
+            )
+        return task, values, None
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr != np.round(arr)):
+        raise DataError(
+            f"a {task} target must hold class codes 0..k-1; got values such as "
+            f"{np.unique(arr)[:5].tolist()}",
+            hint="encode labels as integer codes first (the features/ target encoding does it)",
+        )
+    codes = arr.astype(np.int64)
+    n_classes = 2 if task == "binary" else int(codes.max()) + 1
+    if codes.max() >= n_classes:
+        raise DataError(
+            f"a binary target must hold codes 0 and 1; got max code {codes.max()}",
+            hint="use task='multiclass' for more than two classes",
+        )
+    if len(np.unique(codes)) < 2:
+        raise TrainingError(
+            f"y holds a single class ({codes[0]}); there is nothing to learn",
+            hint="check the target column and the split (stratify it)",
+        )
+    return task, codes, n_classes
+
+
+# -- declarative parameter checks ---------------------------------------------------------------
+Check = tuple[Callable[[Any], bool], str]  # (is the value valid?, what was expected)
+
+
+def integer(low: int = 0) -> Check:
+    """An int (not a bool), at least ``low``."""
+    return (
+        lambda v: isinstance(v, Integral) and not isinstance(v, bool) and v >= low,
+        f"an integer >= {low}",
+    )
+
+
+def number(low: float | None = None, high: float | None = None, *, open_low=False) -> Check:
+    """A finite real number (not a bool) in [low, high], or (low, high] with ``open_low``."""
+
+    def valid(v: Any) -> bool:
+        if not isinstance(v, Real) or isinstance(v, bool) or not np.isfinite(v):
+            return False
+        return (low is None or v > low or (v == low and not open_low)) and (
+            high is None or v <= high
+        )
+
+    span = f" in {'(' if open_low else '['}{low}, {'inf' if high is None else high}]"
+    return valid, "a number" + (span if low is not None else "")
+
+
+CLASS_WEIGHT_CHECK: Check = (
+    lambda v: v is None or v == "balanced" or isinstance(v, dict),
+    "None, 'balanced' or a dict {class code: weight}",
+)
+COMMON_CHECKS: dict[str, Check] = {
+    "task": (lambda v: v is None or v in TASKS, "None (infer from y) or " + ", ".join(TASKS)),
+    "seed": integer(0),
+    "n_jobs": (lambda v: v == -1 or integer(1)[0](v), "-1 (all cores) or an integer >= 1"),
+    "class_weight": CLASS_WEIGHT_CHECK,
+}
+
+
+# -- the shared base ----------------------------------------------------------------------------
+def _serves_classification(learner: TabularLearner) -> bool:
+    return any(t in CLASSIFICATION for t in learner.tasks)
+
+
+class TabularLearner(Learner):
+    """Plumbing shared by the tabular families: input checks, predict dispatch, save/load."""
+
+    library: ClassVar[str] = "sklearn"  # module whose __version__ is recorded on save
+    # hyperparameter -> (valid?, expected); checked with COMMON_CHECKS at the start of fit
+    param_checks: ClassVar[dict[str, Check]] = {}
+
+    # -- hooks ----------------------------------------------------------------------------------
+    def _fit_model(self, X: pd.DataFrame, y: np.ndarray, eval_set, budget) -> None:
+        raise TypeError(f"{type(self).__name__} must implement _fit_model")  # pragma: no cover
+
+    def _proba(self, X: pd.DataFrame) -> np.ndarray:
+        raise TypeError(f"{type(self).__name__} must implement _proba")  # pragma: no cover
+
+    def _values(self, X: pd.DataFrame) -> np.ndarray:
+        raise TypeError(f"{type(self).__name__} must implement _values")  # pragma: no cover
+
+    def _save_model(self, directory: Path) -> dict[str, Any]:
+        raise TypeError(f"{type(self).__name__} must implement _save_model")  # pragma: no cover
+
+    def _load_model(self, directory: Path, model_meta: dict[str, Any]) -> None:
+        raise TypeError(f"{type(self).__name__} must implement _load_model")  # pragma: no cover
+
+    @classmethod
+    def params_from_space(cls, sample: dict[str, Any]) -> dict[str, Any]:
+        """Turn a point of ``search_space`` into constructor parameters (identity by default)."""
+        return dict(sample)
+
+    # -- contract -------------------------------------------------------------------------------
+    def fit(self, X, y, *, eval_set=None, budget=None) -> TabularLearner:
+        """Validate ``X``/``y``, learn, set the fitted ``*_`` attributes and return ``self``."""
+        self._forget()
+        self._validate_params()
+        if budget is not None and not callable(getattr(budget, "remaining", None)):
+            raise SpecError(
+                f"budget must have a remaining() method returning seconds; got "
+                f"{type(budget).__name__}",
+                hint="pass a modelyard Budget, or None for no time limit",
+            )
+        frame, layout = capture_layout(X, self.input_kind, self.name)
+        task, target, n_classes = check_target(y, self.task, self.tasks, len(frame), self.name)
+        self.task_ = task
+        if n_classes is not None:
+            self.classes_ = np.arange(n_classes)
+        self.layout_ = layout
+        self.n_features_in_ = len(layout)
+        self.feature_names_in_ = np.asarray([c["name"] for c in layout], dtype=object)
+        try:
+            evals = self._check_eval_set(eval_set)
+            self._fit_model(frame, target, evals, budget)
+        except BaseException:
+            self._forget()
+            raise
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        """Class codes (argmax of ``predict_proba``) or regression values."""
+        frame = self._input(X)
+        if self.is_classifier:
+            return np.argmax(self._proba(frame), axis=1).astype(np.int64)
+        return np.asarray(self._values(frame), dtype=np.float64)
+
+    @available_if(_serves_classification)
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, shape (n_rows, k), columns in class-code order."""
+        frame = self._input(X)
+        if not self.is_classifier:
+            raise TrainingError(
+                f"this {self.name} learner was fitted for '{self.task_}'; it has no probabilities",
+                hint="use predict, or fit with a classification target",
+            )
+        return self._proba(frame)
+
+    def save(self, directory: str | Path) -> None:
+        """Write the native model file(s), then ``learner.json``, into ``directory``."""
+        self._check_fitted()
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        model_meta = self._save_model(directory)
+        classes = getattr(self, "classes_", None)
+        write_meta(
+            directory,
+            {
+                "format_version": FORMAT_VERSION,
+                "learner": self.name,
+                "params": self.get_params(deep=False),
+                "task": self.task_,
+                "classes": None if classes is None else classes.tolist(),
+                "feature_names": self.feature_names_in_.tolist(),
+                "layout": self.layout_,
+                "model": model_meta,
+                "library": {self.library: importlib.import_module(self.library).__version__},
+            },
+        )
+
+    @classmethod
+    def load(cls, directory: str | Path) -> TabularLearner:
+        """Rebuild a fitted learner from ``directory`` (no pickle involved)."""
+        directory = Path(directory)
+        meta = read_meta(directory, cls.name)
+        try:
+            learner = cls(**from_json_value(meta["params"]))
+        except TypeError as err:
+            raise TrainingError(
+                f"saved hyperparameters of '{cls.name}' do not match this version: {err}",
+                hint="load the model with the modelyard version that saved it, or retrain",
+            ) from err
+        learner.task_ = meta["task"]
+        if meta["classes"] is not None:
+            learner.classes_ = np.asarray(meta["classes"], dtype=np.int64)
+        learner.layout_ = meta["layout"]
+        learner.n_features_in_ = len(meta["layout"])
+        learner.feature_names_in_ = np.asarray(meta["feature_names"], dtype=object)
+        learner._load_model(directory, meta["model"])
+        return learner
+
+    # -- helpers for subclasses -----------------------------------------------------------------
+    def _validate_params(self) -> None:
+        """Check every hyperparameter against ``COMMON_CHECKS`` and the class's ``param_checks``."""
+        params = self.get_params(deep=False)
+        for name, (valid, expected) in {**COMMON_CHECKS, **self.param_checks}.items():
+            if name in params and not valid(params[name]):
+                raise SpecError(
+                    f"learner '{self.name}': parameter '{name}' expected {expected}; "
+                    f"got {params[name]!r}",
+                    hint=f"fix '{name}' or leave it at its default "
+                    f"({inspect.signature(type(self).__init__).parameters[name].default!r})",
+                )
+
+    def _forget(self) -> None:
+        """Drop every fitted attribute, so a failed (re)fit never leaves a half-fitted learner."""
+        for key in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
+            delattr(self, key)
+
+    def _input(self, X) -> pd.DataFrame:
+        self._check_fitted()
+        return restore_layout(X, self.layout_, self.name)
+
+    def _check_eval_set(self, eval_set) -> tuple[pd.DataFrame, np.ndarray] | None:
+        if eval_set is None:
+            return None
+        if isinstance(eval_set, list) and len(eval_set) == 1:
+            eval_set = eval_set[0]  # scikit-learn style [(X_val, y_val)]
+        if not isinstance(eval_set, tuple | list) or len(eval_set) != 2:
+            raise SpecError(
+                f"eval_set must be a pair (X_val, y_val); got {type(eval_set).__name__}",
+                hint="pass eval_set=(X_val, y_val) from the validation split",
+            )
+        frame = restore_layout(eval_set[0], self.layout_, self.name)
+        tasks = (self.task_,)
+        task, target, _ = check_target(eval_set[1], self.task_, tasks, len(frame), self.name)
+        if self.is_classifier and target.max() >= len(self.classes_):
+            raise DataError(
+                f"validation target has class code {target.max()}, but training saw "
+                f"{len(self.classes_)} classes",
+                hint="encode validation labels with the encoder fitted on the training rows",
+            )
+        return frame, target
+
+    def _class_weight(self) -> Any:
+        """The validated ``class_weight`` hyperparameter (None, 'balanced' or {code: weight})."""
+        cw = self.class_weight
+        if cw is None:
+            return None
+        if not CLASS_WEIGHT_CHECK[0](cw):
+            raise SpecError(
+                f"class_weight expected {CLASS_WEIGHT_CHECK[1]}; got {cw!r}",
+                hint="use class_weight='balanced' for imbalanced classes",
+            )
+        if not self.is_classifier:
+            raise SpecError(
+                f"class_weight applies to classification; this {self.name} learner is "
+                f"fitted for '{self.task_}'",
+                hint="leave class_weight=None for regression",
+            )
+        return cw
+
+    def _sample_weight(self, y: np.ndarray) -> np.ndarray | None:
+        """Per-row weights implementing ``class_weight`` for learners that take sample weights."""
+        cw = self._class_weight()
+        return None if cw is None else compute_sample_weight(cw, y)
+
+    def _full_proba(self, proba: np.ndarray, seen: np.ndarray) -> np.ndarray:
+        """Spread probabilities over all ``classes_`` when some class was absent from training."""
+        proba = np.asarray(proba, dtype=np.float64)
+        if proba.shape[1] == len(self.classes_):
+            return proba
+        full = np.zeros((proba.shape[0], len(self.classes_)))
+        full[:, np.asarray(seen, dtype=np.int64)] = proba
+        return full
