@@ -30,6 +30,7 @@ from modelyard.features.categorical import CategoricalEncoder
 from modelyard.features.datetime import DatetimeEncoder
 from modelyard.features.numeric import NumericEncoder
 from modelyard.features.text import TextEncoder
+from modelyard.hashing import sha256_file
 
 FORMAT = "modelyard.preprocessor"
 VERSION = 1
@@ -93,7 +94,7 @@ def write(directory: str | Path, manifest: dict[str, Any], arrays: dict[str, np.
         "format": FORMAT,
         "version": VERSION,
         **manifest,
-        "arrays_sha256": _sha256(arrays_path),
+        "arrays_sha256": sha256_file(arrays_path),
     }
     text = json.dumps(manifest, indent=1, allow_nan=False, ensure_ascii=False)
     atomic_write_text(directory / MANIFEST, text)
@@ -122,7 +123,7 @@ def read(directory: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
             f"format {manifest.get('format')!r}, version {manifest.get('version')!r}",
             hint="load it with the modelyard version that saved it, or refit",
         )
-    actual = _sha256(arrays_path)
+    actual = sha256_file(arrays_path)
     if actual != manifest.get("arrays_sha256"):
         raise IntegrityError(
             f"{arrays_path} has SHA-256 {actual}, expected {manifest.get('arrays_sha256')}",
@@ -133,10 +134,3 @@ def read(directory: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         arrays = {key: npz[key] for key in npz.files}
     return manifest, arrays
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

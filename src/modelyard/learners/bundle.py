@@ -7,7 +7,6 @@ every file; ``load`` verifies every hash before reading anything.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from modelyard.data.schema import Schema
 from modelyard.errors import IntegrityError, NotFound
 from modelyard.evaluation.threshold import apply_threshold
 from modelyard.features.preprocessor import Preprocessor
+from modelyard.hashing import sha256_file
 from modelyard.learners.base import Learner, get_learner
 from modelyard.registry.formats import register_format
 
@@ -127,18 +127,11 @@ def _jsonable(values: list[Any] | None) -> list[Any] | None:
     return [v.item() if isinstance(v, np.generic) else v for v in values]
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
 
 def write_manifest(directory: Path) -> dict[str, str]:
     """Record the SHA-256 of every file under ``directory`` in ``manifest.json`` (atomically)."""
     files = {
-        str(p.relative_to(directory)): _sha256(p)
+        str(p.relative_to(directory)): sha256_file(p)
         for p in sorted(directory.rglob("*"))
         if p.is_file() and p.name != "manifest.json"
     }
@@ -159,7 +152,7 @@ def verify_manifest(directory: Path) -> None:
         path = directory / name
         if not path.is_file():
             raise IntegrityError(f"model file {path} is missing", hint="restore it or retrain")
-        actual = _sha256(path)
+        actual = sha256_file(path)
         if actual != expected:
             raise IntegrityError(
                 f"model file {path} was changed: sha256 {actual[:12]}... "

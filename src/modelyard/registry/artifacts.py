@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from modelyard.errors import Conflict, IntegrityError, NotFound, RegistryError
+from modelyard.hashing import sha256_file
 
 URI_PREFIX = "sha256:"
 TREE_KIND = "modelyard.tree"
@@ -158,7 +159,7 @@ class ArtifactStore:
                 hint="check the uri, or whether the model was registered against another "
                 "artifact root (MODELYARD_HOME)",
             )
-        actual = _sha256(path)
+        actual = sha256_file(path)
         if actual != digest:
             raise IntegrityError(
                 f"{what} is corrupt: its bytes hash to sha256:{actual[:12]}..., "
@@ -240,10 +241,3 @@ def parse_uri(uri: object) -> str:
         )
     return match[1]
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(BLOCK), b""):
-            digest.update(block)
-    return digest.hexdigest()
