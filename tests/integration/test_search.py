@@ -86,6 +86,8 @@ def test_parallel_trials_give_the_same_results_as_sequential_ones(housing):
     assert [(r["learner"], r["score"]) for r in sequential.leaderboard.to_records()] == \
         [(r["learner"], r["score"]) for r in parallel.leaderboard.to_records()]
     np.testing.assert_allclose(sequential.model.predict(frame), parallel.model.predict(frame))
+    built = [n for n in parallel.notes if n.startswith("trial ") and "weight" in n]
+    assert built and all(n.endswith("fold models, saved by the worker") for n in built), built
 
 
 def test_a_time_budget_is_kept(telco):

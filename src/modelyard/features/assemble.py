@@ -5,8 +5,8 @@ a DataFrame per block, a concatenation), which dominates a one-row prediction: a
 ``encode_frame`` gives the same output with a fixed number of operations for the common columns:
 
 - numeric and boolean columns held as numbers (numpy numbers or bools, pandas booleans) are
-  read as one float64 block and imputed, scaled and flagged together, with the fitted medians,
-  modes, means and standard deviations as arrays. Each step is the encoder's own elementwise
+  read as one float64 block and imputed, clipped, scaled and flagged together, with the fitted
+  medians, modes, ranges, means and standard deviations as arrays. Each step is the encoder's own elementwise
   arithmetic (``np.where``, ``-``, ``/``, ``np.isnan`` on float64), so every value is
   bit-identical to ``NumericEncoder.transform`` / ``BooleanEncoder.transform``;
 - categorical columns use ``CategoricalEncoder.encode``, the code ``transform`` itself runs;
@@ -125,9 +125,10 @@ def _impute(
     filled = np.where(missing, fill, x)
     scaled = np.array([not b and bool(e.scale) for e, b in zip(encoders, is_bool, strict=True)])
     if scaled.any():
-        mean = np.array([e.mean_ for e, s in zip(encoders, scaled, strict=True) if s])
-        std = np.array([e.std_ for e, s in zip(encoders, scaled, strict=True) if s])
-        filled[:, scaled] = (filled[:, scaled] - mean) / std
+        chosen = [e for e, s in zip(encoders, scaled, strict=True) if s]
+        low, high = np.array([e.low_ for e in chosen]), np.array([e.high_ for e in chosen])
+        mean, std = np.array([e.mean_ for e in chosen]), np.array([e.std_ for e in chosen])
+        filled[:, scaled] = (np.clip(filled[:, scaled], low, high) - mean) / std
     starts = np.array([start for start, _ in items], dtype=np.int64)
     out[:, starts] = filled
     flagged = np.array([e.has_missing_ for e in encoders], dtype=bool)

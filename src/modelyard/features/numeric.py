@@ -1,4 +1,4 @@
-"""Numeric columns: median imputation, a missing indicator, optional standard scaling.
+"""Numeric columns: median imputation, a missing indicator, optional clipping and scaling.
 
 Fitted on the training rows only:
 
@@ -9,6 +9,12 @@ Fitted on the training rows only:
   column that only has missing values at serving time gets no indicator.
 * ``mean_`` / ``std_`` (only with ``scale=True``): mean and population standard deviation of the
   imputed training values; a standard deviation of 0 becomes 1. The indicator is not scaled.
+* ``low_`` / ``high_`` (only with ``scale=True``): the smallest and largest training value. Values
+  outside that range are clipped to it before scaling. Scaling is asked for by the learners that
+  extrapolate (linear models and networks): a value far beyond anything seen in training (a house
+  twice the largest one sold) would otherwise move their prediction without bound, where a tree
+  treats it like the largest value it knows. A state saved before clipping existed loads with an
+  unbounded range, so its predictions do not change.
 """
 
 from __future__ import annotations
@@ -40,10 +46,15 @@ class NumericEncoder(ColumnEncoder):
         self.median_ = float(np.median(x[~missing])) if (~missing).any() else 0.0
         self.has_missing_ = bool(missing.any())
         if self.scale:
-            mean, std = fit_standardizer(np.where(missing, self.median_, x)[:, None])
+            filled = np.where(missing, self.median_, x)
+            mean, std = fit_standardizer(filled[:, None])
             self.mean_, self.std_ = float(mean[0]), float(std[0])
+            present = x[~missing]
+            self.low_ = float(present.min()) if present.size else -np.inf
+            self.high_ = float(present.max()) if present.size else np.inf
         else:
             self.mean_, self.std_ = 0.0, 1.0
+            self.low_, self.high_ = -np.inf, np.inf
         self.names_out_ = [self.column] + ([f"{self.column}__missing"] if self.has_missing_ else [])
         return self
 
@@ -54,7 +65,7 @@ class NumericEncoder(ColumnEncoder):
         missing = np.isnan(x)
         filled = np.where(missing, self.median_, x)
         if self.scale:
-            filled = (filled - self.mean_) / self.std_
+            filled = (np.clip(filled, self.low_, self.high_) - self.mean_) / self.std_
         block = [filled]
         if self.has_missing_:
             block.append(missing.astype(np.float64))
@@ -67,6 +78,8 @@ class NumericEncoder(ColumnEncoder):
             "has_missing": self.has_missing_,
             "mean": self.mean_,
             "std": self.std_,
+            "low": None if np.isinf(self.low_) else self.low_,
+            "high": None if np.isinf(self.high_) else self.high_,
             "names_out": list(self.names_out_),
         }
         return state, {}
@@ -76,4 +89,7 @@ class NumericEncoder(ColumnEncoder):
         self.has_missing_ = bool(state["has_missing"])
         self.mean_ = float(state["mean"])
         self.std_ = float(state["std"])
+        low, high = state.get("low"), state.get("high")  # absent in states saved before clipping
+        self.low_ = -np.inf if low is None else float(low)
+        self.high_ = np.inf if high is None else float(high)
         self.names_out_ = list(state["names_out"])

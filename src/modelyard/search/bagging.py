@@ -21,7 +21,7 @@ from modelyard.data.folds import make_folds
 from modelyard.errors import DataError
 from modelyard.learners.bundle import ModelBundle
 from modelyard.search.budget import Budget
-from modelyard.search.trial import Fold, TrialData, TrialResult, fit_fold
+from modelyard.search.trial import Fold, TrialData, TrialResult, fit_fold, load_models
 
 KFOLD_MAX_ROWS = 50_000  # from this many rows on, a holdout split replaces k-fold
 DEFAULT_FOLDS = 5
@@ -77,31 +77,39 @@ def refit_seconds(plan: ValidationPlan, result: TrialResult, n_rows: int) -> flo
     """Estimated seconds to rebuild the final models of ``result`` (0 when they are kept)."""
     if plan.kind == "holdout":
         return result.fit_seconds * n_rows / max(plan.fit_rows, 1)
-    return 0.0 if result.models else result.fit_seconds
+    if result.models:
+        return 0.0
+    return result.save_seconds if result.saved else result.fit_seconds
 
 
 def final_models(data: TrialData, plan: ValidationPlan, result: TrialResult,
                  budget: Budget) -> tuple[list[ModelBundle], str]:
     """The final models of a candidate, and how they were made.
 
-    k-fold: the fold models (kept from the trial, or fitted again on the same folds: the same
-    seed gives the same models). Holdout: a refit on every row when the budget allows it, else the
-    holdout model.
+    k-fold: the fold models (kept from the trial, loaded from where a worker saved them, or fitted
+    again on the same folds: the same seed gives the same models). Holdout: a refit on every row
+    when the budget allows it, else the holdout model.
     """
     spec = result.spec
     if plan.kind == "holdout":
         every_row = np.arange(len(data.frame))
         if budget.can_afford(refit_seconds(plan, result, len(data.frame))):
             return [fit_fold(data, spec.learner, spec.params, every_row, _share(budget))], "refit"
-        if result.models:
-            return list(result.models), "holdout model (no time to refit on every row)"
+        if result.models or result.saved:
+            return _kept(result), "holdout model (no time to refit on every row)"
         fit_rows = plan.folds[0][0]
         return [fit_fold(data, spec.learner, spec.params, fit_rows, _share(budget))], "holdout"
     if result.models:
         return list(result.models), "fold models"
+    if result.saved:
+        return load_models(result), "fold models, saved by the worker"
     models = [fit_fold(data, spec.learner, spec.params, fit, _share(budget, len(plan.folds) - i))
               for i, (fit, _) in enumerate(plan.folds)]
     return models, "fold models, refitted"
+
+
+def _kept(result: TrialResult) -> list[ModelBundle]:
+    return list(result.models) if result.models else load_models(result)
 
 
 def _share(budget: Budget, parts: int = 1) -> Budget | None:

@@ -10,8 +10,10 @@ calls ``search`` must guard its entry point with ``if __name__ == "__main__":``.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -92,12 +94,13 @@ def search(frame_train: pd.DataFrame, y_train: np.ndarray, *, schema: Schema, ta
         if on_trial is not None:
             on_trial(entry.to_record())
 
-    results = run_trials(searcher, data, plan, budget, max_trials=max_trials, parallel=parallel,
-                         on_result=record)
-    board.notes += [f"{name}: {why}" for name, why in searcher.dropped.items()]
-    budget.release()
-    final = finalize(results, data, plan, budget, metric=metric_obj, ensemble=ensemble,
-                     threshold_metric=threshold_metric)
+    with tempfile.TemporaryDirectory(prefix="modelyard-trials-") as scratch:
+        results = run_trials(searcher, data, plan, budget, max_trials=max_trials,
+                             parallel=parallel, on_result=record, models_dir=Path(scratch))
+        board.notes += [f"{name}: {why}" for name, why in searcher.dropped.items()]
+        budget.release()
+        final = finalize(results, data, plan, budget, metric=metric_obj, ensemble=ensemble,
+                         threshold_metric=threshold_metric)
     board.set_weights(final.weights)
     best = next(e for e in board.entries if e.trial == final.best.spec.number)
     return SearchResult(final.model, board, best.to_record(), final.weights, final.oof_score,

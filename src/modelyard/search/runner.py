@@ -6,7 +6,10 @@ the budget is spent, and records every result (searcher, leaderboard callback, b
 * ``parallel == 1``: trials run here, one after another; the fitted fold models of the best
   ``KEEP_MODELS`` trials stay in memory, so the final model needs no refit.
 * ``parallel > 1``: a ``ProcessPoolExecutor`` (spawn) runs them. Each worker gets the training data
-  once, at start; trials and results travel as plain data (no fitted model leaves a worker). With
+  once, at start; trials and results travel as plain data. A fitted model never travels: given a
+  ``models_dir``, a worker saves each finished trial's fold models there in modelyard's model
+  format, and the final step loads the ones it picks instead of fitting them again (the saved
+  models of trials that drop out of the best ``KEEP_MODELS`` are deleted as the search goes). With
   a time budget a new trial starts as soon as a worker is free; without one, trials run in waves
   of ``parallel`` and are recorded in the order they were proposed, so a run is reproducible.
   A worker that dies fails the trials it was running (with a note) and the pool is restarted.
@@ -21,6 +24,7 @@ import concurrent.futures as cf
 import importlib
 import multiprocessing
 from collections.abc import Callable
+from pathlib import Path
 from concurrent.futures.process import BrokenProcessPool
 
 from modelyard.learners.base import BUILTIN_MODULES, get_learner, register
@@ -29,9 +33,10 @@ from modelyard.search.budget import Budget
 from modelyard.search.scoring import utility
 from modelyard.search.searcher import Searcher
 from modelyard.search.space import quiet_optuna
-from modelyard.search.trial import TrialData, TrialResult, TrialSpec, run_trial
+from modelyard.search.trial import (TrialData, TrialResult, TrialSpec, drop_saved, run_trial,
+                                   save_models)
 
-KEEP_MODELS = 8  # trials whose fold models stay in memory (parallel == 1)
+KEEP_MODELS = 8  # trials whose fold models are kept (in memory, or saved by a worker)
 RESERVE_LEADERS = 3  # the final step is budgeted for refitting this many leading candidates
 MAX_RESERVE_SHARE = 0.3  # never hold back more than this share of the budget for the final step
 ENSEMBLE_SECONDS_PER_ROW = 2e-5  # ensemble selection cost per scored row (25 rounds, ~15 models)
@@ -40,13 +45,18 @@ OnResult = Callable[[TrialResult], None]
 
 
 def run_trials(searcher: Searcher, data: TrialData, plan: ValidationPlan, budget: Budget, *,
-               max_trials: int | None, parallel: int, on_result: OnResult) -> list[TrialResult]:
-    """Run trials until none is left to propose, ``max_trials`` started, or time is out."""
+               max_trials: int | None, parallel: int, on_result: OnResult,
+               models_dir: Path | None = None) -> list[TrialResult]:
+    """Run trials until none is left to propose, ``max_trials`` started, or time is out.
+
+    ``models_dir``: where worker processes save fold models (``parallel > 1``); without it the
+    final step fits the chosen candidates again.
+    """
     loop = _Loop(searcher, data, plan, budget, max_trials, on_result)
     if parallel == 1:
         loop.sequential()
     else:
-        loop.pooled(parallel)
+        loop.pooled(parallel, models_dir)
     return loop.results
 
 
@@ -85,6 +95,7 @@ class _Loop:
     def _keep_best_models(self) -> None:
         for result in self._ranked()[KEEP_MODELS:]:
             result.models = None
+            drop_saved(result)
 
     def _reserve_for_final(self) -> None:
         if not self.budget.limited:
@@ -106,9 +117,9 @@ class _Loop:
             self._record(result)
 
     # -- in worker processes --------------------------------------------------------------------
-    def pooled(self, workers: int) -> None:
-        self._workers = workers
-        self._pool = _start_pool(workers, self.data, self.searcher.learners)
+    def pooled(self, workers: int, models_dir: Path | None) -> None:
+        self._workers, self._models_dir = workers, models_dir
+        self._pool = self._new_pool()
         self._pool_of: dict[cf.Future, cf.ProcessPoolExecutor] = {}
         try:
             if self.budget.limited:
@@ -117,6 +128,9 @@ class _Loop:
                 self._in_waves()
         finally:
             self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _new_pool(self) -> cf.ProcessPoolExecutor:
+        return _start_pool(self._workers, self.data, self.searcher.learners, self._models_dir)
 
     def _submit(self, spec: TrialSpec) -> cf.Future:
         future = self._pool.submit(_work, spec, self._time_limit(),
@@ -152,14 +166,15 @@ class _Loop:
         except BrokenProcessPool as err:
             if pool is self._pool:  # the first trial to see this crash restarts the pool
                 self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = _start_pool(self._workers, self.data, self.searcher.learners)
+                self._pool = self._new_pool()
             note = f"a worker process died while this trial ran ({err or 'crashed'})"
         except Exception as err:  # noqa: BLE001 - a result that cannot come back is a failure
             note = f"{type(err).__name__} in the worker: {err}"
         return TrialResult(spec=spec, status="failed", note=note[:300])
 
 
-def _start_pool(workers: int, data: TrialData, learners: list[str]) -> cf.ProcessPoolExecutor:
+def _start_pool(workers: int, data: TrialData, learners: list[str],
+                models_dir: Path | None) -> cf.ProcessPoolExecutor:
     plugins = {}
     for name in learners:  # learners registered outside modelyard are registered in each worker
         cls = get_learner(name)
@@ -167,16 +182,18 @@ def _start_pool(workers: int, data: TrialData, learners: list[str]) -> cf.Proces
             plugins[name] = (cls.__module__, cls.__qualname__)
     return cf.ProcessPoolExecutor(max_workers=workers,
                                   mp_context=multiprocessing.get_context("spawn"),
-                                  initializer=_init_worker, initargs=(data, plugins))
+                                  initializer=_init_worker, initargs=(data, plugins, models_dir))
 
 
 _WORKER_DATA: TrialData | None = None
+_WORKER_MODELS_DIR: Path | None = None
 
 
-def _init_worker(data: TrialData, plugins: dict[str, tuple[str, str]]) -> None:
-    """Runs once in each worker: keep the training data, register plugin learners."""
-    global _WORKER_DATA
-    _WORKER_DATA = data
+def _init_worker(data: TrialData, plugins: dict[str, tuple[str, str]],
+                 models_dir: Path | None) -> None:
+    """Runs once in each worker: keep the training data and models folder, register plugins."""
+    global _WORKER_DATA, _WORKER_MODELS_DIR
+    _WORKER_DATA, _WORKER_MODELS_DIR = data, models_dir
     quiet_optuna()
     for module, qualname in plugins.values():
         obj = importlib.import_module(module)
@@ -187,5 +204,14 @@ def _init_worker(data: TrialData, plugins: dict[str, tuple[str, str]]) -> None:
 
 def _work(spec: TrialSpec, time_limit: float | None, pruning) -> TrialResult:
     assert _WORKER_DATA is not None, "worker started without its data (initializer not run)"
-    return run_trial(_WORKER_DATA, spec, time_limit=time_limit, pruning=pruning,
-                     keep_models=False)
+    keep = _WORKER_MODELS_DIR is not None
+    result = run_trial(_WORKER_DATA, spec, time_limit=time_limit, pruning=pruning,
+                       keep_models=keep)
+    if not keep:
+        return result
+    try:
+        return save_models(result, _WORKER_MODELS_DIR)
+    except OSError as err:  # a full disk costs the saved models, not the trial: it is refitted
+        out = result.without_models()
+        out.note = f"fold models not saved ({err}); the final step fits them again if chosen"
+        return out

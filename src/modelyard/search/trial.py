@@ -4,7 +4,9 @@ For each fold the preprocessing and the learner are fitted on the fold's fit row
 held-out rows are predicted: those out-of-fold predictions score the trial and feed the ensemble.
 A trial never raises: an exception (``MemoryError`` included) makes a ``failed`` result with a
 note. Everything in and out is plain data (frames, arrays, dicts), so a trial can run in another
-process; the fitted fold models come back only when asked (``keep_models``) and only in-process.
+process; the fitted fold models come back only when asked: in memory (``keep_models``), or, from
+a worker process, saved in modelyard's own model format (``save_models``) and loaded by
+``load_models`` with their hashes checked, so no fitted model ever crosses a process as a pickle.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from __future__ import annotations
 import contextlib
 import inspect
 import math
+import shutil
 import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -75,6 +79,8 @@ class TrialResult:
     seconds: float = 0.0
     note: str | None = None
     models: list[ModelBundle] | None = None
+    saved: str | None = None  # directory of the fold models saved by a worker (``save_models``)
+    save_seconds: float = 0.0  # what saving them took (loading them costs about as much)
 
     @property
     def folds_done(self) -> int:
@@ -89,6 +95,37 @@ class TrialResult:
     def without_models(self) -> TrialResult:
         """A copy that holds no fitted models (to send between processes)."""
         return TrialResult(**{**self.__dict__, "models": None})
+
+
+def save_models(result: TrialResult, directory: Path) -> TrialResult:
+    """``result`` without its in-memory models, which are saved under ``directory``/trial-N.
+
+    A trial with no models (failed, pruned, out of time) is returned as it is, minus models.
+    """
+    if result.status != "ok" or not result.models:
+        return result.without_models()
+    started = time.perf_counter()
+    target = Path(directory) / f"trial-{result.spec.number}"
+    for fold, bundle in enumerate(result.models):
+        bundle.save(target / f"fold-{fold}")
+    out = result.without_models()
+    out.saved, out.save_seconds = str(target), time.perf_counter() - started
+    out.seconds += out.save_seconds
+    return out
+
+
+def load_models(result: TrialResult) -> list[ModelBundle]:
+    """The fold models a worker saved for ``result`` (each checked against its manifest)."""
+    assert result.saved is not None, "load_models needs a result whose models were saved"
+    folds = sorted(Path(result.saved).glob("fold-*"), key=lambda p: int(p.name.split("-")[1]))
+    return [ModelBundle.load(fold) for fold in folds]
+
+
+def drop_saved(result: TrialResult) -> None:
+    """Delete the fold models a worker saved for ``result`` (when it can no longer be chosen)."""
+    if result.saved is not None:
+        shutil.rmtree(result.saved, ignore_errors=True)
+        result.saved = None
 
 
 def make_learner(name: str, params: dict[str, Any], *, task: str, seed: int,

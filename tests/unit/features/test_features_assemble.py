@@ -100,6 +100,8 @@ AWKWARD = {
         "tenure": pd.array([1, None, 3, 4, 5, 6], dtype="Int64"),
         "MonthlyCharges": np.arange(6, dtype="float32"),
     },
+    "values beyond the training range": {"MonthlyCharges": [1e9, -1e9, 50.0, 0.0, 1e300, -5.0],
+                                         "tenure": [1000, -3, 5, 0, 72, 73]},
     "unseen categories": {"Contract": ["Weekly", None, " One year ", "", 3, 2.0]},
 }
 

@@ -63,7 +63,31 @@ def test_scaling_uses_training_mean_and_std_and_constant_std_becomes_one(telco):
     assert out.std(ddof=0) == pytest.approx(1.0)
     constant = NumericEncoder("c", scale=True).fit(pd.Series([3.0] * 10))
     assert constant.std_ == 1.0
-    assert constant.transform(pd.Series([3.0, 4.0]))["c"].tolist() == [0.0, 1.0]
+    assert constant.transform(pd.Series([3.0, 4.0]))["c"].tolist() == [0.0, 0.0]  # clipped
+
+
+def test_scaled_values_outside_the_training_range_are_clipped_to_it(telco):
+    values = telco["MonthlyCharges"].astype(float)
+    enc = NumericEncoder("MonthlyCharges", scale=True).fit(values)
+    assert (enc.low_, enc.high_) == (values.min(), values.max())
+    far = pd.Series([values.min() - 1000.0, values.max() + 1000.0, values.iloc[0]])
+    out = enc.transform(far)["MonthlyCharges"].to_numpy()
+    edges = enc.transform(pd.Series([values.min(), values.max()]))["MonthlyCharges"].to_numpy()
+    assert out[:2].tolist() == edges.tolist()
+    assert out[2] == enc.transform(values.iloc[:1])["MonthlyCharges"].iloc[0]
+    unscaled = NumericEncoder("MonthlyCharges").fit(values)  # trees: values pass unchanged
+    assert unscaled.transform(far)["MonthlyCharges"].tolist() == far.tolist()
+
+
+def test_a_state_saved_before_clipping_loads_with_an_unbounded_range(telco):
+    values = telco["tenure"].astype(float)
+    enc = NumericEncoder("tenure", scale=True).fit(values)
+    state, arrays = enc.get_state()
+    old = {k: v for k, v in state.items() if k not in ("low", "high")}
+    loaded = NumericEncoder("tenure", scale=True)
+    loaded.set_state(old, arrays)
+    far = pd.Series([values.max() * 10])
+    assert loaded.transform(far)["tenure"].iloc[0] == (far.iloc[0] - enc.mean_) / enc.std_
 
 
 def test_garbage_strings_raise_a_data_error_naming_the_column():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from modelyard.errors import DataError
+from modelyard.errors import DataError, IntegrityError
 from modelyard.evaluation.metrics import get_metric
 from modelyard.search.bagging import (
     HOLDOUT_MAX_ROWS,
@@ -16,7 +16,7 @@ from modelyard.search.bagging import (
 )
 from modelyard.search.budget import Budget
 from modelyard.search.final import finalize
-from modelyard.search.trial import TrialData, TrialSpec, run_trial
+from modelyard.search.trial import TrialData, TrialSpec, drop_saved, run_trial, save_models
 
 
 def test_kfold_holds_every_row_out_once_and_stratifies():
@@ -59,6 +59,26 @@ def test_refitted_fold_models_equal_the_kept_ones(housing):
     assert how == "fold models, refitted" and len(models) == 3
     for old, new in zip(kept.models, models, strict=True):
         assert np.array_equal(old.predict(housing.frame), new.predict(housing.frame))
+
+
+def test_fold_models_saved_by_a_worker_are_loaded_not_refitted(housing, tmp_path):
+    plan = plan_validation(housing.y, "regression", folds=3, seed=1)
+    data = _data(housing, plan)
+    kept = run_trial(data, TrialSpec(7, "lightgbm", {}, {"n_estimators": 30}, "portfolio"),
+                     keep_models=True)
+    saved = save_models(kept, tmp_path)
+    assert saved.models is None and saved.saved and saved.save_seconds > 0
+    models, how = final_models(data, plan, saved, Budget(None))
+    assert how == "fold models, saved by the worker" and len(models) == 3
+    for old, new in zip(kept.models, models, strict=True):
+        assert np.array_equal(old.predict(housing.frame), new.predict(housing.frame))
+    model_file = next(p for p in (tmp_path / "trial-7" / "fold-0").rglob("*")
+                      if p.is_file() and p.name != "manifest.json" and p.suffix != ".json")
+    model_file.write_bytes(model_file.read_bytes() + b"x")  # a changed file fails its hash
+    with pytest.raises(IntegrityError):
+        final_models(data, plan, saved, Budget(None))
+    drop_saved(saved)
+    assert saved.saved is None and not (tmp_path / "trial-7").exists()
 
 
 def test_holdout_candidates_are_refitted_on_every_row_when_time_allows(housing):
