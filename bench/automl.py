@@ -12,12 +12,14 @@ parquet files and predictions come back as parquet (``bench/automl_peer.py``).
     .venv/bin/python bench/automl.py                            # quick: 3 datasets, 60 s
     .venv/bin/python bench/automl.py --datasets all --budgets 60 300 --systems all
 
-Writes a markdown table to stdout and every number to ``bench/out/automl.json``.
+Writes a markdown table to stdout and every number to ``bench/results/automl.json`` (committed, so a
+later run can ``--merge`` into it).
 """
 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import re
@@ -37,7 +39,7 @@ from sklearn.model_selection import train_test_split
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
 PEERS_VENV = ROOT / "bench" / ".peers-venv"
-OUT = ROOT / "bench" / "out" / "automl.json"
+OUT = ROOT / "bench" / "results" / "automl.json"
 DATASETS = ("adult", "bank_marketing", "california_housing", "credit_g", "phoneme", "kc1",
             "diamonds", "house_prices_ames", "telco_churn", "vehicle_insurance_fraud", "ai4i2020")
 QUICK = ("telco_churn", "credit_g", "kc1")
@@ -222,7 +224,7 @@ RUNNERS = {"modelyard": run_modelyard, "lightgbm": run_lightgbm, "hgb": run_hgb}
 def run_one(system: str, ds: dict, budget: float, seed: int, cores: int) -> dict:
     started = time.perf_counter()
     record = {"dataset": ds["name"], "budget": budget, "system": system, "metric": ds["metric"],
-              "n_train": len(ds["train"]), "n_test": len(ds["test"])}
+              "cores": cores, "n_train": len(ds["train"]), "n_test": len(ds["test"])}
     try:
         if system in PEERS:
             prediction, info = run_peer(system, ds, budget, seed, cores)
@@ -249,23 +251,32 @@ def setup_peers() -> None:
 
 # -- report -------------------------------------------------------------------------------------
 def markdown(records: list[dict], systems: list[str]) -> str:
+    """One row per dataset, budget and core count; the best score of a row in bold."""
     lower = {"rmse"}
-    lines = ["| dataset | metric | budget | " + " | ".join(systems) + " |",
-             "|---|---|---|" + "---|" * len(systems)]
-    keys = sorted({(r["dataset"], r["budget"]) for r in records},
-                  key=lambda k: (DATASETS.index(k[0]) if k[0] in DATASETS else 99, k[1]))
-    for dataset, budget in keys:
-        row = {r["system"]: r for r in records if (r["dataset"], r["budget"]) == (dataset, budget)}
+    lines = ["| dataset | metric | budget | cores | " + " | ".join(systems) + " |",
+             "|---|---|---|---|" + "---|" * len(systems)]
+    keys = sorted({(r["dataset"], *_setting(r)) for r in records},
+                  key=lambda k: (-(k[2] or 0), k[1], DATASETS.index(k[0])
+                                 if k[0] in DATASETS else 99))
+    for dataset, budget, cores in keys:
+        row = {r["system"]: r for r in records if (r["dataset"], *_setting(r)) ==
+               (dataset, budget, cores)}
         metric = next(iter(row.values()))["metric"]
         scores = {s: row[s]["score"] for s in systems if s in row and row[s]["score"] is not None}
         best = (min if metric in lower else max)(scores.values()) if scores else None
         cells = []
         for system in systems:
             value = scores.get(system)
-            text = "n/a" if value is None else f"{value:.4f}" if value < 100 else f"{value:,.0f}"
+            text = ("–" if system not in row else "n/a" if value is None
+                    else f"{value:.4f}" if value < 100 else f"{value:,.0f}")
             cells.append(f"**{text}**" if value is not None and value == best else text)
-        lines.append(f"| {dataset} | {metric} | {budget:g} s | " + " | ".join(cells) + " |")
+        lines.append(f"| {dataset} | {metric} | {budget:g} s | {cores} | " + " | ".join(cells)
+                     + " |")
     return "\n".join(lines)
+
+
+def _setting(record: dict) -> tuple[float, int | None]:
+    return record["budget"], record.get("cores")
 
 
 def _better(metric: str, ours: float, theirs: float) -> float:
@@ -275,24 +286,33 @@ def _better(metric: str, ours: float, theirs: float) -> float:
 
 
 def summary(records: list[dict]) -> str:
-    """The issue's targets: wins over FLAML, mean gap to AutoGluon, worst gap to LightGBM."""
+    """The issue's targets per budget and core count: wins over FLAML, mean gap to AutoGluon,
+    worst gap to LightGBM defaults (which do not depend on the budget)."""
     lines = []
-    for budget in sorted({r["budget"] for r in records}):
+    for setting in sorted({_setting(r) for r in records if r["system"] == "modelyard"}):
         ours = {r["dataset"]: r for r in records if r["system"] == "modelyard"
-                and r["budget"] == budget and r["score"] is not None}
+                and _setting(r) == setting and r["score"] is not None}
         for peer, what in (("flaml", "wins"), ("autogluon", "mean"), ("lightgbm", "worst")):
-            gaps = [_better(r["metric"], ours[r["dataset"]]["score"], r["score"])
-                    for r in records if r["system"] == peer and r["score"] is not None
-                    and r["dataset"] in ours and (peer == "lightgbm" or r["budget"] == budget)]
+            theirs = {r["dataset"]: r for r in records if r["system"] == peer
+                      and r["score"] is not None and r["dataset"] in ours
+                      and (peer == "lightgbm" or _setting(r) == setting)}
+            gaps = {name: _better(r["metric"], ours[name]["score"], r["score"])
+                    for name, r in theirs.items()}
             if not gaps:
                 continue
             if what == "wins":
-                text = f"better than FLAML on {sum(g > 0 for g in gaps)} of {len(gaps)}"
+                text = f"better than FLAML on {sum(g > 0 for g in gaps.values())} of {len(gaps)}"
             elif what == "mean":
-                text = f"mean relative gap to AutoGluon {100 * sum(gaps) / len(gaps):+.2f}%"
+                text = (f"mean relative gap to AutoGluon "
+                        f"{100 * sum(gaps.values()) / len(gaps):+.2f}% over {len(gaps)}")
             else:
-                text = f"worst relative gap to LightGBM defaults {100 * min(gaps):+.2f}%"
-            lines.append(f"- {budget:g} s: {text} (positive: modelyard better)")
+                worst = min(gaps, key=gaps.get)
+                behind = sorted(n for n, g in gaps.items() if g < -0.01)
+                text = (f"worst relative gap to LightGBM defaults {100 * gaps[worst]:+.2f}% "
+                        f"({worst}); more than 1% behind on {len(behind)} of {len(gaps)}"
+                        + (f": {', '.join(behind)}" if behind else ""))
+            budget, cores = setting
+            lines.append(f"- {budget:g} s, {cores} cores: {text} (positive: modelyard better)")
     return "\n".join(lines)
 
 
@@ -308,7 +328,7 @@ def main() -> None:
                         help="CPU cores every system may use (modelyard: parallel trials)")
     parser.add_argument("--setup-peers", action="store_true", help="create bench/.peers-venv")
     parser.add_argument("--merge", action="store_true",
-                        help="keep the records already in bench/out/automl.json that this run "
+                        help="keep the records already in bench/results/automl.json that this run "
                         "does not redo (to build the full table in pieces)")
     args = parser.parse_args()
     if args.setup_peers:
@@ -320,7 +340,8 @@ def main() -> None:
     if unknown:
         raise SystemExit(f"unknown dataset(s)/system(s) {unknown}; valid datasets: "
                          f"{', '.join(DATASETS)}; systems: {', '.join(SYSTEMS)}")
-    records = []
+    records: list[dict] = []
+    command = " ".join(sys.argv)
     for name in datasets:
         ds = load(name, args.seed)
         for budget in args.budgets:
@@ -328,21 +349,41 @@ def main() -> None:
                 if system in ("lightgbm", "hgb") and budget != args.budgets[0]:
                     continue  # defaults do not depend on the budget
                 records.append(run_one(system, ds, budget, args.seed, args.cores))
-    commands = [" ".join(sys.argv)]
-    if args.merge and OUT.is_file():
-        previous = json.loads(OUT.read_text())
-        redone = {(r["dataset"], r["budget"], r["system"]) for r in records}
-        records = [r for r in previous["records"]
-                   if (r["dataset"], r["budget"], r["system"]) not in redone] + records
-        commands = previous.get("commands", []) + commands
-        systems = [s for s in SYSTEMS if any(r["system"] == s for r in records)]
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps({"commands": commands, "cores": args.cores, "records": records},
-                              indent=2, default=str))
-    print(markdown(records, systems))
+                merged = save(records, command, args.merge, args.cores)
+    if not records:
+        return
+    shown = merged if args.merge else records
+    systems = [s for s in SYSTEMS if any(r["system"] == s for r in shown)]
+    print(markdown(shown, systems))
     print()
-    print(summary(records))
+    print(summary(shown))
 
+
+def save(records: list[dict], command: str, merge: bool, cores: int) -> list[dict]:
+    """Write this run's records (after each one, so a killed run keeps what it finished).
+
+    With ``merge``, records already in the file that this run did not redo are kept; the file is
+    locked while it is read and written, so two runs side by side (``--cores 1`` each) can share it.
+    """
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    with open(OUT.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        previous = json.loads(OUT.read_text()) if merge and OUT.is_file() else {}
+        for old in previous.get("records", []):  # files written before records named their cores
+            old.setdefault("cores", previous.get("cores"))
+        redone = {_key(r) for r in records}
+        kept = [r for r in previous.get("records", []) if _key(r) not in redone]
+        commands = [c for c in previous.get("commands", []) if c != command] + [command]
+        merged = kept + records
+        tmp = OUT.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"commands": commands, "records": merged}, indent=2,
+                                  default=str))
+        tmp.replace(OUT)
+    return merged
+
+
+def _key(record: dict) -> tuple:
+    return record["dataset"], record["budget"], record["system"], record.get("cores")
 
 if __name__ == "__main__":
     main()
