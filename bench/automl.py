@@ -224,7 +224,7 @@ RUNNERS = {"modelyard": run_modelyard, "lightgbm": run_lightgbm, "hgb": run_hgb}
 def run_one(system: str, ds: dict, budget: float, seed: int, cores: int) -> dict:
     started = time.perf_counter()
     record = {"dataset": ds["name"], "budget": budget, "system": system, "metric": ds["metric"],
-              "cores": cores, "n_train": len(ds["train"]), "n_test": len(ds["test"])}
+              "cores": cores, "seed": seed, "n_train": len(ds["train"]), "n_test": len(ds["test"])}
     try:
         if system in PEERS:
             prediction, info = run_peer(system, ds, budget, seed, cores)
@@ -253,14 +253,14 @@ def setup_peers() -> None:
 def markdown(records: list[dict], systems: list[str]) -> str:
     """One row per dataset, budget and core count; the best score of a row in bold."""
     lower = {"rmse"}
-    lines = ["| dataset | metric | budget | cores | " + " | ".join(systems) + " |",
-             "|---|---|---|---|" + "---|" * len(systems)]
+    lines = ["| dataset | metric | budget | cores | seed | " + " | ".join(systems) + " |",
+             "|---|---|---|---|---|" + "---|" * len(systems)]
     keys = sorted({(r["dataset"], *_setting(r)) for r in records},
-                  key=lambda k: (-(k[2] or 0), k[1], DATASETS.index(k[0])
+                  key=lambda k: (k[3], -(k[2] or 0), k[1], DATASETS.index(k[0])
                                  if k[0] in DATASETS else 99))
-    for dataset, budget, cores in keys:
+    for dataset, budget, cores, seed in keys:
         row = {r["system"]: r for r in records if (r["dataset"], *_setting(r)) ==
-               (dataset, budget, cores)}
+               (dataset, budget, cores, seed)}
         metric = next(iter(row.values()))["metric"]
         scores = {s: row[s]["score"] for s in systems if s in row and row[s]["score"] is not None}
         best = (min if metric in lower else max)(scores.values()) if scores else None
@@ -270,13 +270,14 @@ def markdown(records: list[dict], systems: list[str]) -> str:
             text = ("–" if system not in row else "n/a" if value is None
                     else f"{value:.4f}" if value < 100 else f"{value:,.0f}")
             cells.append(f"**{text}**" if value is not None and value == best else text)
-        lines.append(f"| {dataset} | {metric} | {budget:g} s | {cores} | " + " | ".join(cells)
-                     + " |")
+        lines.append(f"| {dataset} | {metric} | {budget:g} s | {cores} | {seed} | "
+                     + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def _setting(record: dict) -> tuple[float, int | None]:
-    return record["budget"], record.get("cores")
+def _setting(record: dict) -> tuple[float, int | None, int]:
+    """What a row of the table shares: budget, cores and split seed."""
+    return record["budget"], record.get("cores"), record.get("seed", 0)
 
 
 def _better(metric: str, ours: float, theirs: float) -> float:
@@ -295,7 +296,8 @@ def summary(records: list[dict]) -> str:
         for peer, what in (("flaml", "wins"), ("autogluon", "mean"), ("lightgbm", "worst")):
             theirs = {r["dataset"]: r for r in records if r["system"] == peer
                       and r["score"] is not None and r["dataset"] in ours
-                      and (peer == "lightgbm" or _setting(r) == setting)}
+                      and (_setting(r) == setting if peer != "lightgbm"
+                           else r.get("seed", 0) == setting[2])}
             gaps = {name: _better(r["metric"], ours[name]["score"], r["score"])
                     for name, r in theirs.items()}
             if not gaps:
@@ -311,9 +313,33 @@ def summary(records: list[dict]) -> str:
                 text = (f"worst relative gap to LightGBM defaults {100 * gaps[worst]:+.2f}% "
                         f"({worst}); more than 1% behind on {len(behind)} of {len(gaps)}"
                         + (f": {', '.join(behind)}" if behind else ""))
-            budget, cores = setting
-            lines.append(f"- {budget:g} s, {cores} cores: {text} (positive: modelyard better)")
-    return "\n".join(lines)
+            budget, cores, seed = setting
+            lines.append(f"- {budget:g} s, {cores} cores, split seed {seed}: {text} "
+                         "(positive: modelyard better)")
+    return "\n".join(lines + _over_seeds(records))
+
+
+def _over_seeds(records: list[dict]) -> list[str]:
+    """Mean gap to LightGBM defaults per dataset over every split seed both were run on."""
+    lines = []
+    for budget, cores in sorted({_setting(r)[:2] for r in records if r["system"] == "modelyard"}):
+        gaps: dict[str, list[float]] = {}
+        for ours in records:
+            if ours["system"] != "modelyard" or _setting(ours)[:2] != (budget, cores) \
+                    or ours["score"] is None:
+                continue
+            for theirs in records:
+                if theirs["system"] == "lightgbm" and theirs["dataset"] == ours["dataset"] \
+                        and theirs.get("seed", 0) == ours.get("seed", 0) \
+                        and theirs["score"] is not None:
+                    gaps.setdefault(ours["dataset"], []).append(
+                        _better(ours["metric"], ours["score"], theirs["score"]))
+        several = {name: g for name, g in gaps.items() if len(g) > 1}
+        if several:
+            text = ", ".join(f"{name} {100 * np.mean(g):+.2f}% over {len(g)} seeds"
+                             for name, g in sorted(several.items()))
+            lines.append(f"- {budget:g} s, {cores} cores: mean gap to LightGBM defaults: {text}")
+    return lines
 
 
 def main() -> None:
@@ -371,6 +397,7 @@ def save(records: list[dict], command: str, merge: bool, cores: int) -> list[dic
         previous = json.loads(OUT.read_text()) if merge and OUT.is_file() else {}
         for old in previous.get("records", []):  # files written before records named their cores
             old.setdefault("cores", previous.get("cores"))
+            old.setdefault("seed", 0)
         redone = {_key(r) for r in records}
         kept = [r for r in previous.get("records", []) if _key(r) not in redone]
         commands = [c for c in previous.get("commands", []) if c != command] + [command]
@@ -383,7 +410,7 @@ def save(records: list[dict], command: str, merge: bool, cores: int) -> list[dic
 
 
 def _key(record: dict) -> tuple:
-    return record["dataset"], record["budget"], record["system"], record.get("cores")
+    return record["dataset"], *_setting(record), record["system"]
 
 if __name__ == "__main__":
     main()

@@ -52,7 +52,8 @@ def main() -> None:
     lines_slice(d / "adult/adult-test.csv", HERE / "adult/adult-test.csv", 150, header=0)
     lines_slice(d / "credit_g/german.csv", HERE / "credit_g.csv", 300, header=0)
     lines_slice(d / "ai4i2020/ai4i2020.csv", HERE / "ai4i2020.csv", 300,
-                keep=lambda line: line.split(b",")[8:9] == [b"1"] and int(line.split(b",")[0]) % 10 < 2)
+                keep=lambda line: line.split(b",")[8:9] == [b"1"]
+                and int(line.split(b",")[0]) % 10 < 2)
     lines_slice(d / "clv_cdnow/CDNOW_master.txt", HERE / "cdnow.txt", 300)
     lines_slice(d / "cmapss_fd001/train_FD001.txt", HERE / "cmapss_train.txt", 300, header=0)
     lines_slice(d / "kc1/kc1.csv", HERE / "kc1.csv", 300)

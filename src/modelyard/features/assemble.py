@@ -6,9 +6,9 @@ a DataFrame per block, a concatenation), which dominates a one-row prediction: a
 
 - numeric and boolean columns held as numbers (numpy numbers or bools, pandas booleans) are
   read as one float64 block and imputed, clipped, scaled and flagged together, with the fitted
-  medians, modes, ranges, means and standard deviations as arrays. Each step is the encoder's own elementwise
-  arithmetic (``np.where``, ``-``, ``/``, ``np.isnan`` on float64), so every value is
-  bit-identical to ``NumericEncoder.transform`` / ``BooleanEncoder.transform``;
+  medians, modes, ranges, means and standard deviations as arrays. Each step is the encoder's
+  own elementwise arithmetic (``np.where``, ``np.clip``, ``-``, ``/``, ``np.isnan`` on float64),
+  so every value is bit-identical to ``NumericEncoder.transform`` / ``BooleanEncoder.transform``;
 - categorical columns use ``CategoricalEncoder.encode``, the code ``transform`` itself runs;
 - every other column (text, datetime, strings in a numeric or boolean column) goes through its
   encoder's ``transform``, in schema order, so the first column that fails is the one reported.

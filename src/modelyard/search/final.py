@@ -2,9 +2,11 @@
 
 The candidates are the best ``MAX_CANDIDATES`` complete trials. Ensemble selection
 (``ensemble.py``) weighs them on their out-of-fold predictions; each member then gets its final
-models (``bagging.final_models``: the fold models, or a refit), most weighted member first. A member
-whose models no longer fit in the budget is left out and the weights of the others renormalised;
-the first member is always built (its fits stop early when the budget is spent).
+models (``bagging.final_models``), most weighted member first. Models at hand (kept in memory, or
+saved by a worker and loaded) are always used. A member that would have to be fitted again when the
+budget no longer allows it is left out, and the selection runs again without it, so the ensemble
+is the best one among the candidates that can be built, never a renormalised remainder. The first
+member is always built (its fits stop early when the budget is spent).
 """
 
 from __future__ import annotations
@@ -51,22 +53,22 @@ def finalize(results: list[TrialResult], data: TrialData, plan: ValidationPlan, 
             hint="give the search more time (time_budget) or trials, or other learners",
         )
     rows = plan.scored_rows
-    candidates = ok[:MAX_CANDIDATES]
-    if ensemble and len(candidates) > 1:
-        weights = select_ensemble([c.oof[rows] for c in candidates], data.y[rows], metric=metric,
-                                  task=data.task).weights
-    else:
-        weights = np.eye(len(candidates))[0]
-    order = sorted(np.flatnonzero(weights > 0), key=lambda i: (-weights[i], i))
-    members, notes = [], []
-    for rank, index in enumerate(order):
-        candidate, weight = candidates[index], weights[index]
-        cost = 0.0 if candidate.models else refit_seconds(plan, candidate, len(data.frame))
-        if rank > 0 and not budget.can_afford(cost):
+    candidates, notes = ok[:MAX_CANDIDATES], []
+    while True:
+        weights = _select(candidates, data, rows, metric, ensemble)
+        order = sorted(np.flatnonzero(weights > 0), key=lambda i: (-weights[i], i))
+        unaffordable = _unaffordable([candidates[i] for i in order], plan, budget, len(data.frame))
+        if not unaffordable:
+            break
+        for candidate, cost in unaffordable:
             notes.append(f"trial {candidate.spec.number} ({candidate.spec.learner}) left out of "
                          f"the ensemble: its models need ~{cost:.1f} s, the budget has "
                          f"{budget.remaining():.1f} s")
-            continue
+        left_out = {id(c) for c, _ in unaffordable}
+        candidates = [c for c in candidates if id(c) not in left_out]
+    members = []
+    for index in order:
+        candidate, weight = candidates[index], weights[index]
         models, how = final_models(data, plan, candidate, budget)
         notes.append(f"trial {candidate.spec.number} ({candidate.spec.learner}, weight "
                      f"{weight:.3f}): {how}")
@@ -81,6 +83,34 @@ def finalize(results: list[TrialResult], data: TrialData, plan: ValidationPlan, 
         notes.append(f"decision threshold {model.threshold:.4f} tuned for {threshold_metric} "
                      "on the out-of-fold predictions")
     return Final(model, trial_weights, oof_score, ok[0], notes)
+
+
+def _select(candidates: list[TrialResult], data: TrialData, rows: np.ndarray, metric: Metric,
+            ensemble: bool) -> np.ndarray:
+    """Each candidate's weight: ensemble selection, or everything on the best one."""
+    if ensemble and len(candidates) > 1:
+        return select_ensemble([c.oof[rows] for c in candidates], data.y[rows], metric=metric,
+                               task=data.task).weights
+    return np.eye(len(candidates))[0]
+
+
+def _unaffordable(members: list[TrialResult], plan: ValidationPlan, budget: Budget,
+                  n_rows: int) -> list[tuple[TrialResult, float]]:
+    """Members after the first whose models must be fitted again and no longer fit the budget.
+
+    Models at hand cost only a load and are never counted; the others are charged in order, as the
+    final step will fit them (the k fold models, or with a holdout at least the holdout model).
+    """
+    out, planned = [], 0.0
+    for rank, member in enumerate(members):
+        if member.models or member.saved:
+            continue
+        cost = refit_seconds(plan, member, n_rows) if plan.kind == "kfold" else member.fit_seconds
+        if rank > 0 and not budget.can_afford(planned + cost):
+            out.append((member, cost))
+        else:
+            planned += cost
+    return out
 
 
 def _assemble(data: TrialData, members: list, total: float) -> ModelBundle | EnsembleBundle:

@@ -15,7 +15,8 @@ the budget is spent, and records every result (searcher, leaderboard callback, b
   A worker that dies fails the trials it was running (with a note) and the pool is restarted.
 
 While the search runs, the budget holds back what the final step is expected to need (refits of
-the leading candidates whose models are not at hand, and the ensemble selection).
+the leading candidates whose models are not at hand, loading the saved ones, and the ensemble
+selection).
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ import concurrent.futures as cf
 import importlib
 import multiprocessing
 from collections.abc import Callable
-from pathlib import Path
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 from modelyard.learners.base import BUILTIN_MODULES, get_learner, register
 from modelyard.search.bagging import ValidationPlan, refit_seconds
@@ -33,8 +34,14 @@ from modelyard.search.budget import Budget
 from modelyard.search.scoring import utility
 from modelyard.search.searcher import Searcher
 from modelyard.search.space import quiet_optuna
-from modelyard.search.trial import (TrialData, TrialResult, TrialSpec, drop_saved, run_trial,
-                                   save_models)
+from modelyard.search.trial import (
+    TrialData,
+    TrialResult,
+    TrialSpec,
+    drop_saved,
+    run_trial,
+    save_models,
+)
 
 KEEP_MODELS = 8  # trials whose fold models are kept (in memory, or saved by a worker)
 RESERVE_LEADERS = 3  # the final step is budgeted for refitting this many leading candidates
@@ -101,8 +108,9 @@ class _Loop:
         if not self.budget.limited:
             return
         n = len(self.data.frame)
-        leaders = self._ranked()[:RESERVE_LEADERS]
-        needed = sum(refit_seconds(self.plan, r, n) for r in leaders)
+        ranked = self._ranked()
+        needed = sum(refit_seconds(self.plan, r, n) for r in ranked[:RESERVE_LEADERS])
+        needed += sum(r.save_seconds for r in ranked[RESERVE_LEADERS:KEEP_MODELS] if r.saved)
         needed += ENSEMBLE_SECONDS_PER_ROW * len(self.plan.scored_rows)
         extra = min(needed, MAX_RESERVE_SHARE * self.budget.total) - self.budget.reserved
         if extra > 0:

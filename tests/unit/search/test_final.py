@@ -1,0 +1,69 @@
+"""The final step: models at hand are always used; a member that cannot be fitted again in time
+is left out and the selection reruns without it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from modelyard.evaluation.metrics import get_metric
+from modelyard.search.bagging import plan_validation
+from modelyard.search.budget import Budget
+from modelyard.search.ensemble import select_ensemble
+from modelyard.search.final import finalize
+from modelyard.search.scoring import utility
+from modelyard.search.trial import TrialData, TrialSpec, run_trial, save_models
+
+SPECS = [
+    ("lightgbm", {"n_estimators": 60, "num_leaves": 15}),
+    ("linear", {"alpha": 1.0}),
+    ("extra_trees", {"n_estimators": 40}),
+    ("lightgbm", {"n_estimators": 30, "num_leaves": 4, "learning_rate": 0.2}),
+]
+
+
+def _trials(housing):
+    plan = plan_validation(housing.y, "regression", folds=3, seed=2)
+    data = TrialData(housing.frame, housing.y, housing.schema, "regression", None, plan.folds,
+                     "rmse", seed=2)
+    results = [run_trial(data, TrialSpec(i, name, {}, params, "portfolio"), keep_models=True)
+               for i, (name, params) in enumerate(SPECS)]
+    return data, plan, results
+
+
+def test_a_member_needing_an_unaffordable_refit_is_left_out_and_selection_reruns(housing):
+    data, plan, results = _trials(housing)
+    rmse = get_metric("rmse", "regression")
+    rows = plan.scored_rows
+    ranked = sorted(results, key=lambda r: (-utility(rmse, r.score), r.spec.number))
+    weights = select_ensemble([r.oof[rows] for r in ranked], data.y[rows], metric=rmse,
+                              task="regression").weights
+    members = np.flatnonzero(weights > 0)
+    assert len(members) >= 2, "precondition: the full selection mixes several trials"
+    victim = ranked[max(members, key=lambda i: (-weights[i], i))]  # the least weighted member
+    stripped = victim.without_models()
+    stripped.fit_seconds = 1e6  # a refit that no budget left here allows
+    pool = [stripped if r is victim else r for r in results]
+
+    final = finalize(pool, data, plan, Budget(60.0), metric=rmse, ensemble=True)
+
+    assert victim.spec.number not in final.weights
+    assert any(n.startswith(f"trial {victim.spec.number} ") and "left out" in n
+               for n in final.notes)
+    rest = [r for r in ranked if r is not victim]
+    again = select_ensemble([r.oof[rows] for r in rest], data.y[rows], metric=rmse,
+                            task="regression")
+    assert final.oof_score == again.score  # the rerun selection, not a renormalised remainder
+    assert final.oof_score <= min(r.score for r in rest)  # never worse than the best single
+
+
+def test_saved_models_are_used_whatever_the_budget_has_left(housing, tmp_path):
+    data, plan, results = _trials(housing)
+    saved = [save_models(r, tmp_path) for r in results]
+    assert all(r.saved and r.models is None for r in saved)
+    spent = Budget(1.0, clock=lambda: 0.0)
+    spent.charge(5.0)  # nothing left for new work
+    final = finalize(saved, data, plan, spent, metric=get_metric("rmse", "regression"),
+                     ensemble=True)
+    assert not any("left out" in n for n in final.notes)
+    built = [n for n in final.notes if "weight" in n]
+    assert built and all(n.endswith("fold models, saved by the worker") for n in built)
