@@ -287,19 +287,13 @@ def _better(metric: str, ours: float, theirs: float) -> float:
 
 
 def summary(records: list[dict]) -> str:
-    """The issue's targets per budget and core count: wins over FLAML, mean gap to AutoGluon,
-    worst gap to LightGBM defaults (which do not depend on the budget)."""
+    """The issue's targets per budget, cores and split seed: wins over FLAML, mean gap to
+    AutoGluon, worst gap to LightGBM defaults; then the mean gap to LightGBM over split seeds."""
     lines = []
-    for setting in sorted({_setting(r) for r in records if r["system"] == "modelyard"}):
-        ours = {r["dataset"]: r for r in records if r["system"] == "modelyard"
-                and _setting(r) == setting and r["score"] is not None}
+    settings = sorted({_setting(r) for r in records if r["system"] == "modelyard"})
+    for setting in settings:
         for peer, what in (("flaml", "wins"), ("autogluon", "mean"), ("lightgbm", "worst")):
-            theirs = {r["dataset"]: r for r in records if r["system"] == peer
-                      and r["score"] is not None and r["dataset"] in ours
-                      and (_setting(r) == setting if peer != "lightgbm"
-                           else r.get("seed", 0) == setting[2])}
-            gaps = {name: _better(r["metric"], ours[name]["score"], r["score"])
-                    for name, r in theirs.items()}
+            gaps = _gaps(records, setting, peer)
             if not gaps:
                 continue
             if what == "wins":
@@ -316,30 +310,29 @@ def summary(records: list[dict]) -> str:
             budget, cores, seed = setting
             lines.append(f"- {budget:g} s, {cores} cores, split seed {seed}: {text} "
                          "(positive: modelyard better)")
-    return "\n".join(lines + _over_seeds(records))
-
-
-def _over_seeds(records: list[dict]) -> list[str]:
-    """Mean gap to LightGBM defaults per dataset over every split seed both were run on."""
-    lines = []
-    for budget, cores in sorted({_setting(r)[:2] for r in records if r["system"] == "modelyard"}):
-        gaps: dict[str, list[float]] = {}
-        for ours in records:
-            if ours["system"] != "modelyard" or _setting(ours)[:2] != (budget, cores) \
-                    or ours["score"] is None:
-                continue
-            for theirs in records:
-                if theirs["system"] == "lightgbm" and theirs["dataset"] == ours["dataset"] \
-                        and theirs.get("seed", 0) == ours.get("seed", 0) \
-                        and theirs["score"] is not None:
-                    gaps.setdefault(ours["dataset"], []).append(
-                        _better(ours["metric"], ours["score"], theirs["score"]))
-        several = {name: g for name, g in gaps.items() if len(g) > 1}
+    for budget, cores in sorted({setting[:2] for setting in settings}):
+        by_dataset: dict[str, list[float]] = {}
+        for setting in settings:
+            if setting[:2] == (budget, cores):
+                for name, gap in _gaps(records, setting, "lightgbm").items():
+                    by_dataset.setdefault(name, []).append(gap)
+        several = {name: g for name, g in sorted(by_dataset.items()) if len(g) > 1}
         if several:
             text = ", ".join(f"{name} {100 * np.mean(g):+.2f}% over {len(g)} seeds"
-                             for name, g in sorted(several.items()))
+                             for name, g in several.items())
             lines.append(f"- {budget:g} s, {cores} cores: mean gap to LightGBM defaults: {text}")
-    return lines
+    return "\n".join(lines)
+
+
+def _gaps(records: list[dict], setting: tuple, peer: str) -> dict[str, float]:
+    """modelyard's relative advantage over ``peer`` per dataset at ``setting``. LightGBM
+    defaults do not depend on budget or cores: only the split seed has to match."""
+    ours = {r["dataset"]: r for r in records if r["system"] == "modelyard"
+            and _setting(r) == setting and r["score"] is not None}
+    return {r["dataset"]: _better(r["metric"], ours[r["dataset"]]["score"], r["score"])
+            for r in records if r["system"] == peer and r["score"] is not None
+            and r["dataset"] in ours
+            and (_setting(r) == setting if peer != "lightgbm" else _setting(r)[2] == setting[2])}
 
 
 def main() -> None:

@@ -91,7 +91,7 @@ class ModelBundle:
             "format_version": FORMAT_VERSION,
             "task": self.task,
             "learner": self.learner_name,
-            "classes": _jsonable(self.classes),
+            "classes": plain_labels(self.classes),
             "threshold": self.threshold,
             "schema": self.schema.to_dict(),
         }
@@ -121,7 +121,8 @@ class ModelBundle:
         )
 
 
-def _jsonable(values: list[Any] | None) -> list[Any] | None:
+def plain_labels(values: list[Any] | None) -> list[Any] | None:
+    """Class labels as plain Python values for JSON (numpy scalars become ints, floats, ...)."""
     if values is None:
         return None
     return [v.item() if isinstance(v, np.generic) else v for v in values]

@@ -28,7 +28,12 @@ from modelyard.data.infer import check_schema
 from modelyard.data.schema import Schema
 from modelyard.errors import IntegrityError, NotFound, SpecError
 from modelyard.evaluation.threshold import apply_threshold
-from modelyard.learners.bundle import ModelBundle, verify_manifest, write_manifest
+from modelyard.learners.bundle import (
+    ModelBundle,
+    plain_labels,
+    verify_manifest,
+    write_manifest,
+)
 from modelyard.registry.formats import register_format
 
 FORMAT_VERSION = 1
@@ -167,7 +172,7 @@ class EnsembleBundle:
             "task": self.task,
             "members": names,
             "weights": self.weights,
-            "classes": _plain(self.classes),
+            "classes": plain_labels(self.classes),
             "threshold": self.threshold,
             "schema": self.schema.to_dict(),
         }
@@ -201,12 +206,6 @@ class EnsembleBundle:
             classes=meta["classes"],
             threshold=meta["threshold"],
         )
-
-
-def _plain(values: list[Any] | None) -> list[Any] | None:
-    if values is None:
-        return None
-    return [v.item() if isinstance(v, np.generic) else v for v in values]
 
 
 # Like ModelBundle's 'modelyard.bundle': the registry loads ensembles through this entry.
