@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from modelyard.data.schema import Schema
 from modelyard.errors import SpecError
@@ -144,18 +145,28 @@ def make_learner(name: str, params: dict[str, Any], *, task: str, seed: int,
 
 
 @contextlib.contextmanager
-def thread_limit(threads: int) -> Iterator[None]:
-    """Cap PyTorch's intra-op threads while a trial runs, when PyTorch is loaded."""
+def thread_limit(threads: int, library: str | None = None) -> Iterator[None]:
+    """Cap the native thread pools (BLAS, OpenMP, PyTorch's) at ``threads`` while a trial runs.
+
+    Trials side by side in worker processes each get ``threads``; a pool left at its default (one
+    thread per core) in every worker oversubscribes the CPU, and spinning OpenMP threads then make
+    every trial several times slower. PyTorch is imported here, before the learner imports it,
+    when the trial's learner uses it (``library == "torch"``), so its first trial is capped too.
+    """
+    threads = max(1, int(threads))
+    if library == "torch":
+        import torch  # noqa: F401 - loaded now so that its thread count can be set
     torch = sys.modules.get("torch")
-    if torch is None:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(max(1, threads))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+    with threadpool_limits(limits=threads):
+        if torch is None:
+            yield
+            return
+        before = torch.get_num_threads()
+        torch.set_num_threads(threads)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
 
 
 def fit_fold(data: TrialData, learner: str, params: dict[str, Any], rows: np.ndarray,
@@ -190,7 +201,8 @@ def run_trial(data: TrialData, spec: TrialSpec, *, time_limit: float | None = No
     started = time.perf_counter()
     result = TrialResult(spec=spec, status="ok")
     try:
-        with thread_limit(data.threads):
+        library = getattr(get_learner(spec.learner), "library", None)
+        with thread_limit(data.threads, library):
             _run_folds(data, spec, result, time_limit, pruning, keep_models)
     except Exception as err:  # noqa: BLE001 - every failure is recorded, none stops the search
         result.status, result.note = "failed", _describe(err)

@@ -39,3 +39,26 @@ class KillsWorker(_Failing):
 
     def _fit_model(self, X, y, eval_set, budget):
         os._exit(3)  # a hard crash: the worker process dies without a Python exception
+
+
+SEEN_THREADS: dict[str, int] = {}
+
+
+class ReportsThreads(_Failing):
+    """Fits a constant; records the thread counts its fit saw (PyTorch imported inside fit)."""
+
+    name = "reports_threads"
+    library = "torch"
+
+    def _fit_model(self, X, y, eval_set, budget):
+        import torch
+        from threadpoolctl import threadpool_info
+
+        SEEN_THREADS["torch"] = torch.get_num_threads()
+        SEEN_THREADS["pools"] = max(pool["num_threads"] for pool in threadpool_info())
+        self.mean_ = float(y.mean())
+
+    def _values(self, X):
+        import numpy as np
+
+        return np.full(len(X), self.mean_)

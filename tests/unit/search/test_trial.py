@@ -80,3 +80,46 @@ def test_a_time_limit_stops_a_trial_it_cannot_finish(telco):
     assert result.status in ("timeout", "ok")
     if result.status == "ok":  # every fold stopped at its share of the limit
         assert "time budget" in result.note
+
+
+_THREADS_SCRIPT = """
+import sys
+import numpy as np
+import pandas as pd
+from search_plugins import SEEN_THREADS, ReportsThreads
+from modelyard.data.infer import infer_schema
+from modelyard.learners import base
+from modelyard.search.bagging import plan_validation
+from modelyard.search.trial import TrialData, TrialSpec, run_trial
+
+assert "torch" not in sys.modules
+base.register(ReportsThreads)
+rng = np.random.default_rng(0)
+raw = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60), "y": rng.normal(size=60)})
+frame, schema = infer_schema(raw, target="y")
+y = raw["y"].to_numpy()
+plan = plan_validation(y, "regression", folds=2, seed=0)
+data = TrialData(frame[schema.names], y, schema, "regression", None, plan.folds, "rmse", 0)
+result = run_trial(data, TrialSpec(0, "reports_threads", {}, {}, "portfolio"))
+assert result.status == "ok", result.note
+print(SEEN_THREADS["torch"], SEEN_THREADS["pools"])
+"""
+
+
+def test_a_trial_caps_native_threads_even_when_its_learner_loads_pytorch_itself():
+    """Pools left at one thread per core in every worker oversubscribe the CPU (3x slower MLPs).
+
+    A fresh interpreter whose thread pools would start with 3 threads; the learner imports PyTorch
+    only inside ``fit``, as the MLP does; the trial runs with one thread.
+    """
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "OMP_NUM_THREADS": "3", "OPENBLAS_NUM_THREADS": "3",
+           "MKL_NUM_THREADS": "3", "PYTHONPATH": str(Path(__file__).parent)}
+    done = subprocess.run([sys.executable, "-c", _THREADS_SCRIPT], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["1", "1"], done.stdout
