@@ -4,6 +4,7 @@ ensemble registered, reported and loaded like any other model."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -23,6 +24,9 @@ def test_time_budget_search_registers_a_servable_model(cli, tmp_path, data_dir):
     assert len(board) >= 2 and {"learner", "params", "score", "fit_seconds",
                                 "predict_seconds_per_1k", "status"} <= set(board[0])
     assert out["version"] == 1 and out["metrics"]["test"]["roc_auc"] > 0.6
+    run = cli("runs", "show", out["run_id"], "--json").json()
+    # parallel defaults to 'auto': a timed search runs one trial per usable core
+    assert run["params"]["search_parallel"] == min(len(os.sched_getaffinity(0)), 8), run["params"]
 
     report = json.loads(Path(out["report"]["json"]).read_text())
     assert len(report["leaderboard"]) == len(board)
@@ -33,6 +37,19 @@ def test_time_budget_search_registers_a_servable_model(cli, tmp_path, data_dir):
     model = modelyard.load("churn:1", home=str(tmp_path / "home"))
     frame = pd.read_csv(data_dir / "telco_churn.csv").drop(columns=["Churn"]).head(10)
     assert set(model.predict(frame)) <= {"Yes", "No"}
+
+
+def test_training_cost_counts_the_cpu_time_of_parallel_workers(cli, data_dir):
+    """With parallel trials the fitting happens in worker processes; their CPU time is paid for
+    too, so the run's CPU seconds (and the report's training cost) cover at least the fits."""
+    result = cli("train", data_dir / "telco_churn.csv", "--target", "Churn", "--max-trials", "4",
+                 "--parallel", "2", "--learners", "lightgbm,random_forest", "--json")
+    assert result.code == 0, result.err
+    out = result.json()
+    fitted = sum(entry["fit_seconds"] for entry in out["leaderboard"])
+    costs = json.loads(Path(out["report"]["json"]).read_text())["costs"]
+    assert costs["training_cpu_seconds"] >= 0.8 * fitted, (costs, fitted)
+    assert costs["training"] > 0
 
 
 def test_model_and_search_together_are_refused(cli, data_dir):

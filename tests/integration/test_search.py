@@ -5,6 +5,8 @@ and nothing but the rows it was given."""
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -88,6 +90,8 @@ def test_parallel_trials_give_the_same_results_as_sequential_ones(housing):
     np.testing.assert_allclose(sequential.model.predict(frame), parallel.model.predict(frame))
     built = [n for n in parallel.notes if n.startswith("trial ") and "weight" in n]
     assert built and all(n.endswith("fold models, saved by the worker") for n in built), built
+    left = list(Path(tempfile.gettempdir()).glob(f"modelyard-trials-{os.getpid()}-*"))
+    assert not left, left  # the workers' saved models went with the search
 
 
 def test_a_time_budget_is_kept(telco):

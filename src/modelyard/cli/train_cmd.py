@@ -53,7 +53,11 @@ Learners = Annotated[
         "--learners", help="Comma-separated learners to search (default: all that fit the task)."
     ),
 ]
-Parallel = Annotated[int | None, typer.Option("--parallel", help="Search trials run at once.")]
+Parallel = Annotated[
+    str | None,
+    typer.Option("--parallel", help="Search trials run at once: a number, or 'auto' (the "
+                 "default: one per CPU core for a timed search, 1 for max_trials alone)."),
+]
 
 
 def _literal(text: str) -> Any:

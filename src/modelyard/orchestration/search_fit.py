@@ -14,7 +14,7 @@ import numpy as np
 from modelyard.data.dataset import Dataset
 from modelyard.data.split import Split
 from modelyard.learners.ensemble import FORMAT_NAME as ENSEMBLE_FORMAT
-from modelyard.orchestration.fit import Fitted, part_metrics
+from modelyard.orchestration.fit import Fitted, cpu_clock, part_metrics
 from modelyard.search import EnsembleBundle, search
 from modelyard.spec.search import SearchSpec
 
@@ -35,7 +35,7 @@ def search_model(
     frame = dataset.frame.iloc[rows][dataset.features]
     bound = f"{spec.time_budget:g} s" if spec.time_budget else f"{spec.max_trials} trials"
     on_step(f"searching learners and hyperparameters ({bound})")
-    started, cpu_started = time.perf_counter(), time.process_time()
+    started, cpu_started = time.perf_counter(), cpu_clock()
     result = search(
         frame,
         y[rows],
@@ -65,6 +65,7 @@ def search_model(
         "search_validation": result.validation,
         "search_time_budget": spec.time_budget,
         "search_max_trials": spec.max_trials,
+        "search_parallel": result.parallel,
         "search_trials": len(result.leaderboard),
         "best_learner": best["learner"],
         **{f"best_{k}": v for k, v in best["params"].items()},
@@ -73,7 +74,7 @@ def search_model(
         model,
         metrics,
         fit_seconds=fit_seconds,
-        cpu_seconds=time.process_time() - cpu_started,
+        cpu_seconds=cpu_clock() - cpu_started,
         params=params,
         learner="ensemble" if is_ensemble else best["learner"],
         format=ENSEMBLE_FORMAT if is_ensemble else "modelyard.bundle",

@@ -10,10 +10,8 @@ calls ``search`` must guard its entry point with ``if __name__ == "__main__":``.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,8 +27,9 @@ from modelyard.search.budget import Budget
 from modelyard.search.cost import CostModel
 from modelyard.search.final import finalize
 from modelyard.search.leaderboard import Leaderboard
-from modelyard.search.runner import run_trials
+from modelyard.search.runner import resolve_workers, run_trials
 from modelyard.search.scoring import search_metric
+from modelyard.search.scratch import trial_scratch
 from modelyard.search.searcher import Searcher
 from modelyard.search.trial import TrialData
 from modelyard.spec.search import DEFAULT_SEARCH_METRIC
@@ -50,6 +49,7 @@ class SearchResult:
     metric: str
     validation: str  # 'kfold' or 'holdout'
     seconds: float
+    parallel: int = 1  # trials that ran at once
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -57,6 +57,7 @@ class SearchResult:
         return {
             "metric": self.metric, "validation": self.validation, "oof_score": self.oof_score,
             "best_single": self.best_single, "seconds": round(self.seconds, 3),
+            "parallel": self.parallel,
             "ensemble_weights": {str(k): v for k, v in self.ensemble_weights.items()},
             "leaderboard": self.leaderboard.to_records(), "notes": list(self.notes),
         }
@@ -65,7 +66,7 @@ class SearchResult:
 def search(frame_train: pd.DataFrame, y_train: np.ndarray, *, schema: Schema, task: str,
            metric: str | None = None, time_budget: float | None = None,
            max_trials: int | None = None, learners: list[str] | None = None,
-           folds: int | None = None, parallel: int = 1, seed: int = 0, ensemble: bool = True,
+           folds: int | None = None, parallel: int | str = 1, seed: int = 0, ensemble: bool = True,
            classes: list[Any] | None = None, threshold_metric: str | None = None,
            on_trial: Callable[[dict[str, Any]], None] | None = None) -> SearchResult:
     """Search learners and hyperparameters on ``frame_train`` / ``y_train`` (codes or floats).
@@ -73,9 +74,10 @@ def search(frame_train: pd.DataFrame, y_train: np.ndarray, *, schema: Schema, ta
     ``classes`` are the original labels by class code (kept in the model for decoding);
     ``threshold_metric`` ('f1', 'balanced_accuracy', ...) tunes a binary model's decision
     threshold on the out-of-fold predictions; ``on_trial`` receives each trial's leaderboard
-    record as it finishes.
+    record as it finishes. ``parallel``: trials at once (``"auto"``: see ``resolve_workers``).
     """
     _check_arguments(frame_train, y_train, schema, time_budget, max_trials)
+    parallel = resolve_workers(parallel, timed=time_budget is not None)
     budget = Budget(time_budget, reserve_fraction=RESERVE_FRACTION, workers=parallel)
     metric_obj = search_metric(metric or DEFAULT_SEARCH_METRIC.get(task, ""), task)
     names = _learners(learners, task)
@@ -94,9 +96,9 @@ def search(frame_train: pd.DataFrame, y_train: np.ndarray, *, schema: Schema, ta
         if on_trial is not None:
             on_trial(entry.to_record())
 
-    with tempfile.TemporaryDirectory(prefix="modelyard-trials-") as scratch:
+    with trial_scratch() as scratch:
         results = run_trials(searcher, data, plan, budget, max_trials=max_trials,
-                             parallel=parallel, on_result=record, models_dir=Path(scratch))
+                             parallel=parallel, on_result=record, models_dir=scratch)
         board.notes += [f"{name}: {why}" for name, why in searcher.dropped.items()]
         budget.release()
         final = finalize(results, data, plan, budget, metric=metric_obj, ensemble=ensemble,
@@ -104,7 +106,8 @@ def search(frame_train: pd.DataFrame, y_train: np.ndarray, *, schema: Schema, ta
     board.set_weights(final.weights)
     best = next(e for e in board.entries if e.trial == final.best.spec.number)
     return SearchResult(final.model, board, best.to_record(), final.weights, final.oof_score,
-                        metric_obj.name, plan.kind, budget.elapsed, board.notes + final.notes)
+                        metric_obj.name, plan.kind, budget.elapsed, parallel,
+                        board.notes + final.notes)
 
 
 def _learners(names: list[str] | None, task: str) -> list[str]:

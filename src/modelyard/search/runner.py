@@ -24,10 +24,12 @@ from __future__ import annotations
 import concurrent.futures as cf
 import importlib
 import multiprocessing
+import os
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from modelyard.errors import SpecError
 from modelyard.learners.base import BUILTIN_MODULES, get_learner, register
 from modelyard.search.bagging import ValidationPlan, refit_seconds
 from modelyard.search.budget import Budget
@@ -44,11 +46,37 @@ from modelyard.search.trial import (
 )
 
 KEEP_MODELS = 8  # trials whose fold models are kept (in memory, or saved by a worker)
+MAX_SAVED_BYTES = 2 * 1024**3  # saved fold models beyond this (best trials first) are deleted
 RESERVE_LEADERS = 3  # the final step is budgeted for refitting this many leading candidates
 MAX_RESERVE_SHARE = 0.3  # never hold back more than this share of the budget for the final step
 ENSEMBLE_SECONDS_PER_ROW = 2e-5  # ensemble selection cost per scored row (25 rounds, ~15 models)
 
+MAX_AUTO_WORKERS = 8  # 'auto' never starts more workers than this (each holds the data)
+
 OnResult = Callable[[TrialResult], None]
+
+
+def resolve_workers(parallel: int | str, *, timed: bool) -> int:
+    """How many trials run at once for ``parallel``: a number as given, or ``"auto"``.
+
+    ``"auto"``: one worker per CPU this process may use (at most ``MAX_AUTO_WORKERS``) when the
+    search has a time budget; 1 when a trial count alone bounds it, since the order in which
+    parallel trials report back shapes the proposals, and such a run should give the same
+    leaderboard on every machine.
+    """
+    if parallel == "auto":
+        return min(_usable_cpus(), MAX_AUTO_WORKERS) if timed else 1
+    if isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 1:
+        raise SpecError(f"parallel must be 'auto' or an integer >= 1; got {parallel!r}",
+                        hint="e.g. parallel='auto' (one trial per core) or parallel=2")
+    return parallel
+
+
+def _usable_cpus() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # platforms without CPU affinity (macOS)
+        return max(1, os.cpu_count() or 1)
 
 
 def run_trials(searcher: Searcher, data: TrialData, plan: ValidationPlan, budget: Budget, *,
@@ -100,9 +128,7 @@ class _Loop:
         return sorted(ok, key=lambda r: (-utility(self.searcher.metric, r.score), r.spec.number))
 
     def _keep_best_models(self) -> None:
-        for result in self._ranked()[KEEP_MODELS:]:
-            result.models = None
-            drop_saved(result)
+        keep_best_models(self._ranked())
 
     def _reserve_for_final(self) -> None:
         if not self.budget.limited:
@@ -179,6 +205,27 @@ class _Loop:
         except Exception as err:  # noqa: BLE001 - a result that cannot come back is a failure
             note = f"{type(err).__name__} in the worker: {err}"
         return TrialResult(spec=spec, status="failed", note=note[:300])
+
+
+def keep_best_models(ranked: list[TrialResult], keep: int = KEEP_MODELS,
+                     max_bytes: int = MAX_SAVED_BYTES) -> None:
+    """Free the fitted models of ``ranked`` (best first) that the final step will not use.
+
+    Only the best ``keep`` trials keep theirs. Saved models also share a disk allowance: walking
+    down the ranking, a trial whose saved models would take the total past ``max_bytes`` has them
+    deleted (the best trial's are always kept); the final step fits such a trial again if the
+    ensemble picks it. Large forests are what this bounds: ~45 MB a fold on 12,000 rows.
+    """
+    on_disk = 0
+    for rank, result in enumerate(ranked):
+        if rank >= keep:
+            result.models = None
+            drop_saved(result)
+        elif result.saved is not None:
+            if rank > 0 and on_disk + result.saved_bytes > max_bytes:
+                drop_saved(result)
+            else:
+                on_disk += result.saved_bytes
 
 
 def _start_pool(workers: int, data: TrialData, learners: list[str],

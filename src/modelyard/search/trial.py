@@ -82,6 +82,7 @@ class TrialResult:
     models: list[ModelBundle] | None = None
     saved: str | None = None  # directory of the fold models saved by a worker (``save_models``)
     save_seconds: float = 0.0  # what saving them took (loading them costs about as much)
+    saved_bytes: int = 0  # their size on disk
 
     @property
     def folds_done(self) -> int:
@@ -111,6 +112,7 @@ def save_models(result: TrialResult, directory: Path) -> TrialResult:
         bundle.save(target / f"fold-{fold}")
     out = result.without_models()
     out.saved, out.save_seconds = str(target), time.perf_counter() - started
+    out.saved_bytes = sum(f.stat().st_size for f in target.rglob("*") if f.is_file())
     out.seconds += out.save_seconds
     return out
 
@@ -126,7 +128,7 @@ def drop_saved(result: TrialResult) -> None:
     """Delete the fold models a worker saved for ``result`` (when it can no longer be chosen)."""
     if result.saved is not None:
         shutil.rmtree(result.saved, ignore_errors=True)
-        result.saved = None
+        result.saved, result.saved_bytes = None, 0
 
 
 def make_learner(name: str, params: dict[str, Any], *, task: str, seed: int,

@@ -7,6 +7,8 @@ lists the valid ones.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # The metric a search optimises when the spec names none, per task.
@@ -43,8 +45,23 @@ class SearchSpec(BaseModel):
         description="k-fold bagging with this many folds (default: 5 folds below "
         "50,000 rows, a holdout split above).",
     )
-    parallel: int = Field(1, ge=1, description="Trials run at once, in local processes.")
+    parallel: int | Literal["auto"] = Field(
+        "auto",
+        description="Trials run at once, in local worker processes. 'auto': one per CPU core "
+        "this process may use (at most 8) when the search has a time budget, one at a time when "
+        "max_trials alone bounds it (so its leaderboard is the same on every machine).",
+    )
     ensemble: bool = Field(True, description="Build a greedy ensemble of the best candidates.")
+
+    @field_validator("parallel", mode="before")
+    @classmethod
+    def _parallel_auto_or_positive(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        if value == "auto" or (isinstance(value, int) and not isinstance(value, bool)
+                               and value >= 1):
+            return value
+        raise ValueError(f"parallel must be 'auto' or an integer >= 1; got {value!r}")
 
     @field_validator("learners")
     @classmethod

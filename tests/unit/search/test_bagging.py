@@ -16,6 +16,7 @@ from modelyard.search.bagging import (
 )
 from modelyard.search.budget import Budget
 from modelyard.search.final import finalize
+from modelyard.search.runner import keep_best_models
 from modelyard.search.trial import TrialData, TrialSpec, drop_saved, run_trial, save_models
 
 
@@ -79,6 +80,27 @@ def test_fold_models_saved_by_a_worker_are_loaded_not_refitted(housing, tmp_path
         final_models(data, plan, saved, Budget(None))
     drop_saved(saved)
     assert saved.saved is None and not (tmp_path / "trial-7").exists()
+
+
+def test_saved_models_beyond_the_best_trials_or_the_disk_allowance_are_deleted(housing,
+                                                                                tmp_path):
+    plan = plan_validation(housing.y, "regression", folds=3, seed=1)
+    data = _data(housing, plan)
+    ranked = []  # taken as the ranking, best first
+    for number, trees in enumerate((60, 40, 30, 20)):
+        spec = TrialSpec(number, "lightgbm", {}, {"n_estimators": trees}, "portfolio")
+        ranked.append(save_models(run_trial(data, spec, keep_models=True), tmp_path))
+    sizes = [r.saved_bytes for r in ranked]
+    assert all(size > 0 for size in sizes)
+    # room for the best two on disk; the third would pass the allowance, the fourth is ranked out
+    keep_best_models(ranked, keep=3, max_bytes=sizes[0] + sizes[1])
+    assert [r.saved is not None for r in ranked] == [True, True, False, False]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["trial-0", "trial-1"]
+    assert ranked[2].saved_bytes == 0
+    models, how = final_models(data, plan, ranked[2], Budget(None))  # chosen anyway: refitted
+    assert how == "fold models, refitted" and len(models) == 3
+    keep_best_models(ranked[:1], keep=3, max_bytes=1)  # the best trial's are always kept
+    assert ranked[0].saved is not None
 
 
 def test_holdout_candidates_are_refitted_on_every_row_when_time_allows(housing):

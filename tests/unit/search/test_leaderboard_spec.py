@@ -51,12 +51,13 @@ def test_the_table_shows_trials_and_notes():
 
 def test_search_spec_defaults_and_validation():
     spec = SearchSpec(time_budget=60)
-    assert spec.parallel == 1 and spec.ensemble and spec.learners is None
+    assert spec.parallel == "auto" and spec.ensemble and spec.learners is None
     assert spec.metric_for("binary") == "roc_auc" and spec.metric_for("regression") == "rmse"
     assert spec.metric_for("multiclass") == "accuracy"
     assert SearchSpec(max_trials=5, metric="log_loss").metric_for("binary") == "log_loss"
     for bad in ({}, {"time_budget": 0}, {"max_trials": 3, "folds": 1},
-                {"max_trials": 3, "parallel": 0}, {"max_trials": 3, "learners": []},
+                {"max_trials": 3, "parallel": 0}, {"max_trials": 3, "parallel": "many"},
+                {"max_trials": 3, "learners": []},
                 {"max_trials": 3, "learners": ["lightgbm", "lightgbm"]},
                 {"max_trials": 3, "budget": 5}):
         with pytest.raises(ValidationError):
