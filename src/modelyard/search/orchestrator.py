@@ -77,7 +77,8 @@ def search(frame_train: pd.DataFrame, y_train: np.ndarray, *, schema: Schema, ta
     record as it finishes. ``parallel``: trials at once (``"auto"``: see ``resolve_workers``).
     """
     _check_arguments(frame_train, y_train, schema, time_budget, max_trials)
-    parallel = resolve_workers(parallel, timed=time_budget is not None)
+    parallel = resolve_workers(parallel, timed=time_budget is not None,
+                               data_bytes=int(frame_train.memory_usage(deep=True).sum()))
     budget = Budget(time_budget, reserve_fraction=RESERVE_FRACTION, workers=parallel)
     metric_obj = search_metric(metric or DEFAULT_SEARCH_METRIC.get(task, ""), task)
     names = _learners(learners, task)

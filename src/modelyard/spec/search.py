@@ -48,7 +48,8 @@ class SearchSpec(BaseModel):
     parallel: int | Literal["auto"] = Field(
         "auto",
         description="Trials run at once, in local worker processes. 'auto': one per CPU core "
-        "this process may use (at most 8) when the search has a time budget, one at a time when "
+        "this process may use (at most 8, as many as the free memory holds) when the search has a "
+        "time budget, one at a time when "
         "max_trials alone bounds it (so its leaderboard is the same on every machine).",
     )
     ensemble: bool = Field(True, description="Build a greedy ensemble of the best candidates.")

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from modelyard.errors import SpecError
-from modelyard.search.runner import MAX_AUTO_WORKERS, resolve_workers
+from modelyard.search.runner import MAX_AUTO_WORKERS, WORKER_MEMORY_FACTOR, resolve_workers
 
 
 def test_auto_uses_every_usable_core_for_a_timed_search_and_one_for_a_trial_count():
@@ -23,6 +23,18 @@ def test_auto_follows_the_cpus_this_process_may_use():
         assert resolve_workers("auto", timed=True) == 1
     finally:
         os.sched_setaffinity(0, before)
+
+
+def test_auto_starts_no_more_workers_than_the_free_memory_holds():
+    cores = min(len(os.sched_getaffinity(0)), MAX_AUTO_WORKERS)
+    gib = 1024**3
+    one_worker = WORKER_MEMORY_FACTOR * gib  # what a worker needs for 1 GiB of training data
+    assert resolve_workers("auto", timed=True, data_bytes=gib, free_bytes=one_worker) == 1
+    assert resolve_workers("auto", timed=True, data_bytes=gib, free_bytes=0) == 1
+    assert resolve_workers("auto", timed=True, data_bytes=gib,
+                           free_bytes=100 * one_worker) == cores
+    assert resolve_workers("auto", timed=True, data_bytes=gib, free_bytes=None) >= 1
+    assert resolve_workers(6, timed=True, data_bytes=gib, free_bytes=0) == 6  # as asked
 
 
 def test_a_number_is_taken_as_given_and_a_bad_value_is_refused():
