@@ -1,6 +1,9 @@
 """The final step of a search: pick the ensemble, build its models, score it out of fold.
 
-The candidates are the best ``MAX_CANDIDATES`` complete trials. Ensemble selection
+The candidates are the best ``MAX_CANDIDATES`` complete trials, plus the best
+``PER_LEARNER_CANDIDATES`` of every learner that did not place that many among them: a long search
+fills its top ranks with near-copies of one learner, whose average adds little, while a weaker
+learner of another family often mends their errors. Ensemble selection
 (``ensemble.py``) weighs them on their out-of-fold predictions; each member then gets its final
 models (``bagging.final_models``), most weighted member first. Models at hand (kept in memory, or
 saved by a worker and loaded) are always used. A member that would have to be fitted again when the
@@ -27,6 +30,7 @@ from modelyard.search.scoring import score_predictions, utility
 from modelyard.search.trial import TrialData, TrialResult
 
 MAX_CANDIDATES = 15
+PER_LEARNER_CANDIDATES = 2
 
 
 @dataclass
@@ -53,7 +57,7 @@ def finalize(results: list[TrialResult], data: TrialData, plan: ValidationPlan, 
             hint="give the search more time (time_budget) or trials, or other learners",
         )
     rows = plan.scored_rows
-    candidates, notes = ok[:MAX_CANDIDATES], []
+    candidates, notes = ensemble_candidates(ok), []
     while True:
         weights = _select(candidates, data, rows, metric, ensemble)
         order = sorted(np.flatnonzero(weights > 0), key=lambda i: (-weights[i], i))
@@ -83,6 +87,20 @@ def finalize(results: list[TrialResult], data: TrialData, plan: ValidationPlan, 
         notes.append(f"decision threshold {model.threshold:.4f} tuned for {threshold_metric} "
                      "on the out-of-fold predictions")
     return Final(model, trial_weights, oof_score, ok[0], notes)
+
+
+def ensemble_candidates(ranked: list[TrialResult], top: int = MAX_CANDIDATES,
+                        per_learner: int = PER_LEARNER_CANDIDATES) -> list[TrialResult]:
+    """The ``top`` best of ``ranked`` (best first) and each learner's best ``per_learner``, in
+    ranking order."""
+    counts: dict[str, int] = {}
+    out = []
+    for rank, result in enumerate(ranked):
+        learner = result.spec.learner
+        if rank < top or counts.get(learner, 0) < per_learner:
+            out.append(result)
+            counts[learner] = counts.get(learner, 0) + 1
+    return out
 
 
 def _select(candidates: list[TrialResult], data: TrialData, rows: np.ndarray, metric: Metric,

@@ -231,16 +231,20 @@ class _Loop:
 
 def keep_best_models(ranked: list[TrialResult], keep: int = KEEP_MODELS,
                      max_bytes: int = MAX_SAVED_BYTES) -> None:
-    """Free the fitted models of ``ranked`` (best first) that the final step will not use.
+    """Free the fitted models of ``ranked`` (best first) that the final step is unlikely to use.
 
-    Only the best ``keep`` trials keep theirs. Saved models also share a disk allowance: walking
-    down the ranking, a trial whose saved models would take the total past ``max_bytes`` has them
-    deleted (the best trial's are always kept); the final step fits such a trial again if the
-    ensemble picks it. Large forests are what this bounds: ~45 MB a fold on 12,000 rows.
+    The best ``keep`` trials keep theirs, and so does each learner's best trial (the ensemble's
+    candidates include every learner's best, ``final.ensemble_candidates``). Saved models also
+    share a disk allowance: walking down the ranking, a trial whose saved models would take the
+    total past ``max_bytes`` has them deleted (the best trial's are always kept); the final step
+    fits such a trial again if the ensemble picks it. Large forests are what this bounds: ~45 MB
+    a fold on 12,000 rows.
     """
-    on_disk = 0
+    on_disk, seen = 0, set()
     for rank, result in enumerate(ranked):
-        if rank >= keep:
+        learner_best = result.spec.learner not in seen
+        seen.add(result.spec.learner)
+        if rank >= keep and not learner_best:
             result.models = None
             drop_saved(result)
         elif result.saved is not None:

@@ -9,9 +9,10 @@ from modelyard.evaluation.metrics import get_metric
 from modelyard.search.bagging import plan_validation
 from modelyard.search.budget import Budget
 from modelyard.search.ensemble import select_ensemble
-from modelyard.search.final import finalize
+from modelyard.search.final import ensemble_candidates, finalize
+from modelyard.search.runner import keep_best_models
 from modelyard.search.scoring import utility
-from modelyard.search.trial import TrialData, TrialSpec, run_trial, save_models
+from modelyard.search.trial import TrialData, TrialResult, TrialSpec, run_trial, save_models
 
 SPECS = [
     ("lightgbm", {"n_estimators": 60, "num_leaves": 15}),
@@ -67,3 +68,24 @@ def test_saved_models_are_used_whatever_the_budget_has_left(housing, tmp_path):
     assert not any("left out" in n for n in final.notes)
     built = [n for n in final.notes if "weight" in n]
     assert built and all(n.endswith("fold models, saved by the worker") for n in built)
+
+
+def _ranked(learners):
+    return [TrialResult(TrialSpec(i, name, {}, {}, "optuna"), "ok", score=float(-i))
+            for i, name in enumerate(learners)]
+
+
+def test_candidates_are_the_best_trials_plus_every_learners_best_two():
+    ranked = _ranked(["lightgbm"] * 4 + ["xgboost", "mlp", "mlp", "lightgbm", "mlp", "linear"])
+    picked = ensemble_candidates(ranked, top=3, per_learner=2)
+    assert [r.spec.number for r in picked] == [0, 1, 2, 4, 5, 6, 9]  # ranking order kept
+    assert ensemble_candidates(ranked, top=20) == ranked
+
+
+def test_each_learners_best_trial_keeps_its_models_beyond_the_best_few():
+    ranked = _ranked(["lightgbm"] * 4 + ["xgboost", "lightgbm", "mlp"])
+    for result in ranked:
+        result.models = ["fold models"]
+    keep_best_models(ranked, keep=2)
+    kept = [r.spec.number for r in ranked if r.models is not None]
+    assert kept == [0, 1, 4, 6]  # the best two, and the best xgboost and mlp trials
