@@ -4,8 +4,10 @@ It receives only the rows it may learn from (training, plus validation if the ca
 test rows never reach it. The work lives elsewhere: validation plan (``bagging``), proposals
 (``searcher``), running trials (``runner``), the final model (``final``). This function wires them.
 
-With ``parallel > 1`` trials run in worker processes started with the *spawn* method: a script that
-calls ``search`` must guard its entry point with ``if __name__ == "__main__":``.
+With ``parallel > 1`` (or ``"auto"`` on a machine with several cores) trials run in worker processes
+started with the *spawn* method: a script that calls ``search`` must guard its entry point with
+``if __name__ == "__main__":``. That is why ``parallel`` defaults to 1 here, while the spec (and so
+the CLI) defaults to ``"auto"``.
 """
 
 from __future__ import annotations
@@ -27,11 +29,12 @@ from modelyard.search.budget import Budget
 from modelyard.search.cost import CostModel
 from modelyard.search.final import finalize
 from modelyard.search.leaderboard import Leaderboard
-from modelyard.search.runner import resolve_workers, run_trials
+from modelyard.search.runner import run_trials
 from modelyard.search.scoring import search_metric
 from modelyard.search.scratch import trial_scratch
 from modelyard.search.searcher import Searcher
 from modelyard.search.trial import TrialData
+from modelyard.search.workers import resolve_workers
 from modelyard.spec.search import DEFAULT_SEARCH_METRIC
 
 RESERVE_FRACTION = 0.05  # of the time budget, held back for the final step from the start

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from modelyard.errors import SpecError
-from modelyard.search.runner import MAX_AUTO_WORKERS, WORKER_MEMORY_FACTOR, resolve_workers
+from modelyard.search.workers import MAX_AUTO_WORKERS, WORKER_MEMORY_FACTOR, resolve_workers
 
 
 def test_auto_uses_every_usable_core_for_a_timed_search_and_one_for_a_trial_count():
