@@ -31,6 +31,7 @@ from pathlib import Path
 from modelyard.learners.base import BUILTIN_MODULES, get_learner, register
 from modelyard.search.bagging import ValidationPlan, refit_seconds
 from modelyard.search.budget import Budget
+from modelyard.search.final import ensemble_candidates
 from modelyard.search.scoring import utility
 from modelyard.search.searcher import Searcher
 from modelyard.search.space import quiet_optuna
@@ -184,18 +185,17 @@ def keep_best_models(ranked: list[TrialResult], keep: int = KEEP_MODELS,
                      max_bytes: int = MAX_SAVED_BYTES) -> None:
     """Free the fitted models of ``ranked`` (best first) that the final step is unlikely to use.
 
-    The best ``keep`` trials keep theirs, and so does each learner's best trial (the ensemble's
-    candidates include every learner's best, ``final.ensemble_candidates``). Saved models also
-    share a disk allowance: walking down the ranking, a trial whose saved models would take the
-    total past ``max_bytes`` has them deleted (the best trial's are always kept); the final step
-    fits such a trial again if the ensemble picks it. Large forests are what this bounds: ~45 MB
-    a fold on 12,000 rows.
+    The best ``keep`` trials keep theirs, and so does each learner's best trial: the rule that
+    picks the ensemble's candidates (``final.ensemble_candidates``), one per learner. Saved
+    models also share a disk allowance: walking down the ranking, a trial whose saved models
+    would take the total past ``max_bytes`` has them deleted (the best trial's are always kept);
+    the final step fits such a trial again if the ensemble picks it. Large forests are what this
+    bounds: ~45 MB a fold on 12,000 rows.
     """
-    on_disk, seen = 0, set()
+    kept = {id(r) for r in ensemble_candidates(ranked, top=keep, per_learner=1)}
+    on_disk = 0
     for rank, result in enumerate(ranked):
-        learner_best = result.spec.learner not in seen
-        seen.add(result.spec.learner)
-        if rank >= keep and not learner_best:
+        if id(result) not in kept:
             result.models = None
             drop_saved(result)
         elif result.saved is not None:

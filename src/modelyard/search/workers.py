@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import os
-
 from modelyard.errors import SpecError
+from modelyard.evaluation.kpis import cpus_available
 
 MAX_AUTO_WORKERS = 8  # 'auto' never starts more workers than this (each holds the data)
 WORKER_MEMORY_FACTOR = 4  # a worker's memory, in multiples of the training frame's size
@@ -24,7 +23,7 @@ def resolve_workers(parallel: int | str, *, timed: bool, data_bytes: int = 0,
     if parallel == "auto":
         if not timed:
             return 1
-        workers = min(_usable_cpus(), MAX_AUTO_WORKERS)
+        workers = min(max(1, cpus_available()), MAX_AUTO_WORKERS)
         free = _free_memory() if free_bytes is None else free_bytes
         if data_bytes > 0 and free is not None:
             workers = min(workers, max(1, free // (WORKER_MEMORY_FACTOR * data_bytes)))
@@ -45,10 +44,3 @@ def _free_memory() -> int | None:
     except (OSError, ValueError, IndexError):
         return None
     return None
-
-
-def _usable_cpus() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # platforms without CPU affinity (macOS)
-        return max(1, os.cpu_count() or 1)
