@@ -41,7 +41,6 @@ from modelyard.search.trial import (
     TrialSpec,
     drop_saved,
     run_trial,
-    save_models,
 )
 
 KEEP_MODELS = 8  # trials whose fold models are kept (in memory, or saved by a worker)
@@ -236,14 +235,5 @@ def _init_worker(data: TrialData, plugins: dict[str, tuple[str, str]],
 
 def _work(spec: TrialSpec, time_limit: float | None, pruning) -> TrialResult:
     assert _WORKER_DATA is not None, "worker started without its data (initializer not run)"
-    keep = _WORKER_MODELS_DIR is not None
-    result = run_trial(_WORKER_DATA, spec, time_limit=time_limit, pruning=pruning,
-                       keep_models=keep)
-    if not keep:
-        return result
-    try:
-        return save_models(result, _WORKER_MODELS_DIR)
-    except OSError as err:  # a full disk costs the saved models, not the trial: it is refitted
-        out = result.without_models()
-        out.note = f"fold models not saved ({err}); the final step fits them again if chosen"
-        return out
+    return run_trial(_WORKER_DATA, spec, time_limit=time_limit, pruning=pruning,
+                     save_dir=_WORKER_MODELS_DIR)

@@ -5,8 +5,14 @@ held-out rows are predicted: those out-of-fold predictions score the trial and f
 A trial never raises: an exception (``MemoryError`` included) makes a ``failed`` result with a
 note. Everything in and out is plain data (frames, arrays, dicts), so a trial can run in another
 process; the fitted fold models come back only when asked: in memory (``keep_models``), or, from
-a worker process, saved in modelyard's own model format (``save_models``) and loaded by
+a worker process, saved fold by fold in modelyard's own model format (``save_dir``) and loaded by
 ``load_models`` with their hashes checked, so no fitted model ever crosses a process as a pickle.
+
+A ``time_limit`` covers the whole trial, not only the fitting: each fold's learner gets its share
+of the time left minus what predicting the held-out rows and saving the model take, measured on
+the folds done so far (``AFTER_FIT_RATIO`` of the fit before the first fold is done). A large
+boosted model can take half as long to predict its held-out rows as to fit, so a budget on the
+fit alone let such trials end well after the search's deadline.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from modelyard.search.scoring import score_predictions, search_metric
 
 Fold = tuple[np.ndarray, np.ndarray]  # (fit row positions, held-out row positions)
 STATUSES = ("ok", "pruned", "timeout", "failed")
+AFTER_FIT_RATIO = 0.25  # predict + save time per second of fit, assumed until a fold has shown it
 
 
 @dataclass(frozen=True)
@@ -80,7 +87,7 @@ class TrialResult:
     seconds: float = 0.0
     note: str | None = None
     models: list[ModelBundle] | None = None
-    saved: str | None = None  # directory of the fold models saved by a worker (``save_models``)
+    saved: str | None = None  # directory of the fold models saved by a worker (``save_dir``)
     save_seconds: float = 0.0  # what saving them took (loading them costs about as much)
     saved_bytes: int = 0  # their size on disk
 
@@ -97,24 +104,6 @@ class TrialResult:
     def without_models(self) -> TrialResult:
         """A copy that holds no fitted models (to send between processes)."""
         return TrialResult(**{**self.__dict__, "models": None})
-
-
-def save_models(result: TrialResult, directory: Path) -> TrialResult:
-    """``result`` without its in-memory models, which are saved under ``directory``/trial-N.
-
-    A trial with no models (failed, pruned, out of time) is returned as it is, minus models.
-    """
-    if result.status != "ok" or not result.models:
-        return result.without_models()
-    started = time.perf_counter()
-    target = Path(directory) / f"trial-{result.spec.number}"
-    for fold, bundle in enumerate(result.models):
-        bundle.save(target / f"fold-{fold}")
-    out = result.without_models()
-    out.saved, out.save_seconds = str(target), time.perf_counter() - started
-    out.saved_bytes = sum(f.stat().st_size for f in target.rglob("*") if f.is_file())
-    out.seconds += out.save_seconds
-    return out
 
 
 def load_models(result: TrialResult) -> list[ModelBundle]:
@@ -198,23 +187,35 @@ def predict_rows(bundle: ModelBundle, frame: pd.DataFrame, n_classes: int | None
 
 
 def run_trial(data: TrialData, spec: TrialSpec, *, time_limit: float | None = None,
-              pruning: PruningHistory | None = None, keep_models: bool = False) -> TrialResult:
-    """Fit and score ``spec`` on every fold of ``data``; never raises (see the module doc)."""
+              pruning: PruningHistory | None = None, keep_models: bool = False,
+              save_dir: Path | None = None) -> TrialResult:
+    """Fit and score ``spec`` on every fold of ``data``; never raises (see the module doc).
+
+    ``save_dir``: save each fold's model under ``save_dir``/trial-N as soon as it is scored
+    instead of keeping it in memory; a trial that does not end ``ok`` leaves nothing there.
+    """
     started = time.perf_counter()
     result = TrialResult(spec=spec, status="ok")
+    target = None if save_dir is None else Path(save_dir) / f"trial-{spec.number}"
     try:
         library = getattr(get_learner(spec.learner), "library", None)
         with thread_limit(data.threads, library):
-            _run_folds(data, spec, result, time_limit, pruning, keep_models)
+            _run_folds(data, spec, result, time_limit, pruning, keep_models, target)
     except Exception as err:  # noqa: BLE001 - every failure is recorded, none stops the search
         result.status, result.note = "failed", _describe(err)
         result.oof, result.models, result.score = None, None, None
+    if target is not None:
+        if result.status == "ok" and result.saved is not None:
+            result.saved_bytes = sum(f.stat().st_size for f in target.rglob("*") if f.is_file())
+        else:
+            shutil.rmtree(target, ignore_errors=True)
+            result.saved, result.save_seconds = None, 0.0
     result.seconds = time.perf_counter() - started
     return result
 
 
 def _run_folds(data: TrialData, spec: TrialSpec, result: TrialResult, time_limit: float | None,
-               pruning: PruningHistory | None, keep_models: bool) -> None:
+               pruning: PruningHistory | None, keep_models: bool, target: Path | None) -> None:
     metric = search_metric(data.metric, data.task)
     trial_budget = Budget(time_limit) if time_limit is not None else None
     pruner = FoldPruner(pruning) if pruning is not None else None
@@ -223,20 +224,26 @@ def _run_folds(data: TrialData, spec: TrialSpec, result: TrialResult, time_limit
     oof = np.full(shape, np.nan)
     models: list[ModelBundle] = []
     predict_seconds, predicted_rows, stopped = 0.0, 0, False
+    after_fit = 0.0  # seconds spent predicting and saving, over the folds done
+    result.saved = None if target is None else str(target)
     for step, (fit_rows, held_rows) in enumerate(data.folds):
         fold_budget = None
         if trial_budget is not None:  # every fold left gets an equal share of the trial's time
-            fold_budget = Budget(max(trial_budget.remaining(), 1e-3) / (len(data.folds) - step))
+            share = max(trial_budget.remaining(), 1e-3) / (len(data.folds) - step)
+            ratio = after_fit / result.fit_seconds if result.fit_seconds > 0 else AFTER_FIT_RATIO
+            fold_budget = Budget(max(share / (1.0 + ratio), 1e-3))
         t0 = time.perf_counter()
         bundle = fit_fold(data, spec.learner, spec.params, fit_rows, fold_budget)
         t1 = time.perf_counter()
         predictions = predict_rows(bundle, data.frame.iloc[held_rows], data.n_classes)
         t2 = time.perf_counter()
+        _save_fold(bundle, step, result)
+        after_fit += time.perf_counter() - t1
         result.fit_seconds += t1 - t0
         predict_seconds, predicted_rows = predict_seconds + t2 - t1, predicted_rows + len(held_rows)
         oof[held_rows] = predictions
         stopped = stopped or getattr(bundle.learner, "stop_reason_", None) == "budget"
-        if keep_models:
+        if keep_models and target is None:
             models.append(bundle)
         result.fold_scores.append(score_predictions(metric, data.task, data.y[held_rows],
                                                     predictions))
@@ -256,10 +263,28 @@ def _run_folds(data: TrialData, spec: TrialSpec, result: TrialResult, time_limit
     if not math.isfinite(result.score):
         raise ValueError(f"metric '{data.metric}' is undefined on the out-of-fold predictions")
     result.oof = oof
-    result.models = models if keep_models else None
+    result.models = models if keep_models and target is None else None
     if stopped:
-        result.note = "a fold stopped early to stay within the time budget"
+        note = "a fold stopped early to stay within the time budget"
+        result.note = note if result.note is None else f"{result.note}; {note}"
 
+
+
+
+def _save_fold(bundle: ModelBundle, step: int, result: TrialResult) -> None:
+    """Save fold ``step``'s model under ``result.saved``; a failed save (a full disk) costs the
+    saved models, not the trial: the final step fits them again if it picks this trial."""
+    if result.saved is None:
+        return
+    started = time.perf_counter()
+    try:
+        bundle.save(Path(result.saved) / f"fold-{step}")
+    except OSError as err:
+        shutil.rmtree(result.saved, ignore_errors=True)
+        result.saved, result.save_seconds = None, 0.0
+        result.note = f"fold models not saved ({err}); the final step fits them again if chosen"
+        return
+    result.save_seconds += time.perf_counter() - started
 
 def _describe(err: BaseException) -> str:
     """A one-line note: the exception type and the first line of its message."""

@@ -1,12 +1,16 @@
-"""Learners that fail on purpose, registered by the tests that need them (never globally).
+"""Learners that misbehave on purpose, registered by the tests that need them (never globally).
 
 They follow the learner contract (``TabularLearner``) and fail inside ``fit``: with an exception,
-with ``MemoryError``, or by killing the process (only ever run in a worker process).
+with ``MemoryError``, or by killing the process (only ever run in a worker process); or they use
+all the time they are given and then predict slowly (``SlowToPredict``).
 """
 
 from __future__ import annotations
 
 import os
+import time
+
+import numpy as np
 
 from modelyard.learners.tabular import TabularLearner
 
@@ -61,4 +65,22 @@ class ReportsThreads(_Failing):
     def _values(self, X):
         import numpy as np
 
+        return np.full(len(X), self.mean_)
+
+
+class SlowToPredict(_Failing):
+    """Fits for as long as its budget lasts (as boosting does), then predicts as slowly."""
+
+    name = "slow_to_predict"
+
+    def _fit_model(self, X, y, eval_set, budget):
+        started = time.perf_counter()
+        while budget is not None and budget.remaining() > 0 and time.perf_counter() - started < 5:
+            time.sleep(0.005)
+        self.fit_seconds_ = time.perf_counter() - started
+        self.stop_reason_ = "budget"
+        self.mean_ = float(np.mean(y))
+
+    def _values(self, X):
+        time.sleep(self.fit_seconds_)
         return np.full(len(X), self.mean_)

@@ -17,7 +17,7 @@ from modelyard.search.bagging import (
 from modelyard.search.budget import Budget
 from modelyard.search.final import finalize
 from modelyard.search.runner import keep_best_models
-from modelyard.search.trial import TrialData, TrialSpec, drop_saved, run_trial, save_models
+from modelyard.search.trial import TrialData, TrialSpec, drop_saved, run_trial
 
 
 def test_kfold_holds_every_row_out_once_and_stratifies():
@@ -65,10 +65,11 @@ def test_refitted_fold_models_equal_the_kept_ones(housing):
 def test_fold_models_saved_by_a_worker_are_loaded_not_refitted(housing, tmp_path):
     plan = plan_validation(housing.y, "regression", folds=3, seed=1)
     data = _data(housing, plan)
-    kept = run_trial(data, TrialSpec(7, "lightgbm", {}, {"n_estimators": 30}, "portfolio"),
-                     keep_models=True)
-    saved = save_models(kept, tmp_path)
+    spec = TrialSpec(7, "lightgbm", {}, {"n_estimators": 30}, "portfolio")
+    kept = run_trial(data, spec, keep_models=True)
+    saved = run_trial(data, spec, save_dir=tmp_path)  # as a worker runs it: saved fold by fold
     assert saved.models is None and saved.saved and saved.save_seconds > 0
+    assert saved.saved_bytes > 0 and saved.score == kept.score
     models, how = final_models(data, plan, saved, Budget(None))
     assert how == "fold models, saved by the worker" and len(models) == 3
     for old, new in zip(kept.models, models, strict=True):
@@ -89,7 +90,7 @@ def test_saved_models_beyond_the_best_trials_or_the_disk_allowance_are_deleted(h
     ranked = []  # taken as the ranking, best first
     for number, trees in enumerate((60, 40, 30, 20)):
         spec = TrialSpec(number, "lightgbm", {}, {"n_estimators": trees}, "portfolio")
-        ranked.append(save_models(run_trial(data, spec, keep_models=True), tmp_path))
+        ranked.append(run_trial(data, spec, save_dir=tmp_path))
     sizes = [r.saved_bytes for r in ranked]
     assert all(size > 0 for size in sizes)
     # room for the best two on disk; the third would pass the allowance, the fourth is ranked out

@@ -12,7 +12,7 @@ from modelyard.search.ensemble import select_ensemble
 from modelyard.search.final import ensemble_candidates, finalize
 from modelyard.search.runner import keep_best_models
 from modelyard.search.scoring import utility
-from modelyard.search.trial import TrialData, TrialResult, TrialSpec, run_trial, save_models
+from modelyard.search.trial import TrialData, TrialResult, TrialSpec, run_trial
 
 SPECS = [
     ("lightgbm", {"n_estimators": 60, "num_leaves": 15}),
@@ -22,11 +22,12 @@ SPECS = [
 ]
 
 
-def _trials(housing):
+def _trials(housing, save_dir=None):
     plan = plan_validation(housing.y, "regression", folds=3, seed=2)
     data = TrialData(housing.frame, housing.y, housing.schema, "regression", None, plan.folds,
                      "rmse", seed=2)
-    results = [run_trial(data, TrialSpec(i, name, {}, params, "portfolio"), keep_models=True)
+    results = [run_trial(data, TrialSpec(i, name, {}, params, "portfolio"), keep_models=True,
+                         save_dir=save_dir)
                for i, (name, params) in enumerate(SPECS)]
     return data, plan, results
 
@@ -58,8 +59,7 @@ def test_a_member_needing_an_unaffordable_refit_is_left_out_and_selection_reruns
 
 
 def test_saved_models_are_used_whatever_the_budget_has_left(housing, tmp_path):
-    data, plan, results = _trials(housing)
-    saved = [save_models(r, tmp_path) for r in results]
+    data, plan, saved = _trials(housing, save_dir=tmp_path)
     assert all(r.saved and r.models is None for r in saved)
     spent = Budget(1.0, clock=lambda: 0.0)
     spent.charge(5.0)  # nothing left for new work

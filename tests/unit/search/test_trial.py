@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from search_plugins import AlwaysFails, RunsOutOfMemory
+from search_plugins import AlwaysFails, RunsOutOfMemory, SlowToPredict
 
 from modelyard.evaluation.metrics import get_metric
 from modelyard.features import rows_digest
@@ -80,6 +80,40 @@ def test_a_time_limit_stops_a_trial_it_cannot_finish(telco):
     assert result.status in ("timeout", "ok")
     if result.status == "ok":  # every fold stopped at its share of the limit
         assert "time budget" in result.note
+
+
+def test_the_time_limit_covers_predicting_the_held_out_rows_not_only_fitting(housing,
+                                                                            monkeypatch):
+    """A learner that fills its fold budget and predicts as long as it fitted: with the fold
+    budget on the fit alone, the first fold took the whole limit and the trial timed out."""
+    monkeypatch.setitem(base._REGISTRY, SlowToPredict.name, SlowToPredict)
+    data = _data(housing, folds=2, metric="rmse")
+    result = run_trial(data, _spec("slow_to_predict"), time_limit=2.0)
+    assert result.status == "ok", result.note
+    assert result.seconds < 2.5
+
+
+def test_fold_models_are_saved_as_they_are_scored_and_removed_when_the_trial_fails(telco,
+                                                                                   tmp_path):
+    data = _data(telco, folds=4)
+    saved = run_trial(data, TrialSpec(3, "logistic", {}, {"C": 1.0}, "portfolio"),
+                      keep_models=True, save_dir=tmp_path)
+    assert saved.status == "ok" and saved.models is None
+    assert sorted(p.name for p in (tmp_path / "trial-3").iterdir()) == [
+        "fold-0", "fold-1", "fold-2", "fold-3"]
+    history = PruningHistory("maximize", tuple({0: 0.9, 1: 0.9, 2: 0.9, 3: 0.9} for _ in range(4)))
+    pruned = run_trial(data, TrialSpec(4, "logistic", {}, {"C": 1e-3}, "portfolio"),
+                       pruning=history, save_dir=tmp_path)
+    assert pruned.status == "pruned" and pruned.saved is None
+    assert not (tmp_path / "trial-4").exists()  # its first folds were saved, then deleted
+
+
+def test_a_model_that_cannot_be_saved_costs_the_saved_models_not_the_trial(telco, tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the models folder should be")
+    result = run_trial(_data(telco), _spec("logistic", C=1.0), save_dir=blocked)
+    assert result.status == "ok" and result.score is not None and result.saved is None
+    assert "fold models not saved" in result.note
 
 
 _THREADS_SCRIPT = """
