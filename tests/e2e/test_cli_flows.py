@@ -123,9 +123,12 @@ def test_learners_json_lists_every_family(cli):
         "extra_trees",
         "lightgbm",
         "xgboost",
+        "catboost",
         "mlp",
     } <= set(names)
     assert "regression" in names["linear"] and "binary" in names["logistic"]
+    searched = {row["name"]: row["searched_by_default"] for row in result.json()}
+    assert searched["lightgbm"] and not searched["catboost"]  # CatBoost only when named
 
 
 def test_every_command_has_help(cli):

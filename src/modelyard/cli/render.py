@@ -107,10 +107,12 @@ def render_metrics(metrics: dict[str, dict[str, float]], title: str) -> None:
 
 def render_learners(rows: list[dict[str, Any]]) -> None:
     table = Table(title="registered learners")
-    for name in ("name", "tasks", "input", "description"):
+    for name in ("name", "tasks", "input", "searched by default", "description"):
         table.add_column(name, overflow="fold")
     for row in rows:
-        table.add_row(row["name"], ", ".join(row["tasks"]), row["input_kind"], row["description"])
+        table.add_row(row["name"], ", ".join(row["tasks"]), row["input_kind"],
+                      "yes" if row["searched_by_default"] else "no (name it in learners)",
+                      row["description"])
     console.print(table)
 
 

@@ -199,6 +199,7 @@ def learners_command(
             "name": name,
             "tasks": list(cls.tasks),
             "input_kind": cls.input_kind,
+            "searched_by_default": cls.searched_by_default,
             "description": (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else "",
         }
         for name, cls in available(task).items()

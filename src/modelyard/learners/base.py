@@ -38,6 +38,8 @@ class Learner(BaseEstimator):
     input_kind: ClassVar[str] = "dense"  # "dense" or "categorical"
     needs_scaling: ClassVar[bool] = False
     cost_hint: ClassVar[float] = 1.0  # relative cost per row, for budgeting searches
+    # whether a search tries it when its spec names no learners (False: only when named)
+    searched_by_default: ClassVar[bool] = True
 
     # -- contract -------------------------------------------------------------------------------
     def fit(self, X, y, *, eval_set=None, budget=None) -> Learner:  # pragma: no cover - abstract
@@ -97,6 +99,7 @@ BUILTIN_MODULES = {
     "extra_trees": "forest",
     "lightgbm": "gbdt_lightgbm",
     "xgboost": "gbdt_xgboost",
+    "catboost": "gbdt_catboost",
     "mlp": "neural",
 }
 

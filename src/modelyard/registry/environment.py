@@ -22,6 +22,7 @@ LIBRARIES: dict[str, tuple[str, ...]] = {
     "scikit-learn": ("scikit-learn",),
     "lightgbm": ("lightgbm",),
     "xgboost": ("xgboost", "xgboost-cpu"),
+    "catboost": ("catboost",),
     "torch": ("torch",),
 }
 GIT_TIMEOUT_S = 5

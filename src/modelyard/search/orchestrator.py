@@ -115,10 +115,11 @@ def search(frame_train: pd.DataFrame, y_train: np.ndarray, *, schema: Schema, ta
 
 
 def _learners(names: list[str] | None, task: str) -> list[str]:
-    """The learners to search: the ones named (checked), else every one serving ``task``."""
+    """The learners to search: the ones named (checked), else every one serving ``task`` that is
+    searched by default."""
     serving = list(available(task))
     if names is None:
-        return serving
+        return [name for name in serving if get_learner(name).searched_by_default]
     for name in names:
         if task not in get_learner(name).tasks:  # get_learner lists valid names when unknown
             raise SpecError(f"learner '{name}' does not serve {task} tasks",

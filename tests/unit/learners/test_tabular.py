@@ -27,15 +27,16 @@ from modelyard.errors import (
 )
 from modelyard.learners.base import get_learner
 from modelyard.learners.forest import RandomForestLearner
+from modelyard.learners.gbdt_catboost import CatBoostLearner
 from modelyard.learners.gbdt_lightgbm import LightGBMLearner
 from modelyard.learners.gbdt_xgboost import XGBoostLearner
 from modelyard.learners.linear import LinearLearner, LogisticLearner
 from modelyard.learners.persist import from_json_value, to_json_value
 
 DATA = Path(__file__).parents[2] / "data"
-CLASSIFIERS = ("logistic", "random_forest", "extra_trees", "lightgbm", "xgboost")
-REGRESSORS = ("linear", "random_forest", "extra_trees", "lightgbm", "xgboost")
-BOOSTERS = (LightGBMLearner, XGBoostLearner)
+CLASSIFIERS = ("logistic", "random_forest", "extra_trees", "lightgbm", "xgboost", "catboost")
+REGRESSORS = ("linear", "random_forest", "extra_trees", "lightgbm", "xgboost", "catboost")
+BOOSTERS = (LightGBMLearner, XGBoostLearner, CatBoostLearner)
 TELCO_CATS = ["Contract", "InternetService", "PaymentMethod"]
 
 
@@ -257,7 +258,7 @@ def test_task_and_target_are_checked():
         LogisticLearner().fit(train, y_train[:-1])
 
 
-@pytest.mark.parametrize("name", ["logistic", "random_forest", "lightgbm", "xgboost"])
+@pytest.mark.parametrize("name", ["logistic", "random_forest", "lightgbm", "xgboost", "catboost"])
 def test_a_class_absent_from_training_gets_probability_zero(name):
     X_train, _, y_train, _ = telco()
     train, _ = inputs(name, X_train, X_train, TELCO_CATS)
@@ -301,6 +302,10 @@ def test_params_from_space_converts_search_representations():
     assert LightGBMLearner.params_from_space({"subsample": 0.8})["subsample_freq"] == 1
     assert LightGBMLearner.params_from_space({"subsample": 1.0})["subsample_freq"] == 0
     assert XGBoostLearner.params_from_space({"log2_max_bin": 6}) == {"max_bin": 64}
+    assert CatBoostLearner.params_from_space({"log2_max_bin": 5, "depth": 4}) == \
+        {"max_bin": 32, "depth": 4}
+    assert CatBoostLearner.search_space(300, 10, "binary")["depth"].high < \
+        CatBoostLearner.search_space(100_000, 10, "binary")["depth"].high
     small_space = LightGBMLearner.search_space(200, 10, "binary")
     large_space = LightGBMLearner.search_space(200_000, 10, "binary")
     assert small_space["num_leaves"].high < large_space["num_leaves"].high
@@ -317,6 +322,8 @@ def test_params_from_space_converts_search_representations():
         (XGBoostLearner, {"subsample": 0.0}, "subsample"),
         (XGBoostLearner, {"n_jobs": 0}, "n_jobs"),
         (LightGBMLearner, {"early_stopping_rounds": 2.5}, "early_stopping_rounds"),
+        (CatBoostLearner, {"depth": 17}, "depth"),
+        (CatBoostLearner, {"l2_leaf_reg": -1.0}, "l2_leaf_reg"),
     ],
 )
 def test_bad_hyperparameters_are_named_at_fit(cls, params, bad):
