@@ -1,9 +1,11 @@
-"""modelyard's search against FLAML, AutoGluon, and LightGBM / HistGradientBoosting defaults.
+"""modelyard's search against FLAML, AutoGluon, and LightGBM / HistGradientBoosting / CatBoost
+defaults.
 
 Every system gets the same rows: one seeded split per dataset (stratified for classification; adult
 uses its own train and test files), the same time limit for the AutoML systems, and is scored with
-the catalog's metric on the test rows, which only this script ever sees. modelyard and the two
-default baselines run in this process; FLAML (``flaml[automl]``) and AutoGluon
+the catalog's metric on the test rows, which only this script ever sees. modelyard, modelyard with
+its opt-in CatBoost learner added to the search (``modelyard_catboost``) and the three default
+baselines run in this process; FLAML (``flaml[automl]``) and AutoGluon
 (``autogluon.tabular``, presets medium_quality) run in subprocesses of a separate virtual
 environment, ``bench/.peers-venv``, created and filled by ``--setup-peers``; data goes to them as
 parquet files and predictions come back as parquet (``bench/automl_peer.py``).
@@ -43,7 +45,8 @@ OUT = ROOT / "bench" / "results" / "automl.json"
 DATASETS = ("adult", "bank_marketing", "california_housing", "credit_g", "phoneme", "kc1",
             "diamonds", "house_prices_ames", "telco_churn", "vehicle_insurance_fraud", "ai4i2020")
 QUICK = ("telco_churn", "credit_g", "kc1")
-SYSTEMS = ("modelyard", "flaml", "autogluon", "lightgbm", "hgb")
+SYSTEMS = ("modelyard", "flaml", "autogluon", "lightgbm", "hgb", "catboost", "modelyard_catboost")
+DEFAULTS = ("lightgbm", "hgb", "catboost")  # one library's defaults: no budget, run once
 PEERS = ("flaml", "autogluon")
 TEST_FRACTION = 0.2
 NUMERIC_SHARE = 0.95  # text columns whose non-blank cells parse as numbers this often are numeric
@@ -123,8 +126,11 @@ def truth_of(ds: dict) -> np.ndarray:
 
 
 # -- systems ------------------------------------------------------------------------------------
-def run_modelyard(ds: dict, budget: float, seed: int, cores: int) -> tuple[np.ndarray, dict]:
+def run_modelyard(ds: dict, budget: float, seed: int, cores: int,
+                  extra: tuple[str, ...] = ()) -> tuple[np.ndarray, dict]:
+    """modelyard's search over its default learners, plus ``extra`` ones (opt-in learners)."""
     from modelyard.data.infer import check_schema, infer_schema
+    from modelyard.learners.base import available
     from modelyard.search import search
 
     target = ds["target"]
@@ -135,8 +141,11 @@ def run_modelyard(ds: dict, budget: float, seed: int, cores: int) -> tuple[np.nd
         y = (ds["train"][target] == ds["positive"]).to_numpy(np.int64)
     else:
         classes, y = None, ds["train"][target].to_numpy(float)
+    learners = [name for name, cls in available(ds["task"]).items()
+                if cls.searched_by_default or name in extra]
     result = search(frame[schema.names], y, schema=schema, task=ds["task"], metric=ds["metric"],
-                    time_budget=budget, seed=seed, classes=classes, parallel=cores)
+                    time_budget=budget, seed=seed, classes=classes, parallel=cores,
+                    learners=learners)
     rows = check_schema(ds["test"].drop(columns=[target]), schema)
     model = result.model
     prediction = model.predict_proba(rows)[:, 1] if ds["task"] == "binary" else model.predict(rows)
@@ -195,6 +204,26 @@ def run_hgb(ds: dict, budget: float, seed: int, cores: int) -> tuple[np.ndarray,
     return HistGradientBoostingRegressor(random_state=seed).fit(train, y).predict(test), {}
 
 
+def run_catboost(ds: dict, budget: float, seed: int, cores: int) -> tuple[np.ndarray, dict]:
+    """CatBoost's defaults (1,000 trees, learning rate chosen by CatBoost), text columns as its
+    categorical features (integer codes, -1 for missing or unseen)."""
+    import catboost as cb
+
+    train, test = _aligned(ds)
+    cats = [c for c in train.columns if isinstance(train[c].dtype, pd.CategoricalDtype)]
+    for frame in (train, test):
+        for col in cats:
+            frame[col] = frame[col].cat.codes.astype(np.int32)
+    common = {"random_seed": seed, "thread_count": cores, "verbose": False,
+              "allow_writing_files": False, "cat_features": cats}
+    y = ds["train"][ds["target"]]
+    if ds["task"] == "binary":
+        model = cb.CatBoostClassifier(**common).fit(train, (y == ds["positive"]).astype(int))
+        return model.predict_proba(test)[:, 1], {"trees": model.tree_count_}
+    model = cb.CatBoostRegressor(**common).fit(train, y)
+    return model.predict(test), {"trees": model.tree_count_}
+
+
 def run_peer(system: str, ds: dict, budget: float, seed: int,
              cores: int) -> tuple[np.ndarray, dict]:
     python = PEERS_VENV / "bin" / "python"
@@ -218,7 +247,10 @@ def run_peer(system: str, ds: dict, budget: float, seed: int,
         return prediction, json.loads((job_dir / "result.json").read_text())
 
 
-RUNNERS = {"modelyard": run_modelyard, "lightgbm": run_lightgbm, "hgb": run_hgb}
+RUNNERS = {"modelyard": run_modelyard, "lightgbm": run_lightgbm, "hgb": run_hgb,
+           "catboost": run_catboost,
+           "modelyard_catboost": lambda ds, budget, seed, cores:
+               run_modelyard(ds, budget, seed, cores, extra=("catboost",))}
 
 
 def run_one(system: str, ds: dict, budget: float, seed: int, cores: int) -> dict:
@@ -365,7 +397,7 @@ def main() -> None:
         ds = load(name, args.seed)
         for budget in args.budgets:
             for system in systems:
-                if system in ("lightgbm", "hgb") and budget != args.budgets[0]:
+                if system in DEFAULTS and budget != args.budgets[0]:
                     continue  # defaults do not depend on the budget
                 records.append(run_one(system, ds, budget, args.seed, args.cores))
                 merged = save(records, command, args.merge, args.cores)

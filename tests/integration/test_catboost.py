@@ -45,9 +45,12 @@ def test_a_catboost_model_trains_registers_and_reloads(tmp_path, data_dir):
         ModelBundle.load(result.model_dir)
 
 
-def test_catboost_takes_category_columns_as_categorical_features(data_dir):
+def test_catboost_takes_category_columns_as_categorical_features(data_dir, tmp_path,
+                                                                 monkeypatch):
     """The telco categories reach CatBoost as categorical features (its target statistics), not
-    as numbers, and a category never seen in training still gets a prediction."""
+    as numbers, and a category never seen in training still gets a prediction. CatBoost writes
+    no training logs into the working directory."""
+    monkeypatch.chdir(tmp_path)
     frame = pd.read_csv(data_dir / "telco_churn.csv")
     y = (frame.pop("Churn") == "Yes").to_numpy(np.int64)
     cats = ["Contract", "InternetService", "PaymentMethod"]
@@ -57,6 +60,7 @@ def test_catboost_takes_category_columns_as_categorical_features(data_dir):
     assert roc_auc_score(y, learner.predict_proba(X)[:, 1]) > 0.8
     unseen = X.head(5).astype({"Contract": object}).assign(Contract="Lifetime")
     assert np.isfinite(learner.predict_proba(unseen)).all()
+    assert not list(tmp_path.iterdir())  # no catboost_info/
 
 
 def test_catboost_is_searched_when_named_and_only_then(data_dir):
