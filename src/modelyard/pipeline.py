@@ -190,6 +190,7 @@ def _train(
             seed=spec.seed,
             threshold_metric="f1",  # a binary model's threshold, tuned out of fold
             on_step=on_step,
+            evaluation=spec.evaluation if split.n_test else None,
         )
         store.set_run_data(run_id, leaderboard=fitted.leaderboard)
     else:

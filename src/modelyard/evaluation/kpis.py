@@ -21,6 +21,9 @@ from modelyard.errors import DataError, SpecError
 
 DEFAULT_CPU_HOUR = 0.05  # USD per CPU-hour; see the module docstring
 CURRENCY = "USD"
+# shares of measure_latency's max_seconds: warm-up ends by the first, single rows by the second
+WARMUP_SHARE = 0.1
+SINGLE_SHARE = 0.7
 
 
 def _positive_int(name: str, value: Any, minimum: int = 1) -> int:
@@ -49,9 +52,11 @@ def measure_latency(predict: Callable[[pd.DataFrame], Any], rows: pd.DataFrame, 
     rows, or rows drawn with replacement using ``seed`` when there are fewer), timed up to
     ``repeats`` times; rows per second uses the median time.
 
-    ``max_seconds`` caps each of the two loops for slow models: the single-row loop stops once it
-    has run that long and measured at least ``min_single`` rows (or ``n_single``, when smaller),
-    and the batch loop once it has run that long after at least one batch. ``None`` turns the
+    ``max_seconds`` caps the whole measurement for slow models (a search's time budget holds that
+    much for it): the warm-up stops after ``WARMUP_SHARE`` of it (one call at least), the
+    single-row loop at ``SINGLE_SHARE`` of it from the start once it has measured at least
+    ``min_single`` rows (or ``n_single``, when smaller), and the batch loop at ``max_seconds``
+    after at least one batch. Only those minimums can take it past the cap. ``None`` turns the
     cap off. ``n_single`` and ``repeats`` in the result are the counts actually measured.
 
     Returns ``{"p50_ms", "p95_ms", "p99_ms", "mean_ms", "n_single", "batch_size", "repeats",
@@ -74,17 +79,19 @@ def measure_latency(predict: Callable[[pd.DataFrame], Any], rows: pd.DataFrame, 
                         hint="pass the test rows' feature columns")
     cap = math.inf if max_seconds is None else float(max_seconds)
     n = len(rows)
+    began = time.perf_counter()
     for i in range(warmup):
         predict(rows.iloc[[i % n]])
+        if time.perf_counter() - began >= WARMUP_SHARE * cap:
+            break
     times = []
-    loop_started = time.perf_counter()
     for i in range(n_single):
         one = rows.iloc[[i % n]]
         started = time.perf_counter()
         predict(one)
         ended = time.perf_counter()
         times.append(ended - started)
-        if len(times) >= min_single and ended - loop_started >= cap:
+        if len(times) >= min_single and ended - began >= SINGLE_SHARE * cap:
             break
     if n >= batch_size:
         batch = rows.iloc[:batch_size]
@@ -92,13 +99,12 @@ def measure_latency(predict: Callable[[pd.DataFrame], Any], rows: pd.DataFrame, 
         picks = np.random.default_rng(seed).integers(0, n, size=batch_size)
         batch = rows.iloc[picks]
     batch_times = []
-    loop_started = time.perf_counter()
     for _ in range(repeats):
         started = time.perf_counter()
         predict(batch)
         ended = time.perf_counter()
         batch_times.append(ended - started)
-        if ended - loop_started >= cap:
+        if ended - began >= cap:
             break
     median_batch = float(np.median(batch_times))
     ms = np.asarray(times) * 1000.0

@@ -9,6 +9,7 @@ total. Ties go to the earlier candidate, so the result is reproducible.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +19,7 @@ from modelyard.evaluation.metrics import Metric
 from modelyard.search.scoring import score_predictions, utility
 
 DEFAULT_ROUNDS = 25
+SCORE_TIMINGS = 3  # metric calls timed (the fastest counts) to estimate a selection's seconds
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,17 @@ def select_ensemble(predictions: list[np.ndarray], y: np.ndarray, *, metric: Met
     weights = best_counts / best_counts.sum()
     sign = 1.0 if metric.greater_is_better else -1.0
     return Selection(weights, sign * best_utility, tuple(sign * u for u in history))
+
+
+def score_seconds(prediction: np.ndarray, y: np.ndarray, *, metric: Metric, task: str) -> float:
+    """Seconds of one metric call on ``prediction``: a selection makes rounds x candidates of
+    them, and a ranking metric on many rows costs far more than an error rate."""
+    timings = []
+    for _ in range(SCORE_TIMINGS):
+        started = time.perf_counter()
+        score_predictions(metric, task, y, prediction)
+        timings.append(time.perf_counter() - started)
+    return min(timings)
 
 
 def blend(predictions: list[np.ndarray], weights: np.ndarray) -> np.ndarray:

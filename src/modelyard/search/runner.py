@@ -16,7 +16,8 @@ the budget is spent, and records every result (searcher, leaderboard callback, b
 
 While the search runs, the budget holds back what the final step is expected to need (refits of
 the leading candidates whose models are not at hand, loading the saved ones, and the ensemble
-selection).
+selection: its rounds x candidates metric calls, each timed on the leading trial's out-of-fold
+predictions, since a ranking metric on many rows costs far more than an error rate).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from pathlib import Path
 from modelyard.learners.base import BUILTIN_MODULES, get_learner, register
 from modelyard.search.bagging import ValidationPlan, refit_seconds
 from modelyard.search.budget import Budget
+from modelyard.search.ensemble import DEFAULT_ROUNDS, score_seconds
 from modelyard.search.final import ensemble_candidates
 from modelyard.search.scoring import utility
 from modelyard.search.searcher import Searcher
@@ -47,7 +49,6 @@ KEEP_MODELS = 8  # trials whose fold models are kept (in memory, or saved by a w
 MAX_SAVED_BYTES = 2 * 1024**3  # saved fold models beyond this (best trials first) are deleted
 RESERVE_LEADERS = 3  # the final step is budgeted for refitting this many leading candidates
 MAX_RESERVE_SHARE = 0.3  # never hold back more than this share of the budget for the final step
-ENSEMBLE_SECONDS_PER_ROW = 2e-5  # ensemble selection cost per scored row (25 rounds, ~15 models)
 
 OnResult = Callable[[TrialResult], None]
 
@@ -75,6 +76,7 @@ class _Loop:
         self.max_trials, self.on_result = max_trials, on_result
         self.results: list[TrialResult] = []
         self.started = 0
+        self._score_seconds: float | None = None  # one metric call on the out-of-fold rows
 
     def _next(self) -> TrialSpec | None:
         if self.max_trials is not None and self.started >= self.max_trials:
@@ -110,10 +112,20 @@ class _Loop:
         ranked = self._ranked()
         needed = sum(refit_seconds(self.plan, r, n) for r in ranked[:RESERVE_LEADERS])
         needed += sum(r.save_seconds for r in ranked[RESERVE_LEADERS:KEEP_MODELS] if r.saved)
-        needed += ENSEMBLE_SECONDS_PER_ROW * len(self.plan.scored_rows)
+        needed += self._selection_seconds(ranked)
         extra = min(needed, MAX_RESERVE_SHARE * self.budget.total) - self.budget.reserved
         if extra > 0:
             self.budget.reserve(extra)
+
+    def _selection_seconds(self, ranked: list[TrialResult]) -> float:
+        """Seconds the ensemble selection will take: a metric call per candidate and round."""
+        if not ranked:
+            return 0.0
+        if self._score_seconds is None:
+            rows = self.plan.scored_rows
+            self._score_seconds = score_seconds(ranked[0].oof[rows], self.data.y[rows],
+                                                metric=self.searcher.metric, task=self.data.task)
+        return DEFAULT_ROUNDS * len(ensemble_candidates(ranked)) * self._score_seconds
 
     # -- in this process ------------------------------------------------------------------------
     def sequential(self) -> None:
