@@ -27,7 +27,7 @@ from modelyard.search import EnsembleBundle, search
 from modelyard.spec.models import EvaluationSpec
 from modelyard.spec.search import SearchSpec
 
-TRAIN_METRIC_ROWS = 5_000  # rows the in-sample metrics of a searched model are scored on
+TRAIN_METRIC_ROWS = 2_000  # rows a searched model's in-sample metrics are scored on (as importance)
 MIN_SEARCH_SHARE = 0.5  # the search keeps at least this share of a small budget
 
 
