@@ -23,6 +23,7 @@ import pandas as pd
 from modelyard.atomic import atomic_write_bytes
 from modelyard.errors import TrainingError
 from modelyard.learners.base import register
+from modelyard.learners.boosting import EARLY_STOPPING_CHECK, restore_stopping, stopping_meta
 from modelyard.learners.space import Choice, Float, Int
 from modelyard.learners.tabular import TabularLearner, integer, number
 
@@ -31,7 +32,6 @@ VALID_NAME = "validation"  # CatBoost's name for the eval set in its metrics
 # loss per task; CatBoost tracks the same loss on the eval set for early stopping
 LOSSES = {"binary": "Logloss", "multiclass": "MultiClass", "regression": "RMSE"}
 MAX_DEPTH = 16  # CatBoost's limit for oblivious trees
-EARLY_STOPPING_CHECK = (lambda v: v is None or integer(1)[0](v), "None (off) or an integer >= 1")
 
 
 class _StopControl:
@@ -196,15 +196,7 @@ class CatBoostLearner(TabularLearner):
             path = Path(scratch) / MODEL_FILE
             self.model_.save_model(str(path), format="cbm")
             atomic_write_bytes(directory / MODEL_FILE, path.read_bytes())
-        meta = {
-            "file": MODEL_FILE,
-            "best_iteration": self.best_iteration_,
-            "n_trees": self.n_trees_,
-            "stop_reason": self.stop_reason_,
-        }
-        if hasattr(self, "best_score_") and math.isfinite(self.best_score_):
-            meta["best_score"] = self.best_score_
-        return meta
+        return stopping_meta(self, MODEL_FILE)
 
     def _load_model(self, directory: Path, model_meta: dict[str, Any]) -> None:
         model = cb.CatBoost()
@@ -216,11 +208,7 @@ class CatBoostLearner(TabularLearner):
                 hint="the file is corrupt or was edited; retrain",
             ) from err
         self.model_ = model
-        self.best_iteration_ = model_meta["best_iteration"]
-        self.n_trees_ = model_meta["n_trees"]
-        self.stop_reason_ = model_meta["stop_reason"]
-        if "best_score" in model_meta:
-            self.best_score_ = model_meta["best_score"]
+        restore_stopping(self, model_meta)
 
     @classmethod
     def search_space(cls, n_rows: int, n_cols: int, task: str) -> dict[str, Any]:

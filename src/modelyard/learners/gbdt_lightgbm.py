@@ -10,7 +10,6 @@ text, so a loaded model predicts identically.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ import numpy as np
 from modelyard.atomic import atomic_write_text
 from modelyard.errors import TrainingError
 from modelyard.learners.base import register
+from modelyard.learners.boosting import EARLY_STOPPING_CHECK, restore_stopping, stopping_meta
 from modelyard.learners.space import Choice, Float, Int
 from modelyard.learners.tabular import TabularLearner, integer, number
 
@@ -31,7 +31,6 @@ OBJECTIVES = {
     "multiclass": ("multiclass", "multi_logloss"),
     "regression": ("regression", "l2"),
 }
-EARLY_STOPPING_CHECK = (lambda v: v is None or integer(1)[0](v), "None (off) or an integer >= 1")
 
 
 class _StopControl:
@@ -211,15 +210,7 @@ class LightGBMLearner(TabularLearner):
 
     def _save_model(self, directory: Path) -> dict[str, Any]:
         atomic_write_text(directory / MODEL_FILE, self.booster_.model_to_string(num_iteration=-1))
-        meta = {
-            "file": MODEL_FILE,
-            "best_iteration": self.best_iteration_,
-            "n_trees": self.n_trees_,
-            "stop_reason": self.stop_reason_,
-        }
-        if hasattr(self, "best_score_") and math.isfinite(self.best_score_):
-            meta["best_score"] = self.best_score_
-        return meta
+        return stopping_meta(self, MODEL_FILE)
 
     def _load_model(self, directory: Path, model_meta: dict[str, Any]) -> None:
         text = (directory / model_meta["file"]).read_text(encoding="utf-8")
@@ -230,11 +221,7 @@ class LightGBMLearner(TabularLearner):
                 f"{directory / model_meta['file']} is not a valid LightGBM model: {err}",
                 hint="the file is corrupt or was edited; retrain",
             ) from err
-        self.best_iteration_ = model_meta["best_iteration"]
-        self.n_trees_ = model_meta["n_trees"]
-        self.stop_reason_ = model_meta["stop_reason"]
-        if "best_score" in model_meta:
-            self.best_score_ = model_meta["best_score"]
+        restore_stopping(self, model_meta)
 
     @classmethod
     def search_space(cls, n_rows: int, n_cols: int, task: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ import xgboost as xgb
 from modelyard.atomic import atomic_write_bytes
 from modelyard.errors import TrainingError
 from modelyard.learners.base import register
+from modelyard.learners.boosting import EARLY_STOPPING_CHECK, restore_stopping, stopping_meta
 from modelyard.learners.space import Choice, Float, Int
 from modelyard.learners.tabular import TabularLearner, integer, number
 
@@ -30,7 +31,6 @@ OBJECTIVES = {
     "multiclass": ("multi:softprob", "mlogloss"),
     "regression": ("reg:squarederror", "rmse"),
 }
-EARLY_STOPPING_CHECK = (lambda v: v is None or integer(1)[0](v), "None (off) or an integer >= 1")
 
 
 class _BudgetStop(xgb.callback.TrainingCallback):
@@ -185,15 +185,7 @@ class XGBoostLearner(TabularLearner):
 
     def _save_model(self, directory: Path) -> dict[str, Any]:
         atomic_write_bytes(directory / MODEL_FILE, bytes(self.booster_.save_raw(raw_format="ubj")))
-        meta = {
-            "file": MODEL_FILE,
-            "best_iteration": self.best_iteration_,
-            "n_trees": self.n_trees_,
-            "stop_reason": self.stop_reason_,
-        }
-        if hasattr(self, "best_score_") and math.isfinite(self.best_score_):
-            meta["best_score"] = self.best_score_
-        return meta
+        return stopping_meta(self, MODEL_FILE)
 
     def _load_model(self, directory: Path, model_meta: dict[str, Any]) -> None:
         booster = xgb.Booster(params={"nthread": self.n_jobs})
@@ -205,11 +197,7 @@ class XGBoostLearner(TabularLearner):
                 hint="the file is corrupt or was edited; retrain",
             ) from err
         self.booster_ = booster
-        self.best_iteration_ = model_meta["best_iteration"]
-        self.n_trees_ = model_meta["n_trees"]
-        self.stop_reason_ = model_meta["stop_reason"]
-        if "best_score" in model_meta:
-            self.best_score_ = model_meta["best_score"]
+        restore_stopping(self, model_meta)
 
     @classmethod
     def search_space(cls, n_rows: int, n_cols: int, task: str) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from modelyard.evaluation.metrics import Metric
 from modelyard.evaluation.threshold import tune_threshold
 from modelyard.learners.bundle import ModelBundle
 from modelyard.learners.ensemble import EnsembleBundle
-from modelyard.search.bagging import ValidationPlan, final_models, refit_seconds
+from modelyard.search.bagging import ValidationPlan, final_models
 from modelyard.search.budget import Budget
 from modelyard.search.ensemble import DEFAULT_ROUNDS, blend, score_seconds, select_ensemble
 from modelyard.search.scoring import score_predictions, utility
@@ -63,7 +63,7 @@ def finalize(results: list[TrialResult], data: TrialData, plan: ValidationPlan, 
     while True:
         weights = _select(candidates, data, rows, metric, ensemble)
         order = sorted(np.flatnonzero(weights > 0), key=lambda i: (-weights[i], i))
-        unaffordable = _unaffordable([candidates[i] for i in order], plan, budget, len(data.frame))
+        unaffordable = _unaffordable([candidates[i] for i in order], budget)
         if not unaffordable:
             break
         for candidate, cost in unaffordable:
@@ -122,7 +122,7 @@ def _buildable(candidates: list[TrialResult], data: TrialData, plan: ValidationP
     spare = budget.remaining() - selecting
     kept, notes = candidates[:1], []
     for candidate in candidates[1:]:
-        cost = _refit_cost(candidate, plan, len(data.frame))
+        cost = _refit_cost(candidate)
         if cost == 0 or cost <= spare:  # models at hand cost nothing to build
             kept.append(candidate)
         else:
@@ -132,12 +132,10 @@ def _buildable(candidates: list[TrialResult], data: TrialData, plan: ValidationP
     return kept, notes
 
 
-def _refit_cost(candidate: TrialResult, plan: ValidationPlan, n_rows: int) -> float:
-    """Seconds to build ``candidate``'s final models: 0 when they are at hand."""
-    if candidate.models or candidate.saved:
-        return 0.0
-    return refit_seconds(plan, candidate, n_rows) if plan.kind == "kfold" else \
-        candidate.fit_seconds
+def _refit_cost(candidate: TrialResult) -> float:
+    """Seconds to build ``candidate``'s final models: 0 when they are at hand, else what its
+    fits took (k-fold: the same folds again; holdout: at least the holdout model)."""
+    return 0.0 if candidate.models or candidate.saved else candidate.fit_seconds
 
 
 def _select(candidates: list[TrialResult], data: TrialData, rows: np.ndarray, metric: Metric,
@@ -149,8 +147,8 @@ def _select(candidates: list[TrialResult], data: TrialData, rows: np.ndarray, me
     return np.eye(len(candidates))[0]
 
 
-def _unaffordable(members: list[TrialResult], plan: ValidationPlan, budget: Budget,
-                  n_rows: int) -> list[tuple[TrialResult, float]]:
+def _unaffordable(members: list[TrialResult],
+                  budget: Budget) -> list[tuple[TrialResult, float]]:
     """Members after the first whose models must be fitted again and no longer fit the budget.
 
     Models at hand cost only a load and are never counted; the others are charged in order, as the
@@ -160,7 +158,7 @@ def _unaffordable(members: list[TrialResult], plan: ValidationPlan, budget: Budg
     for rank, member in enumerate(members):
         if member.models or member.saved:
             continue
-        cost = _refit_cost(member, plan, n_rows)
+        cost = _refit_cost(member)
         if rank > 0 and not budget.can_afford(planned + cost):
             out.append((member, cost))
         else:
