@@ -25,8 +25,10 @@ from modelyard.errors import DataError, IntegrityError, TrainingError
 from modelyard.learners.base import register
 from modelyard.learners.space import Choice, Float, Int
 from modelyard.learners.tabular import TabularLearner, integer, number
+from modelyard.learners.threads import predict_threads
 
 MODEL_FILE = "model.skops"
+PARALLEL_PREDICT_ROWS = 1_000  # a batch this large is scored with every predict thread
 
 # Types skops may rebuild besides those it trusts by default (numpy, builtins, scikit-learn
 # estimators). The forests need the Cython tree structure; the estimators are listed for clarity.
@@ -48,7 +50,8 @@ class _ForestBase(TabularLearner):
 
     ``max_features=None`` means the usual default per task: ``'sqrt'`` for classification and
     ``1.0`` (every feature) for regression. ``max_depth=None`` grows trees until leaves are pure
-    or hold ``min_samples_leaf`` rows. ``n_jobs`` only changes speed, never the result.
+    or hold ``min_samples_leaf`` rows. ``n_jobs`` (training threads) only changes speed, never the
+    result; a batch of ``PARALLEL_PREDICT_ROWS`` rows or more is scored with ``predict_threads()``.
     """
 
     tasks = ("binary", "multiclass", "regression")
@@ -123,11 +126,17 @@ class _ForestBase(TabularLearner):
         self.model_ = model
 
     def _proba(self, X) -> np.ndarray:
+        self._set_predict_jobs(len(X))
         proba = self.model_.predict_proba(X.to_numpy(dtype=np.float64))
         return self._full_proba(proba, self.model_.classes_)
 
     def _values(self, X) -> np.ndarray:
+        self._set_predict_jobs(len(X))
         return self.model_.predict(X.to_numpy(dtype=np.float64))
+
+    def _set_predict_jobs(self, rows: int) -> None:
+        """Trees in parallel for a large batch only: starting threads costs more than a few rows."""
+        self.model_.n_jobs = predict_threads() if rows >= PARALLEL_PREDICT_ROWS else 1
 
     def _save_model(self, directory: Path) -> dict[str, Any]:
         atomic_write_bytes(directory / MODEL_FILE, skops.io.dumps(self.model_))

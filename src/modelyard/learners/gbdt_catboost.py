@@ -26,6 +26,7 @@ from modelyard.learners.base import register
 from modelyard.learners.boosting import EARLY_STOPPING_CHECK, restore_stopping, stopping_meta
 from modelyard.learners.space import Choice, Float, Int
 from modelyard.learners.tabular import TabularLearner, integer, number
+from modelyard.learners.threads import predict_threads
 
 MODEL_FILE = "model.cbm"
 VALID_NAME = "validation"  # CatBoost's name for the eval set in its metrics
@@ -179,7 +180,7 @@ class CatBoostLearner(TabularLearner):
 
     def _raw(self, X, kind: str) -> np.ndarray:
         pool = self._pool(X)
-        out = self.model_.predict(pool, prediction_type=kind, thread_count=self.n_jobs)
+        out = self.model_.predict(pool, prediction_type=kind, thread_count=predict_threads())
         return np.asarray(out, dtype=np.float64)
 
     def _proba(self, X) -> np.ndarray:

@@ -22,6 +22,7 @@ from modelyard.learners.base import register
 from modelyard.learners.boosting import EARLY_STOPPING_CHECK, restore_stopping, stopping_meta
 from modelyard.learners.space import Choice, Float, Int
 from modelyard.learners.tabular import TabularLearner, integer, number
+from modelyard.learners.threads import predict_threads
 
 MODEL_FILE = "model.txt"
 VALID_NAME = "validation"
@@ -197,7 +198,8 @@ class LightGBMLearner(TabularLearner):
 
     def _raw(self, X) -> np.ndarray:
         X = self._positional(X)
-        return self.booster_.predict(X, num_iteration=self.best_iteration_, num_threads=self.n_jobs)
+        return self.booster_.predict(X, num_iteration=self.best_iteration_,
+                                     num_threads=predict_threads())
 
     def _proba(self, X) -> np.ndarray:
         out = np.asarray(self._raw(X), dtype=np.float64)

@@ -22,6 +22,7 @@ from modelyard.learners.base import register
 from modelyard.learners.boosting import EARLY_STOPPING_CHECK, restore_stopping, stopping_meta
 from modelyard.learners.space import Choice, Float, Int
 from modelyard.learners.tabular import TabularLearner, integer, number
+from modelyard.learners.threads import predict_threads
 
 MODEL_FILE = "model.ubj"
 VALID_NAME = "validation"
@@ -127,12 +128,11 @@ class XGBoostLearner(TabularLearner):
             params["num_class"] = len(self.classes_)
         return params
 
-    def _matrix(self, X, label=None, weight=None) -> xgb.DMatrix:
+    def _matrix(self, X, label=None, weight=None, threads: int | None = None) -> xgb.DMatrix:
         """A DMatrix with columns renamed f0, f1, ...: XGBoost rejects names with [, ] or <."""
         X = X.set_axis([f"f{i}" for i in range(X.shape[1])], axis=1)
-        return xgb.DMatrix(
-            X, label=label, weight=weight, enable_categorical=True, nthread=self.n_jobs
-        )
+        return xgb.DMatrix(X, label=label, weight=weight, enable_categorical=True,
+                           nthread=threads or self.n_jobs)
 
     def _fit_model(self, X, y, eval_set, budget) -> None:
         try:
@@ -171,7 +171,12 @@ class XGBoostLearner(TabularLearner):
         self.booster_ = booster
 
     def _raw(self, X) -> np.ndarray:
-        out = self.booster_.predict(self._matrix(X), iteration_range=(0, self.best_iteration_))
+        threads = predict_threads()
+        if getattr(self, "_predict_nthread", None) != threads:  # a booster keeps its thread count
+            self.booster_.set_param({"nthread": threads})
+            self._predict_nthread = threads
+        out = self.booster_.predict(self._matrix(X, threads=threads),
+                                    iteration_range=(0, self.best_iteration_))
         return np.asarray(out, dtype=np.float64)
 
     def _proba(self, X) -> np.ndarray:

@@ -37,6 +37,7 @@ from modelyard.errors import SpecError
 from modelyard.features.preprocessor import Preprocessor
 from modelyard.learners.base import Learner, get_learner
 from modelyard.learners.bundle import ModelBundle
+from modelyard.learners.threads import capped_predict_threads
 from modelyard.search.budget import Budget
 from modelyard.search.pruning import FoldPruner, PruningHistory
 from modelyard.search.scoring import score_predictions, search_metric
@@ -141,14 +142,15 @@ def thread_limit(threads: int, library: str | None = None) -> Iterator[None]:
 
     Trials side by side in worker processes each get ``threads``; a pool left at its default (one
     thread per core) in every worker oversubscribes the CPU, and spinning OpenMP threads then make
-    every trial several times slower. PyTorch is imported here, before the learner imports it,
+    every trial several times slower. The tree boosters' prediction threads (``learners.threads``)
+    are capped the same way. PyTorch is imported here, before the learner imports it,
     when the trial's learner uses it (``library == "torch"``), so its first trial is capped too.
     """
     threads = max(1, int(threads))
     if library == "torch":
         import torch  # noqa: F401 - loaded now so that its thread count can be set
     torch = sys.modules.get("torch")
-    with threadpool_limits(limits=threads):
+    with threadpool_limits(limits=threads), capped_predict_threads(threads):
         if torch is None:
             yield
             return

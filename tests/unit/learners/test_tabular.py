@@ -25,6 +25,7 @@ from modelyard.errors import (
     SpecError,
     TrainingError,
 )
+from modelyard.evaluation.kpis import cpus_available
 from modelyard.learners.base import get_learner
 from modelyard.learners.forest import RandomForestLearner
 from modelyard.learners.gbdt_catboost import CatBoostLearner
@@ -32,6 +33,8 @@ from modelyard.learners.gbdt_lightgbm import LightGBMLearner
 from modelyard.learners.gbdt_xgboost import XGBoostLearner
 from modelyard.learners.linear import LinearLearner, LogisticLearner
 from modelyard.learners.persist import from_json_value, to_json_value
+from modelyard.learners.threads import capped_predict_threads, predict_threads
+from modelyard.search.trial import thread_limit
 
 DATA = Path(__file__).parents[2] / "data"
 CLASSIFIERS = ("logistic", "random_forest", "extra_trees", "lightgbm", "xgboost", "catboost")
@@ -121,6 +124,24 @@ def test_regressors_explain_house_values(name):
     train, test = inputs(name, X_train, X_test, ["ocean_proximity"])
     pred = small(name).fit(train, y_train).predict(test)
     assert r2_score(y_test, pred) > 0.3
+
+
+@pytest.mark.parametrize("name", ["random_forest", "extra_trees", *(c.name for c in BOOSTERS)])
+def test_tree_models_trained_on_one_thread_predict_alike_on_every_core(name):
+    """A searched model trains with n_jobs=1; it predicts with every core outside a trial."""
+    X_train, X_test, y_train, _ = california()
+    train, test = inputs(name, X_train, X_test, ["ocean_proximity"])
+    test = pd.concat([test] * 6)  # past the forests' PARALLEL_PREDICT_ROWS
+    model = small(name, n_jobs=1).fit(train, y_train)
+    assert predict_threads() == max(1, cpus_available())
+    with thread_limit(1):  # what a search trial runs under
+        assert predict_threads() == 1
+        one = model.predict(test)
+    assert predict_threads() == max(1, cpus_available())
+    with capped_predict_threads(2):
+        assert predict_threads() == 2
+        every = model.predict(test)
+    np.testing.assert_allclose(every, one, rtol=1e-12)
 
 
 # -- early stopping and budgets ----------------------------------------------------------------
