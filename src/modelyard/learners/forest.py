@@ -79,6 +79,7 @@ class _ForestBase(TabularLearner):
         min_samples_leaf: int = 1,
         max_depth: int | None = None,
         class_weight: str | dict | None = None,
+        target_transform: str | None = None,
         task: str | None = None,
         seed: int = 0,
         n_jobs: int = 1,
@@ -88,6 +89,7 @@ class _ForestBase(TabularLearner):
         self.min_samples_leaf = min_samples_leaf
         self.max_depth = max_depth
         self.class_weight = class_weight
+        self.target_transform = target_transform
         self.task = task
         self.seed = seed
         self.n_jobs = n_jobs

@@ -107,6 +107,7 @@ class CatBoostLearner(TabularLearner):
         max_bin: int = 254,
         class_weight: str | dict | None = None,
         early_stopping_rounds: int | None = 50,
+        target_transform: str | None = None,
         task: str | None = None,
         seed: int = 0,
         n_jobs: int = 1,
@@ -120,6 +121,7 @@ class CatBoostLearner(TabularLearner):
         self.max_bin = max_bin
         self.class_weight = class_weight
         self.early_stopping_rounds = early_stopping_rounds
+        self.target_transform = target_transform
         self.task = task
         self.seed = seed
         self.n_jobs = n_jobs

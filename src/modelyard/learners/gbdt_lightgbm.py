@@ -111,6 +111,7 @@ class LightGBMLearner(TabularLearner):
         reg_alpha: float = 0.0,
         class_weight: str | dict | None = None,
         early_stopping_rounds: int | None = 50,
+        target_transform: str | None = None,
         task: str | None = None,
         seed: int = 0,
         n_jobs: int = 1,
@@ -127,6 +128,7 @@ class LightGBMLearner(TabularLearner):
         self.reg_alpha = reg_alpha
         self.class_weight = class_weight
         self.early_stopping_rounds = early_stopping_rounds
+        self.target_transform = target_transform
         self.task = task
         self.seed = seed
         self.n_jobs = n_jobs

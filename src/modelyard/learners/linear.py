@@ -163,8 +163,10 @@ class LinearLearner(_LinearBase):
     tasks = ("regression",)
     param_checks = {"alpha": number(0)}
 
-    def __init__(self, alpha: float = 1.0, task: str | None = None, seed: int = 0) -> None:
+    def __init__(self, alpha: float = 1.0, target_transform: str | None = None,
+                 task: str | None = None, seed: int = 0) -> None:
         self.alpha = alpha
+        self.target_transform = target_transform
         self.task = task
         self.seed = seed
 

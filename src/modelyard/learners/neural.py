@@ -124,6 +124,7 @@ class MLPLearner(TabularLearner):
         seed=0,
         checkpoint_dir=None,
         verbose=False,
+        target_transform=None,
         task=None,
     ):
         self.hidden_sizes = hidden_sizes
@@ -144,6 +145,7 @@ class MLPLearner(TabularLearner):
         self.seed = seed
         self.checkpoint_dir = checkpoint_dir
         self.verbose = verbose
+        self.target_transform = target_transform
         self.task = task
 
     # -- search space -----------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 
 from modelyard.errors import DataError, SpecError, TrainingError
+from modelyard.learners import target_transform
 from modelyard.learners.base import TASKS, Learner, available
 from modelyard.learners.persist import (
     CLASSIFICATION,
@@ -175,7 +176,11 @@ class TabularLearner(Learner):
             )
         frame, layout = capture_layout(X, self.input_kind, self.name)
         task, target, n_classes = check_target(y, self.task, self.tasks, len(frame), self.name)
+        transform = getattr(self, "target_transform", None)
+        target_transform.check_transform(transform, task, target, self.name)
         self.task_ = task
+        if transform is not None:
+            target, self.target_range_ = target_transform.encode(target)
         if n_classes is not None:
             self.classes_ = np.arange(n_classes)
         self.layout_ = layout
@@ -194,7 +199,9 @@ class TabularLearner(Learner):
         frame = self._input(X)
         if self.is_classifier:
             return np.argmax(self._proba(frame), axis=1).astype(np.int64)
-        return np.asarray(self._values(frame), dtype=np.float64)
+        values = np.asarray(self._values(frame), dtype=np.float64)
+        value_range = getattr(self, "target_range_", None)
+        return values if value_range is None else target_transform.decode(values, value_range)
 
     @available_if(_serves_classification)
     def predict_proba(self, X) -> np.ndarray:
@@ -225,6 +232,7 @@ class TabularLearner(Learner):
                 "feature_names": self.feature_names_in_.tolist(),
                 "layout": self.layout_,
                 "model": model_meta,
+                "target_range": getattr(self, "target_range_", None),
                 "library": {self.library: importlib.import_module(self.library).__version__},
             },
         )
@@ -247,6 +255,8 @@ class TabularLearner(Learner):
         learner.layout_ = meta["layout"]
         learner.n_features_in_ = len(meta["layout"])
         learner.feature_names_in_ = np.asarray(meta["feature_names"], dtype=object)
+        if meta.get("target_range") is not None:  # absent in files saved before the transform
+            learner.target_range_ = [float(v) for v in meta["target_range"]]
         learner._load_model(directory, meta["model"])
         return learner
 
@@ -285,6 +295,9 @@ class TabularLearner(Learner):
         frame = restore_layout(eval_set[0], self.layout_, self.name)
         tasks = (self.task_,)
         task, target, _ = check_target(eval_set[1], self.task_, tasks, len(frame), self.name)
+        if getattr(self, "target_range_", None) is not None:  # the scale the learner fits on
+            target_transform.check_transform("log", task, target, f"{self.name} eval_set")
+            target = target_transform.encode(target)[0]
         if self.is_classifier and target.max() >= len(self.classes_):
             raise DataError(
                 f"validation target has class code {target.max()}, but training saw "

@@ -24,6 +24,7 @@ from modelyard.errors import DataError, SpecError
 from modelyard.learners.base import available, get_learner
 from modelyard.learners.bundle import ModelBundle
 from modelyard.learners.ensemble import EnsembleBundle
+from modelyard.learners.target_transform import suits_log
 from modelyard.search.bagging import plan_validation
 from modelyard.search.budget import Budget
 from modelyard.search.cost import CostModel
@@ -91,9 +92,14 @@ def search(frame_train: pd.DataFrame, y_train: np.ndarray, *, schema: Schema, ta
     data = TrialData(frame_train[schema.names], y, schema, task, classes, plan.folds,
                      metric_obj.name, seed, n_classes=n_classes)
     cost = CostModel(plan.fit_rows, len(schema.names), len(plan.folds), task, n_classes)
+    log_target = task == "regression" and suits_log(y)
     searcher = Searcher(names, task=task, n_rows=plan.fit_rows, n_cols=len(schema.names),
-                        metric=metric_obj, cost=cost, seed=seed, timed=time_budget is not None)
+                        metric=metric_obj, cost=cost, seed=seed, timed=time_budget is not None,
+                        log_target=log_target)
     board = Leaderboard(metric_obj.name, metric_obj.greater_is_better, notes=list(plan.notes))
+    if log_target:
+        board.notes.append("the target is non-negative and right-skewed: learners are also tried "
+                           "on log(1 + target) (target_transform 'log')")
 
     def record(result) -> None:
         entry = board.add(result)

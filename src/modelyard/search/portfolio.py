@@ -6,7 +6,8 @@ table gets fewer trees and leaves than the entry names. The values follow what t
 as defaults and what AutoML systems found robust across many tabular benchmarks: the LightGBM
 defaults (a strong and cheap start), a slower, larger boosting configuration, a shallow and
 regularised one for small tables, XGBoost's usual depth-6 trees, CatBoost's defaults, forests of
-full-depth trees, a linear baseline, and two MLPs.
+full-depth trees, a linear baseline, and two MLPs; for a right-skewed regression target, a
+LightGBM, a linear model and an MLP fitted on the log of the target as well.
 
 ``value`` is a prior on how good the entry tends to be (1 = usually the best single model); the
 portfolio is ordered by ``value`` per estimated second on the data at hand. A learner without an
@@ -49,6 +50,11 @@ PORTFOLIO: tuple[Entry, ...] = (
     Entry("lightgbm", {"n_estimators": 300, "learning_rate": 0.05, "num_leaves": 8,
                        "min_child_samples": 10, "subsample": 0.8, "colsample_bytree": 0.6,
                        "reg_lambda": 5.0, "class_weight": None}, 0.8),
+    # the same on log(1 + y), for right-skewed non-negative targets (prices, amounts): dropped
+    # as a duplicate where the search does not try the log scale
+    Entry("lightgbm", {"n_estimators": 600, "learning_rate": 0.03, "num_leaves": 48,
+                       "min_child_samples": 15, "subsample": 0.8, "colsample_bytree": 0.7,
+                       "reg_lambda": 1.0, "target_transform": "log"}, 0.9, ("regression",)),
     Entry("xgboost", {"n_estimators": 400, "learning_rate": 0.05, "max_depth": 6,
                       "min_child_weight": 1.0, "subsample": 0.8, "colsample_bytree": 0.8,
                       "reg_lambda": 1.0, "log2_max_bin": 8, "class_weight": None}, 0.9),
@@ -71,22 +77,27 @@ PORTFOLIO: tuple[Entry, ...] = (
                             "depth": 0}, 0.65, ("regression",)),
     Entry("logistic", {"C": 1.0, "class_weight": None}, 0.35, CLASSIFICATION),
     Entry("linear", {"alpha": 1.0}, 0.25, ("regression",)),
+    Entry("linear", {"alpha": 1.0, "target_transform": "log"}, 0.25, ("regression",)),
     Entry("mlp", {"width": 256, "n_layers": 2, "activation": "relu", "dropout": 0.1,
                   "lr": 1e-3, "weight_decay": 1e-5, "batch_size": 256, "optimizer": "adamw",
                   "schedule": "cosine", "class_weight": None}, 0.5),
     Entry("mlp", {"width": 128, "n_layers": 1, "activation": "silu", "dropout": 0.2,
                   "lr": 3e-3, "weight_decay": 1e-4, "batch_size": 128, "optimizer": "adam",
                   "schedule": "onecycle", "class_weight": None}, 0.4),
+    Entry("mlp", {"width": 256, "n_layers": 2, "activation": "relu", "dropout": 0.1,
+                  "lr": 1e-3, "weight_decay": 1e-5, "batch_size": 256, "optimizer": "adamw",
+                  "schedule": "cosine", "target_transform": "log"}, 0.45, ("regression",)),
 )
 DEFAULT_VALUE = 0.3  # prior value of the entry made for a learner the portfolio does not list
 
 
-def portfolio_for(learners: list[str], task: str, n_rows: int, n_cols: int,
-                  cost: CostModel) -> list[tuple[str, dict[str, Any]]]:
+def portfolio_for(learners: list[str], task: str, cost: CostModel,
+                  spaces: dict[str, dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
     """``(learner, config)`` pairs for ``learners``, best expected value per second first.
 
-    Configs are fitted into each learner's space for ``n_rows`` x ``n_cols``; duplicates that
-    fitting creates (two entries clipped to the same point) are tried once.
+    Configs are fitted into each learner's searched space (``spaces``, from
+    ``space.learner_spaces``); duplicates that fitting creates (two entries clipped to the same
+    point, or a log-target entry where the target is not searched on a log scale) are tried once.
     """
     ranked: list[tuple[float, int, str, dict[str, Any]]] = []
     seen: set[tuple[str, str]] = set()
@@ -95,7 +106,7 @@ def portfolio_for(learners: list[str], task: str, n_rows: int, n_cols: int,
     entries += [Entry(name, {}, DEFAULT_VALUE) for name in learners if name not in listed]
     for order, entry in enumerate(entries):
         cls = get_learner(entry.learner)
-        config = fit_to_space(entry.config, cls.search_space(n_rows, n_cols, task))
+        config = fit_to_space(entry.config, spaces[entry.learner])
         key = (entry.learner, repr(sorted(config.items(), key=lambda kv: kv[0])))
         if key in seen:
             continue

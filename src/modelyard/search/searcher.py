@@ -30,7 +30,13 @@ from modelyard.search.cost import CostModel
 from modelyard.search.portfolio import portfolio_for
 from modelyard.search.pruning import PruningHistory
 from modelyard.search.scoring import utility
-from modelyard.search.space import fit_to_space, plain, quiet_optuna, to_distributions
+from modelyard.search.space import (
+    fit_to_space,
+    learner_spaces,
+    plain,
+    quiet_optuna,
+    to_distributions,
+)
 from modelyard.search.trial import TrialResult, TrialSpec
 
 SAFETY = 1.2  # a trial starts only when SAFETY x its estimated seconds are left
@@ -42,15 +48,15 @@ class Searcher:
     """Proposes ``TrialSpec``s for ``learners`` and records their ``TrialResult``s."""
 
     def __init__(self, learners: list[str], *, task: str, n_rows: int, n_cols: int,
-                 metric: Metric, cost: CostModel, seed: int, timed: bool) -> None:
+                 metric: Metric, cost: CostModel, seed: int, timed: bool,
+                 log_target: bool = False) -> None:
         quiet_optuna()
         self.learners = list(learners)
         self.task, self.metric, self.cost = task, metric, cost
         self.seed, self.timed = seed, timed
-        self.spaces = {name: get_learner(name).search_space(n_rows, n_cols, task)
-                       for name in self.learners}
+        self.spaces = learner_spaces(self.learners, task, n_rows, n_cols, log_target=log_target)
         self.distributions = {name: to_distributions(space) for name, space in self.spaces.items()}
-        self.queue = deque(portfolio_for(self.learners, task, n_rows, n_cols, cost))
+        self.queue = deque(portfolio_for(self.learners, task, cost, self.spaces))
         self.studies: dict[str, optuna.Study] = {}
         self.pending: dict[int, optuna.trial.Trial] = {}
         self.utilities: dict[str, list[float]] = {name: [] for name in self.learners}

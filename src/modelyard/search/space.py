@@ -1,13 +1,15 @@
 """A learner's search space (``learners/space.py``: ``Int``, ``Float``, ``Choice``) for Optuna.
 
 A point of the space is in the *search representation* (``log2_max_bin``, ``width``); the learner's
-``params_from_space`` turns it into constructor parameters. This module only translates spaces and
-points: to Optuna distributions, into the space's bounds (for portfolio configurations written for
-any data size), and into plain JSON values for the leaderboard.
+``params_from_space`` turns it into constructor parameters. This module builds the spaces a run
+searches (``learner_spaces``: the learners' own, plus the target's scale where it is worth trying)
+and translates spaces and points: to Optuna distributions, into the space's bounds (for portfolio
+configurations written for any data size), and into plain JSON values for the leaderboard.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 from typing import Any
 
@@ -20,7 +22,25 @@ from optuna.distributions import (
 )
 
 from modelyard.errors import SpecError
+from modelyard.learners.base import get_learner
 from modelyard.learners.space import Choice, Float, Int
+from modelyard.learners.target_transform import TRANSFORMS
+
+
+def learner_spaces(learners: list[str], task: str, n_rows: int, n_cols: int, *,
+                   log_target: bool = False) -> dict[str, dict[str, Any]]:
+    """Each learner's data-sized space; with ``log_target`` (a regression target that
+    ``learners.target_transform.suits_log``), ``target_transform`` None or 'log' is searched too,
+    for every learner that takes it."""
+    spaces = {}
+    for name in learners:
+        cls = get_learner(name)
+        space = dict(cls.search_space(n_rows, n_cols, task))
+        takes = "target_transform" in inspect.signature(cls.__init__).parameters
+        if log_target and task == "regression" and takes:
+            space["target_transform"] = Choice(TRANSFORMS)
+        spaces[name] = space
+    return spaces
 
 
 def to_distributions(space: dict[str, Any]) -> dict[str, BaseDistribution]:

@@ -17,7 +17,7 @@ from modelyard.search.allocation import (
 )
 from modelyard.search.cost import CostModel
 from modelyard.search.portfolio import portfolio_for
-from modelyard.search.space import fit_to_space, to_distributions
+from modelyard.search.space import fit_to_space, learner_spaces, to_distributions
 
 
 def test_expected_improvement_closed_form():
@@ -73,11 +73,12 @@ def test_configs_are_moved_into_the_data_sized_space():
 def test_portfolio_covers_every_learner_once_at_least_and_fits_the_space():
     learners = ["lightgbm", "logistic", "random_forest"]
     cost = CostModel(fit_rows=200, n_cols=19, n_folds=3, task="binary")
-    entries = portfolio_for(learners, "binary", 200, 19, cost)
+    entries = portfolio_for(learners, "binary", cost, learner_spaces(learners, "binary", 200, 19))
     assert {name for name, _ in entries} == set(learners)
     for name, config in entries:
         space = get_learner(name).search_space(200, 19, "binary")
         assert fit_to_space(config, space) == config
     assert len({(n, repr(sorted(c.items()))) for n, c in entries}) == len(entries)
-    plugin_free = portfolio_for(["xgboost"], "regression", 200, 5, cost)
+    plugin_free = portfolio_for(["xgboost"], "regression", cost,
+                                learner_spaces(["xgboost"], "regression", 200, 5))
     assert plugin_free and all(name == "xgboost" for name, _ in plugin_free)
