@@ -104,6 +104,24 @@ def test_train_logistic_from_flags_and_reload(cli, tmp_path, data_dir):
     assert {"proba_Yes", "proba_No"} <= set(predictions.columns)
 
 
+def test_train_a_house_price_model_on_the_log_scale_from_flags(cli, data_dir):
+    result = cli("train", data_dir / "house_prices_ames.csv", "--target", "SalePrice",
+                 "--model", "lightgbm", "--param", "target_transform=log",
+                 "--param", "n_estimators=80", "--json")
+    assert result.code == 0, result.err
+    out = result.json()
+    assert out["task"] == "regression"
+    assert 10_000 < out["metrics"]["test"]["rmse"] < 80_000  # dollars, not log-dollars
+
+    from modelyard.learners.bundle import ModelBundle
+
+    bundle = ModelBundle.load(out["model_dir"])
+    assert bundle.learner.target_transform == "log"
+    frame = pd.read_csv(data_dir / "house_prices_ames.csv")
+    prices = bundle.predict(frame.drop(columns=["SalePrice"]))
+    assert frame["SalePrice"].min() <= prices.min() and prices.max() <= frame["SalePrice"].max()
+
+
 def test_iris_example_spec(cli):
     result = cli("train", ROOT / "examples/iris/iris.yaml", "--json")
     assert result.code == 0, result.err

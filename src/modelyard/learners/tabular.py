@@ -2,7 +2,9 @@
 :class:`TabularLearner`, which implements fit, predict, save and load once.
 
 Subclasses implement five hooks: ``_fit_model``, ``_proba`` (classifiers), ``_values``
-(regression), ``_save_model`` and ``_load_model``. The files and layout plumbing they rely on is
+(regression), ``_save_model`` and ``_load_model``. A regression learner that takes a
+``target_transform`` hyperparameter gets it here too: its hooks see ``log1p(y)`` and ``predict``
+turns their values back (``target_transform.py``). The files and layout plumbing they rely on is
 in :mod:`modelyard.learners.persist`.
 """
 
