@@ -79,10 +79,12 @@ def _latency_with_clock(monkeypatch, clock: FakeClock, rows: pd.DataFrame, **opt
 def test_a_slow_model_is_measured_for_about_max_seconds(monkeypatch, housing):
     """The cap covers the whole measurement: warm-up, single rows and batches together."""
     rows, _ = housing
-    # 0.5 s a row: one warm-up call, then 20 rows (the minimum) take 10 s, past the 5 s cap;
-    # one batch (the minimum) and no more
-    slow = _latency_with_clock(monkeypatch, FakeClock(0.5, 3.0), rows, batch_size=50)
-    assert slow["n_single"] == 20 and slow["repeats"] == 1
+    # 0.5 s a row: one warm-up call, then single rows until 3.5 s (6 rows: the minimum of 5
+    # ends at 3.0 s), one batch (the minimum) and no more: 6.5 s for the 5 s cap
+    clock = FakeClock(0.5, 3.0)
+    slow = _latency_with_clock(monkeypatch, clock, rows, batch_size=50)
+    assert slow["n_single"] == 6 and slow["repeats"] == 1
+    assert clock.now == pytest.approx(6.5)
     assert slow["p50_ms"] == slow["p99_ms"] == pytest.approx(500.0)
     # 0.125 s a row: 4 warm-up calls (0.5 s), single rows until 3.5 s (24 rows), then 1 s
     # batches until the cap: 2 of them, 5.5 s in all instead of the 8 s that capping each loop
