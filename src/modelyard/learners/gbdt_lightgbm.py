@@ -5,7 +5,8 @@ training stops when the validation loss has not improved for ``early_stopping_ro
 ``best_iteration_`` records the number of trees used for prediction. With a ``budget`` (anything
 with ``remaining()`` seconds), training stops once it reaches 0. The booster is saved as LightGBM's
 text model (``model.txt``) and the fitted learner predicts from a booster parsed from that same
-text, so a loaded model predicts identically.
+text, so a loaded model predicts identically. It predicts from a matrix of category codes
+(``_codes``) rather than a DataFrame: the same scores, without LightGBM's per-call pandas work.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 import lightgbm as lgb
 import numpy as np
+import pandas as pd
 
 from modelyard.atomic import atomic_write_text
 from modelyard.errors import TrainingError
@@ -68,6 +70,22 @@ class _StopControl:
             self.reason = "budget"
             best = self.best_iteration if results and self.rounds else env.iteration
             raise lgb.callback.EarlyStopException(best, self.best_results)
+
+
+def _codes(X: pd.DataFrame) -> np.ndarray:
+    """``X`` as the float matrix LightGBM scores: category columns as their codes, NaN where
+    missing. The column layout restored before predicting gives every category column the
+    training rows' categories, so the codes are the ones LightGBM learned; handing it a matrix
+    skips its own pandas conversion, which costs more than the trees on a single row (1.7 ms
+    against 0.3 ms for 200 trees on telco's columns)."""
+    matrix = np.empty(X.shape, dtype=np.float64)
+    for index, (_, col) in enumerate(X.items()):
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            codes = col.cat.codes.to_numpy()
+            matrix[:, index] = np.where(codes < 0, np.nan, codes)
+        else:
+            matrix[:, index] = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    return matrix
 
 
 @register
@@ -199,8 +217,7 @@ class LightGBMLearner(TabularLearner):
         self.booster_ = lgb.Booster(model_str=booster.model_to_string(num_iteration=-1))
 
     def _raw(self, X) -> np.ndarray:
-        X = self._positional(X)
-        return self.booster_.predict(X, num_iteration=self.best_iteration_,
+        return self.booster_.predict(_codes(X), num_iteration=self.best_iteration_,
                                      num_threads=predict_threads())
 
     def _proba(self, X) -> np.ndarray:

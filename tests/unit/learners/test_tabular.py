@@ -233,6 +233,20 @@ def test_unseen_and_plain_string_categories_are_handled(cls):
     assert proba.shape == (len(X_test), 2) and np.all(np.isfinite(proba))
 
 
+def test_lightgbm_scores_category_codes_as_its_own_pandas_handling_does():
+    """The learner hands LightGBM a code matrix; LightGBM's pandas path must agree on every row,
+    missing and unseen categories included."""
+    X_train, X_test, y_train, _ = telco()
+    learner = LightGBMLearner(n_estimators=40).fit(categorical(X_train, TELCO_CATS), y_train)
+    rows = X_test.assign(Contract=X_test["Contract"].where(X_test.index % 3 != 0, "Decade"),
+                         PaymentMethod=X_test["PaymentMethod"].where(X_test.index % 4 != 0))
+    frame = learner._input(rows)
+    assert frame["Contract"].isna().any() and frame["PaymentMethod"].isna().any()
+    own = learner.booster_.predict(frame.set_axis([f"f{i}" for i in range(frame.shape[1])],
+                                                  axis=1), num_iteration=learner.best_iteration_)
+    np.testing.assert_array_equal(learner.predict_proba(rows)[:, 1], own)
+
+
 @pytest.mark.parametrize("name", ["logistic", "random_forest", "lightgbm"])
 def test_columns_are_matched_by_name(name):
     X_train, X_test, y_train, _ = telco()
