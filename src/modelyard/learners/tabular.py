@@ -297,8 +297,9 @@ class TabularLearner(Learner):
         frame = restore_layout(eval_set[0], self.layout_, self.name)
         tasks = (self.task_,)
         task, target, _ = check_target(eval_set[1], self.task_, tasks, len(frame), self.name)
-        if getattr(self, "target_range_", None) is not None:  # the scale the learner fits on
-            target_transform.check_transform("log", task, target, f"{self.name} eval_set")
+        transform = getattr(self, "target_transform", None)
+        if transform is not None:  # validation targets on the scale the learner fits on
+            target_transform.check_transform(transform, task, target, f"{self.name} eval_set")
             target = target_transform.encode(target)[0]
         if self.is_classifier and target.max() >= len(self.classes_):
             raise DataError(

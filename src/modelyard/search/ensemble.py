@@ -75,6 +75,12 @@ def score_seconds(prediction: np.ndarray, y: np.ndarray, *, metric: Metric, task
     return min(timings)
 
 
+def selection_seconds(candidates: int, call_seconds: float, rounds: int = DEFAULT_ROUNDS) -> float:
+    """Seconds ``select_ensemble`` takes over ``candidates``: one metric call of
+    ``call_seconds`` (``score_seconds``) per candidate and round."""
+    return rounds * candidates * call_seconds
+
+
 def blend(predictions: list[np.ndarray], weights: np.ndarray) -> np.ndarray:
     """The weighted average of ``predictions`` (probabilities or values)."""
     out = np.zeros_like(np.asarray(predictions[0], dtype=np.float64))

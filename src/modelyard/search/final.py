@@ -27,7 +27,12 @@ from modelyard.learners.bundle import ModelBundle
 from modelyard.learners.ensemble import EnsembleBundle
 from modelyard.search.bagging import ValidationPlan, final_models
 from modelyard.search.budget import Budget
-from modelyard.search.ensemble import DEFAULT_ROUNDS, blend, score_seconds, select_ensemble
+from modelyard.search.ensemble import (
+    blend,
+    score_seconds,
+    select_ensemble,
+    selection_seconds,
+)
 from modelyard.search.scoring import score_predictions, utility
 from modelyard.search.trial import TrialData, TrialResult
 
@@ -117,8 +122,8 @@ def _buildable(candidates: list[TrialResult], data: TrialData, plan: ValidationP
     if not budget.limited or not ensemble or len(candidates) < 2:
         return candidates, []
     rows = plan.scored_rows
-    selecting = DEFAULT_ROUNDS * len(candidates) * score_seconds(
-        candidates[0].oof[rows], data.y[rows], metric=metric, task=data.task)
+    selecting = selection_seconds(len(candidates), score_seconds(
+        candidates[0].oof[rows], data.y[rows], metric=metric, task=data.task))
     spare = budget.remaining() - selecting
     kept, notes = candidates[:1], []
     for candidate in candidates[1:]:

@@ -32,7 +32,7 @@ from pathlib import Path
 from modelyard.learners.base import BUILTIN_MODULES, get_learner, register
 from modelyard.search.bagging import ValidationPlan, refit_seconds
 from modelyard.search.budget import Budget
-from modelyard.search.ensemble import DEFAULT_ROUNDS, score_seconds
+from modelyard.search.ensemble import score_seconds, selection_seconds
 from modelyard.search.final import ensemble_candidates
 from modelyard.search.scoring import utility
 from modelyard.search.searcher import Searcher
@@ -125,7 +125,7 @@ class _Loop:
             rows = self.plan.scored_rows
             self._score_seconds = score_seconds(ranked[0].oof[rows], self.data.y[rows],
                                                 metric=self.searcher.metric, task=self.data.task)
-        return DEFAULT_ROUNDS * len(ensemble_candidates(ranked)) * self._score_seconds
+        return selection_seconds(len(ensemble_candidates(ranked)), self._score_seconds)
 
     # -- in this process ------------------------------------------------------------------------
     def sequential(self) -> None:
