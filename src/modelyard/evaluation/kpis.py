@@ -44,7 +44,7 @@ def cpus_available() -> int:
 def measure_latency(predict: Callable[[pd.DataFrame], Any], rows: pd.DataFrame, *,
                     n_single: int = 200, batch_size: int = 1000, repeats: int = 3,
                     warmup: int = 10, seed: int = 0, max_seconds: float | None = 5.0,
-                    min_single: int = MIN_SINGLE) -> dict[str, Any]:
+                    min_single: int = MIN_SINGLE, cpus: int | None = None) -> dict[str, Any]:
     """Time ``predict`` on single rows and on batches of raw input rows.
 
     Single-row latency: ``predict(rows.iloc[[i]])`` for up to ``n_single`` rows (cycling through
@@ -60,14 +60,21 @@ def measure_latency(predict: Callable[[pd.DataFrame], Any], rows: pd.DataFrame, 
     after at least one batch. Only those minimums can take it past the cap. ``None`` turns the
     cap off. ``n_single`` and ``repeats`` in the result are the counts actually measured.
 
+    ``cpus`` is how many CPUs ``predict`` was limited to (the caller pins the thread pools, e.g.
+    with ``learners.threads.pinned_threads``); None means it could use every CPU this process may
+    run on. It is recorded as ``cpus``: the cores a cost per prediction must be priced at. The
+    process CPU time of the batches is recorded too (``batch_cpu_seconds``, median), which shows
+    how busy those cores were.
+
     Returns ``{"p50_ms", "p95_ms", "p99_ms", "mean_ms", "n_single", "batch_size", "repeats",
-    "batch_seconds" (median), "throughput_rows_per_s", "cpus"}``.
+    "batch_seconds" (median), "batch_cpu_seconds" (median), "throughput_rows_per_s", "cpus"}``.
     """
     n_single = _positive_int("n_single", n_single)
     batch_size = _positive_int("batch_size", batch_size)
     repeats = _positive_int("repeats", repeats)
     warmup = _positive_int("warmup", warmup, minimum=0)
     min_single = _positive_int("min_single", min_single)
+    cpus = cpus_available() if cpus is None else _positive_int("cpus", cpus)
     if max_seconds is not None and (isinstance(max_seconds, bool)
                                     or not isinstance(max_seconds, (int, float))
                                     or not max_seconds > 0):  # also rejects NaN
@@ -99,11 +106,12 @@ def measure_latency(predict: Callable[[pd.DataFrame], Any], rows: pd.DataFrame, 
     else:
         picks = np.random.default_rng(seed).integers(0, n, size=batch_size)
         batch = rows.iloc[picks]
-    batch_times = []
+    batch_times, batch_cpu = [], []
     for _ in range(repeats):
-        started = time.perf_counter()
+        cpu_started, started = time.process_time(), time.perf_counter()
         predict(batch)
         ended = time.perf_counter()
+        batch_cpu.append(time.process_time() - cpu_started)
         batch_times.append(ended - started)
         if ended - began >= cap:
             break
@@ -119,8 +127,9 @@ def measure_latency(predict: Callable[[pd.DataFrame], Any], rows: pd.DataFrame, 
         "batch_size": batch_size,
         "repeats": len(batch_times),
         "batch_seconds": median_batch,
+        "batch_cpu_seconds": float(np.median(batch_cpu)),
         "throughput_rows_per_s": batch_size / max(median_batch, 1e-9),
-        "cpus": cpus_available(),
+        "cpus": cpus,
     }
 
 

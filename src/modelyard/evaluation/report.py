@@ -68,9 +68,10 @@ KPI_QUALITY: dict[str, tuple[tuple[str, str], ...]] = {
 @dataclass(frozen=True)
 class ReportSettings:
     """How the report is computed: which metrics, the bootstrap, the over-fitting threshold and
-    the CPU price (``cpu_hour_price``, USD per CPU-hour; ``prediction_cpus``: CPUs one serving
-    replica holds). ``metric_names`` None means :data:`REPORT_METRICS` of the task plus the
-    primary metric; ``primary_metric`` None means the task's first default metric."""
+    the CPU price (``cpu_hour_price``, USD per CPU-hour; predictions are priced at the CPUs the
+    latency measurement ran on, its ``cpus``). ``metric_names`` None means
+    :data:`REPORT_METRICS` of the task plus the primary metric; ``primary_metric`` None means the
+    task's first default metric."""
 
     primary_metric: str | None = None
     metric_names: tuple[str, ...] | None = None
@@ -79,7 +80,6 @@ class ReportSettings:
     alpha: float = 0.05
     overfit_threshold: float = 0.05
     cpu_hour_price: float = DEFAULT_CPU_HOUR
-    prediction_cpus: int = 1
 
 
 def jsonable(value: Any) -> Any:
@@ -138,6 +138,13 @@ def _best_baseline(primary: str, baselines: dict[str, dict[str, float]]) -> str 
     return pick[1]
 
 
+def _cost_label(cpus: int | None) -> str:
+    """The cost row's label, saying the cores it is priced at."""
+    if cpus is None:
+        return "Cost per 1,000 predictions"
+    return f"Cost per 1,000 predictions (on {cpus} CPU{'s' if cpus != 1 else ''})"
+
+
 def _kpis(task: str, test: dict[str, float], primary: str, best: str | None,
           baselines: dict[str, dict[str, float]], production: dict[str, Any] | None,
           latency: Mapping[str, Any] | None, costs: dict[str, Any]) -> list[dict[str, Any]]:
@@ -161,7 +168,7 @@ def _kpis(task: str, test: dict[str, float], primary: str, best: str | None,
          "value": lat.get("p99_ms")},
         {"key": "throughput_rows_per_s", "label": "Batch throughput", "unit": "rows/s",
          "value": lat.get("throughput_rows_per_s")},
-        {"key": "cost_per_1000_predictions", "label": "Cost per 1,000 predictions",
+        {"key": "cost_per_1000_predictions", "label": _cost_label(costs["prediction_cpus"]),
          "unit": CURRENCY, "value": costs["per_1000_predictions"]},
         {"key": "training_cost", "label": "Training cost", "unit": CURRENCY,
          "value": costs["training"]},
@@ -222,12 +229,14 @@ def build_report(task: str, *, model: Mapping[str, Any], data: Mapping[str, Any]
                 "reductions": error_reductions(test_metrics, prod_metrics)}
 
     throughput = (latency or {}).get("throughput_rows_per_s")
+    # priced at the cores the throughput was measured on, never at a number it did not use
+    prediction_cpus = (latency or {}).get("cpus") if throughput else None
     costs = {
         "currency": CURRENCY,
         "cpu_hour": check_price(settings.cpu_hour_price),
-        "prediction_cpus": settings.prediction_cpus,
+        "prediction_cpus": prediction_cpus,
         "per_1000_predictions": cost_per_1000(throughput, settings.cpu_hour_price,
-                                              settings.prediction_cpus) if throughput else None,
+                                              prediction_cpus) if throughput else None,
         "training_cpu_seconds": training_cpu_seconds,
         "training": training_cost(training_cpu_seconds, settings.cpu_hour_price)
         if training_cpu_seconds is not None else None,

@@ -152,6 +152,9 @@ def _details(report: Mapping[str, Any]) -> str:
         ["CPU price", f"{_num(costs['cpu_hour'])} {_text(costs['currency'])} per CPU-hour"],
         ["training CPU time", _num(costs["training_cpu_seconds"], "s")],
     ]
+    if costs["prediction_cpus"] is not None:
+        rows.append(["predictions priced at", f"{_num(costs['prediction_cpus'])} CPUs, the cores "
+                     "the batch throughput was measured on"])
     if report["mape"] is not None:
         rows.append(["MAPE rows ignored (zero target)",
                      _num(report["mape"]["n_zero_targets_ignored"])])

@@ -13,6 +13,7 @@ the libraries split the rows among threads, each row is scored by one.
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator
 
 from modelyard.evaluation.kpis import cpus_available
@@ -35,3 +36,27 @@ def capped_predict_threads(threads: int) -> Iterator[None]:
         yield
     finally:
         _cap = before
+
+
+@contextlib.contextmanager
+def pinned_threads(threads: int) -> Iterator[None]:
+    """Every fitted learner predicts on at most ``threads`` threads inside the block.
+
+    Covers the three thread pools a prediction can use: the tree boosters' and forests' own
+    (``capped_predict_threads``), BLAS and OpenMP (linear models, scikit-learn) through
+    threadpoolctl, and PyTorch's intra-op pool when PyTorch is loaded. The evaluation measures
+    latency and throughput inside it, so the cores it prices are the cores the measurement used.
+    """
+    from threadpoolctl import threadpool_limits
+
+    threads = max(1, int(threads))
+    torch = sys.modules.get("torch")  # only a model that uses PyTorch has imported it
+    torch_before = torch.get_num_threads() if torch is not None else None
+    try:
+        with threadpool_limits(limits=threads), capped_predict_threads(threads):
+            if torch is not None:
+                torch.set_num_threads(threads)
+            yield
+    finally:
+        if torch is not None and torch_before is not None:
+            torch.set_num_threads(torch_before)

@@ -16,9 +16,10 @@ import pandas as pd
 
 import modelyard.learners.formats  # noqa: F401  (registers the model formats)
 from modelyard.evaluation.importance import permutation_importance
-from modelyard.evaluation.kpis import measure_latency
+from modelyard.evaluation.kpis import cpus_available, measure_latency
 from modelyard.evaluation.metrics import DEFAULT_METRICS, get_metric, score
 from modelyard.evaluation.report import REPORT_METRICS, ReportSettings, build_report, write_report
+from modelyard.learners.threads import pinned_threads
 from modelyard.registry.formats import load_artifact
 from modelyard.spec.models import CostSpec, EvaluationSpec
 
@@ -146,11 +147,13 @@ def evaluate_saved_model(
             f"permutation importance skipped: {n_columns} columns is more than "
             f"{MAX_IMPORTANCE_COLUMNS} (it re-scores the model once per column and repeat)",
         ]
-    latency = (
-        measure_latency(bundle.predict, inputs.test, seed=seed, max_seconds=latency_seconds)
-        if evaluation.latency
-        else None
-    )
+    latency = None
+    if evaluation.latency:
+        cpus, note = prediction_cpus(costs)
+        notes = [*notes, note] if note else notes
+        with pinned_threads(cpus):
+            latency = measure_latency(bundle.predict, inputs.test, seed=seed,
+                                      max_seconds=latency_seconds, cpus=cpus)
     report = build_report(
         bundle.task,
         model=model_info,
@@ -175,11 +178,23 @@ def evaluate_saved_model(
             seed=seed,
             overfit_threshold=evaluation.overfit_threshold,
             cpu_hour_price=costs.cpu_hour,
-            prediction_cpus=costs.prediction_cpus,
         ),
     )
     json_path, html_path = write_report(report, report_dir)
     return report, json_path, html_path
+
+
+def prediction_cpus(costs: CostSpec) -> tuple[int, str | None]:
+    """The CPUs latency and throughput are measured (and priced) on, and a note when the spec
+    asked for more than this process may use."""
+    usable = cpus_available()
+    wanted = costs.prediction_cpus
+    if wanted is None:
+        return usable, None
+    if wanted > usable:
+        return usable, (f"costs.prediction_cpus is {wanted} but this process may use {usable} "
+                        f"CPUs: latency and cost were measured on {usable}")
+    return wanted, None
 
 
 def production_metrics(

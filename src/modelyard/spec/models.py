@@ -173,7 +173,13 @@ class CostSpec(_Strict):
     cpu_hour: float = Field(
         0.05, gt=0, description="USD per CPU-hour (default: a typical on-demand cloud vCPU-hour)."
     )
-    prediction_cpus: int = Field(1, ge=1, description="CPUs one serving replica holds.")
+    prediction_cpus: int | None = Field(
+        None,
+        ge=1,
+        description="CPUs one serving replica holds: latency and throughput are measured with "
+        "prediction pinned to that many threads, and predictions are priced at that many CPUs "
+        "(default: every CPU the process may use, as `modelyard serve` predicts).",
+    )
 
 
 class Spec(_Strict):
