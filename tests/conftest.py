@@ -49,10 +49,20 @@ def pg_url() -> str:
     url = _pg_url()
     if url and _pg_reachable(url):
         return url
-    reason = f"no PostgreSQL server reachable at {url} (set MODELYARD_TEST_PG_URL)"
+    missing_service(f"no PostgreSQL server reachable at {url} (set MODELYARD_TEST_PG_URL)")
+
+
+def missing_service(reason: str) -> None:
+    """Skip the test for ``reason``, or fail it under MODELYARD_REQUIRE_SERVICES=1 (as CI runs)."""
     if os.environ.get("MODELYARD_REQUIRE_SERVICES") == "1":
         pytest.fail(reason + "; MODELYARD_REQUIRE_SERVICES=1 makes this a failure")
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def require_service():
+    """``missing_service`` for test modules (which cannot import conftest)."""
+    return missing_service
 
 
 @pytest.fixture

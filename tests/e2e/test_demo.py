@@ -19,9 +19,9 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
-def test_demo_answers_one_http_prediction(tmp_path):
+def test_demo_answers_one_http_prediction(tmp_path, require_service):
     if not (ROOT / ".venv" / "bin" / "modelyard").exists():
-        pytest.skip("the demo runs the project's .venv; `make demo` creates it")
+        require_service("the demo runs the project's .venv; `make demo` creates it")
     env = {**os.environ, "MODELYARD_HOME": str(tmp_path / "home"),
            "MODELYARD_DEMO_PORT": str(_free_port())}
     done = subprocess.run(["bash", str(ROOT / "examples/churn/demo.sh")], env=env,
