@@ -38,11 +38,13 @@ def test_untried_learners_come_first_then_improvement_per_second():
 def test_cost_model_learns_the_machine_speed_from_trials():
     cost = CostModel(fit_rows=1000, n_cols=10, n_folds=5, task="binary")
     prior = cost.estimate("lightgbm", {"n_estimators": 100})
-    assert prior == cost.prior("lightgbm", {"n_estimators": 100}) > 0
+    assert prior == pytest.approx(cost.prior("lightgbm", {"n_estimators": 100}), rel=1e-9)
+    assert prior > 0
     assert cost.prior("lightgbm", {"n_estimators": 400}) > prior
     cost.observe("lightgbm", {"n_estimators": 100}, seconds=3 * prior)
     assert cost.estimate("lightgbm", {"n_estimators": 100}) == pytest.approx(3 * prior)
-    assert cost.estimate("lightgbm", {"n_estimators": 100}, learned=False) == prior
+    assert cost.estimate("lightgbm", {"n_estimators": 100}, learned=False) == \
+        pytest.approx(prior, rel=1e-9)
     # a learner without trials borrows the ratio of the others
     forest = cost.prior("random_forest", {"n_estimators": 100})
     assert cost.estimate("random_forest", {"n_estimators": 100}) == pytest.approx(3 * forest)

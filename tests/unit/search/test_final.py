@@ -4,6 +4,7 @@ is left out and the selection reruns without it."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from modelyard.evaluation.metrics import get_metric
 from modelyard.search.bagging import plan_validation
@@ -55,7 +56,9 @@ def test_a_member_needing_an_unaffordable_refit_is_left_out_and_selection_reruns
     rest = [r for r in ranked if r is not victim]
     again = select_ensemble([r.oof[rows] for r in rest], data.y[rows], metric=rmse,
                             task="regression")
-    assert final.oof_score == again.score  # the rerun selection, not a renormalised remainder
+    # the rerun selection, not a renormalised remainder; finalize sees the trials in another
+    # order than this fresh call, so the sums differ in the last bits
+    assert final.oof_score == pytest.approx(again.score, rel=1e-9)
     assert final.oof_score <= min(r.score for r in rest)  # never worse than the best single
 
 
