@@ -22,7 +22,7 @@ def test_majority_and_prior_predictions():
     y_train = np.array([0, 2, 2, 1, 2, 0])  # priors 2/6, 1/6, 3/6
     pred, proba = baseline_predictions("majority", "multiclass", y_train, 3)
     assert pred.tolist() == [2, 2, 2]
-    assert proba.tolist() == [[0.0, 0.0, 1.0]] * 3
+    np.testing.assert_allclose(proba, [[0.0, 0.0, 1.0]] * 3, rtol=0, atol=1e-12)
     pred, proba = baseline_predictions("prior", "multiclass", y_train, 2, n_classes=4)
     assert pred.tolist() == [2, 2]
     np.testing.assert_allclose(proba, [[2 / 6, 1 / 6, 3 / 6, 0.0]] * 2)
@@ -38,15 +38,16 @@ def test_regression_mean_and_median_from_training_targets(data_dir):
     pred, proba = baseline_predictions("mean", "regression", y, 4)
     assert proba is None and pred.tolist() == [pytest.approx(y.mean())] * 4
     pred, _ = baseline_predictions("median", "regression", y, 2)
-    assert pred.tolist() == [np.median(y)] * 2
+    assert pred.tolist() == [pytest.approx(np.median(y), rel=1e-9)] * 2
 
 
 def test_evaluate_baselines_by_hand():
     y_train = np.array([0, 0, 0, 1])  # priors 0.75 / 0.25, majority 0
     y_test = np.array([0, 1, 0, 0])
     got = evaluate_baselines("binary", y_train, y_test, ["accuracy", "log_loss", "brier", "f1"])
-    assert got["majority"]["accuracy"] == 0.75 and got["prior"]["accuracy"] == 0.75
-    assert got["majority"]["f1"] == 0.0
+    assert got["majority"]["accuracy"] == pytest.approx(0.75, rel=1e-9)
+    assert got["prior"]["accuracy"] == pytest.approx(0.75, rel=1e-9)
+    assert got["majority"]["f1"] == pytest.approx(0.0, abs=1e-12)
     expected_log_loss = -(3 * math.log(0.75) + math.log(0.25)) / 4
     assert got["prior"]["log_loss"] == pytest.approx(expected_log_loss)
     assert got["prior"]["brier"] == pytest.approx((3 * 0.25**2 + 0.75**2) / 4)

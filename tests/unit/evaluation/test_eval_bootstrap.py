@@ -99,6 +99,7 @@ def test_interval_contains_estimate_and_is_reproducible(kc1):
     names = ["roc_auc", "accuracy", "f1", "log_loss"]
     point = score("binary", y, pred, proba, names)
     first = bootstrap_ci("binary", y, pred, proba, names, n_boot=400, seed=7)
+    # exact: same computation twice (reproducibility)
     assert first == bootstrap_ci("binary", y, pred, proba, names, n_boot=400, seed=7)
     assert first != bootstrap_ci("binary", y, pred, proba, names, n_boot=400, seed=8)
     for name in names:

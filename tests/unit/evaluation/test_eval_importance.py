@@ -49,6 +49,7 @@ def test_seeded_and_loss_sign_flipped(housing):
     rows, y, model = housing
     first = permutation_importance(_rmse(model, y), rows, n_repeats=3, seed=5,
                                    greater_is_better=False)
+    # exact: same computation twice (reproducibility)
     assert first == permutation_importance(_rmse(model, y), rows, n_repeats=3, seed=5,
                                            greater_is_better=False)
     assert first[0]["feature"] == "median_income" and first[0]["importance_mean"] > 0

@@ -44,10 +44,11 @@ def test_missing_parts_give_no_gap_and_zero_losses_are_defined():
     assert result["values"]["validation"] is None and result["overfitting"] is False
     both_zero = overfit_check("regression", {"train": {"mae": 0.0}, "validation": {"mae": 0.0}},
                               "mae")
-    assert both_zero["gaps"]["train_validation"] == 0.0
+    assert both_zero["gaps"]["train_validation"] == pytest.approx(0.0, abs=1e-12)
     perfect_train = overfit_check("regression", {"train": {"mae": 0.0},
                                                  "validation": {"mae": 3.0}}, "mae")
-    assert perfect_train["gaps"]["train_validation"] == 1.0 and perfect_train["overfitting"]
+    assert perfect_train["gaps"]["train_validation"] == pytest.approx(1.0, rel=1e-9)
+    assert perfect_train["overfitting"]
 
 
 def test_bad_metric_or_threshold():
