@@ -19,6 +19,8 @@ def by_column(pre: Preprocessor, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def assert_identical(left: pd.DataFrame, right: pd.DataFrame) -> None:
+    # exact: both paths run the same elementwise float64 operations (no reduction), which IEEE
+    # rounds the same way on every machine; bit-identity is the contract of assemble.py
     pd.testing.assert_frame_equal(left, right, check_exact=True)
     for name in left.columns:
         if left[name].dtype == np.float64:  # NaN payloads and the sign of zero too

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from modelyard.features import Preprocessor, rows_digest
 
@@ -11,25 +12,29 @@ def test_fit_state_comes_from_training_rows_only(ames, make_schema, splitter):
     schema = make_schema(ames, target="SalePrice", drop=("Id",))
     train, holdout = splitter(ames, 250, seed=7)
     # preconditions: on these columns the training rows and all rows really differ
-    assert train["LotFrontage"].median() != ames["LotFrontage"].median()
-    assert train["LotArea"].mean() != ames["LotArea"].mean()
+    assert train["LotFrontage"].median() != pytest.approx(ames["LotFrontage"].median(), rel=1e-9)
+    assert train["LotArea"].mean() != pytest.approx(ames["LotArea"].mean(), rel=1e-9)
     assert set(holdout["Condition1"]) - set(train["Condition1"]), "holdout has an unseen category"
 
     pre = Preprocessor(schema, scale=True).fit(train)
     everything = Preprocessor(schema, scale=True).fit(ames)
     enc = pre.encoders_
 
-    assert enc["LotFrontage"].median_ == train["LotFrontage"].median()
-    assert enc["LotFrontage"].median_ != everything.encoders_["LotFrontage"].median_
-    assert enc["LotArea"].mean_ == np.mean(train["LotArea"].to_numpy(dtype=float))
-    assert enc["LotArea"].mean_ != everything.encoders_["LotArea"].mean_
+    fitted_on_all = everything.encoders_
+    assert enc["LotFrontage"].median_ == pytest.approx(train["LotFrontage"].median(), rel=1e-9)
+    assert enc["LotFrontage"].median_ != pytest.approx(fitted_on_all["LotFrontage"].median_,
+                                                       rel=1e-9)
+    assert enc["LotArea"].mean_ == pytest.approx(np.mean(train["LotArea"].to_numpy(dtype=float)),
+                                                 rel=1e-9)
+    assert enc["LotArea"].mean_ != pytest.approx(fitted_on_all["LotArea"].mean_, rel=1e-9)
 
     assert enc["Condition1"].categories_ == sorted(train["Condition1"].unique())
     assert enc["Condition1"].categories_ != everything.encoders_["Condition1"].categories_
     expected = (train["Neighborhood"].value_counts() / len(train)).to_dict()
     freq = enc["Neighborhood"].frequency_by_category()
-    assert {k: freq[k] for k in expected} == expected and freq["__missing__"] == 0.0
-    assert freq != everything.encoders_["Neighborhood"].frequency_by_category()
+    assert {k: freq[k] for k in expected} == pytest.approx(expected, rel=1e-9)
+    assert freq["__missing__"] == pytest.approx(0.0, abs=1e-12)
+    assert freq != pytest.approx(fitted_on_all["Neighborhood"].frequency_by_category(), rel=1e-9)
 
     assert pre.n_fit_rows_ == len(train)
     assert pre.fit_rows_digest_ == rows_digest(train.index)
@@ -62,6 +67,7 @@ def test_training_target_encodings_are_out_of_fold(ames, make_schema):
     flipped = y.copy()
     flipped[row] = y.max() * 10
     _, again = encode(flipped)
-    assert again.iloc[row] == train_encoding.iloc[row]
+    assert again.iloc[row] == pytest.approx(train_encoding.iloc[row], rel=1e-9)
     served = pre.transform(ames)["Neighborhood__te"]
-    assert served.iloc[row] != train_encoding.iloc[row]  # serving mapping includes the row
+    # the serving mapping includes the row
+    assert served.iloc[row] != pytest.approx(train_encoding.iloc[row], rel=1e-9)

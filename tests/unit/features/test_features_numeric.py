@@ -16,7 +16,7 @@ def test_blank_total_charges_are_imputed_with_the_training_median_and_flagged(te
     enc = NumericEncoder("TotalCharges").fit(values)
     out = enc.transform(values)
     assert list(out.columns) == ["TotalCharges", "TotalCharges__missing"]
-    assert enc.median_ == float(values.median())
+    assert enc.median_ == pytest.approx(float(values.median()), rel=1e-9)
     missing = values.isna().to_numpy()
     assert (out["TotalCharges__missing"].to_numpy() == missing.astype(float)).all()
     assert (out["TotalCharges"].to_numpy()[missing] == enc.median_).all()
@@ -28,7 +28,7 @@ def test_raw_blank_strings_are_read_as_missing(data_dir):
     raw = pd.read_csv(data_dir / "telco_churn.csv")["TotalCharges"]  # str with ' ' for blanks
     enc = NumericEncoder("TotalCharges").fit(raw)
     assert enc.has_missing_
-    assert enc.median_ == float(pd.to_numeric(raw, errors="coerce").median())
+    assert enc.median_ == pytest.approx(pd.to_numeric(raw, errors="coerce").median(), rel=1e-9)
 
 
 def test_no_indicator_when_training_had_no_missing_even_if_serving_does(telco):
@@ -37,7 +37,8 @@ def test_no_indicator_when_training_had_no_missing_even_if_serving_does(telco):
     serving = pd.Series([np.nan, 10.0, None], dtype="float64")
     out = enc.transform(serving)
     assert list(out.columns) == ["MonthlyCharges"]
-    assert out["MonthlyCharges"].tolist() == [enc.median_, 10.0, enc.median_]
+    assert out["MonthlyCharges"].tolist() == pytest.approx([enc.median_, 10.0, enc.median_],
+                                                           rel=1e-9)
 
 
 def test_infinity_is_missing(telco):
@@ -45,12 +46,13 @@ def test_infinity_is_missing(telco):
     values.iloc[[0, 5]] = [np.inf, -np.inf]
     enc = NumericEncoder("MonthlyCharges").fit(values)
     assert enc.has_missing_
-    assert enc.median_ == float(
-        np.median(values.iloc[[i for i in range(len(values)) if i not in (0, 5)]])
+    assert enc.median_ == pytest.approx(
+        np.median(values.iloc[[i for i in range(len(values)) if i not in (0, 5)]]), rel=1e-9
     )
     out = enc.transform(values)
     assert np.isfinite(out.to_numpy()).all()
-    assert out["MonthlyCharges__missing"].iloc[[0, 5]].tolist() == [1.0, 1.0]
+    assert out["MonthlyCharges__missing"].iloc[[0, 5]].tolist() == pytest.approx([1.0, 1.0],
+                                                                                  abs=1e-12)
 
 
 def test_scaling_uses_training_mean_and_std_and_constant_std_becomes_one(telco):
@@ -62,8 +64,9 @@ def test_scaling_uses_training_mean_and_std_and_constant_std_becomes_one(telco):
     assert out.mean() == pytest.approx(0.0, abs=1e-12)
     assert out.std(ddof=0) == pytest.approx(1.0)
     constant = NumericEncoder("c", scale=True).fit(pd.Series([3.0] * 10))
-    assert constant.std_ == 1.0
-    assert constant.transform(pd.Series([3.0, 4.0]))["c"].tolist() == [0.0, 0.0]  # clipped
+    assert constant.std_ == pytest.approx(1.0, abs=1e-12)
+    clipped = constant.transform(pd.Series([3.0, 4.0]))["c"].tolist()
+    assert clipped == pytest.approx([0.0, 0.0], abs=1e-12)
 
 
 def test_scaled_values_outside_the_training_range_are_clipped_to_it(telco):
@@ -73,8 +76,9 @@ def test_scaled_values_outside_the_training_range_are_clipped_to_it(telco):
     far = pd.Series([values.min() - 1000.0, values.max() + 1000.0, values.iloc[0]])
     out = enc.transform(far)["MonthlyCharges"].to_numpy()
     edges = enc.transform(pd.Series([values.min(), values.max()]))["MonthlyCharges"].to_numpy()
-    assert out[:2].tolist() == edges.tolist()
-    assert out[2] == enc.transform(values.iloc[:1])["MonthlyCharges"].iloc[0]
+    np.testing.assert_allclose(out[:2], edges, rtol=1e-9)
+    assert out[2] == pytest.approx(enc.transform(values.iloc[:1])["MonthlyCharges"].iloc[0],
+                                   rel=1e-9)
     unscaled = NumericEncoder("MonthlyCharges").fit(values)  # trees: values pass unchanged
     assert unscaled.transform(far)["MonthlyCharges"].tolist() == far.tolist()
 
@@ -87,7 +91,8 @@ def test_a_state_saved_before_clipping_loads_with_an_unbounded_range(telco):
     loaded = NumericEncoder("tenure", scale=True)
     loaded.set_state(old, arrays)
     far = pd.Series([values.max() * 10])
-    assert loaded.transform(far)["tenure"].iloc[0] == (far.iloc[0] - enc.mean_) / enc.std_
+    assert loaded.transform(far)["tenure"].iloc[0] == \
+        pytest.approx((far.iloc[0] - enc.mean_) / enc.std_, rel=1e-9)
 
 
 def test_garbage_strings_raise_a_data_error_naming_the_column():
@@ -101,4 +106,4 @@ def test_garbage_strings_raise_a_data_error_naming_the_column():
 def test_all_missing_training_column_imputes_zero():
     enc = NumericEncoder("x").fit(pd.Series([np.nan, np.nan]))
     out = enc.transform(pd.Series([np.nan, 2.0]))
-    assert out.to_numpy().tolist() == [[0.0, 1.0], [2.0, 0.0]]
+    np.testing.assert_allclose(out.to_numpy(), [[0.0, 1.0], [2.0, 0.0]], rtol=1e-9, atol=1e-12)

@@ -16,14 +16,15 @@ def _assert_identical(a: pd.DataFrame, b: pd.DataFrame) -> None:
     assert list(a.columns) == list(b.columns)
     assert a.index.equals(b.index)
     assert list(a.dtypes) == list(b.dtypes)
-    assert a.equals(b)
+    assert a.equals(b)  # exact: the saved state read back, so bit for bit
     for name in a.columns:
         left, right = a[name], b[name]
         if isinstance(left.dtype, pd.CategoricalDtype):
             assert np.array_equal(left.cat.codes.to_numpy(), right.cat.codes.to_numpy())
             assert list(left.cat.categories) == list(right.cat.categories)
         else:
-            assert np.array_equal(left.to_numpy(), right.to_numpy())  # bit for bit, no tolerance
+            # exact: the saved state read back, so bit for bit, no tolerance
+            assert np.array_equal(left.to_numpy(), right.to_numpy())
 
 
 def _cases(telco, telco_schema, adult, ames, retail, sst2, make_schema):
