@@ -41,6 +41,7 @@ def by_column(frame: pd.DataFrame, schema: Schema, errors: str = "raise") -> pd.
 
 
 def assert_identical(left: pd.DataFrame, right: pd.DataFrame) -> None:
+    # exact: values parsed from the same text, no arithmetic; bit-identity is the contract
     pd.testing.assert_frame_equal(left, right, check_exact=True)
     for name in left.columns:
         if left[name].dtype == np.float64:  # NaN payloads and the sign of zero too

@@ -79,7 +79,8 @@ def test_the_seed_example_network_learns_fashion_mnist(fashion):
     assert model.fit(x, y) is model
     layers = [type(m).__name__ for m in model.module_.body] + [type(model.module_.head).__name__]
     assert layers == ["Linear", "ReLU", "Dropout", "Linear"]
-    assert model.module_.head.out_features == 10 and model.module_.body[2].p == 0.2
+    assert model.module_.head.out_features == 10
+    assert model.module_.body[2].p == 0.2  # exact: the configured dropout, passed through
     assert model.loss_ == "cross_entropy" and len(model.history_) == 5
     accuracy = float(np.mean(model.predict(xt) == yt))
     assert accuracy > 0.6, f"test accuracy {accuracy:.2f} is not clearly better than chance (0.10)"
@@ -99,6 +100,7 @@ def test_contract_clone_unfitted_error_same_seed_and_save_load(kc1, tmp_path):
     assert twin.get_params() == model.get_params() and twin.hidden_sizes == (32, 16)
     model.fit(x, y)
     twin.fit(x, y)
+    # exact: same computation twice (reproducibility)
     assert np.array_equal(model.predict_proba(x), twin.predict_proba(x))
     other = clone(model).set_params(seed=4).fit(x, y)
     assert not np.array_equal(model.predict_proba(x), other.predict_proba(x))
@@ -110,7 +112,9 @@ def test_contract_clone_unfitted_error_same_seed_and_save_load(kc1, tmp_path):
     meta = json.loads((tmp_path / "m" / "learner.json").read_text())
     assert meta["model"]["architecture"]["hidden_sizes"] == [32, 16] and meta["task"] == "binary"
     loaded = MLPLearner.load(tmp_path / "m")
+    # exact: same computation twice (reproducibility), with the saved model read back
     assert np.array_equal(loaded.predict_proba(x), model.predict_proba(x))
+    # exact: stored values read back
     assert loaded.get_params() == model.get_params() and loaded.history_ == model.history_
 
 
@@ -138,6 +142,7 @@ def test_regression_with_embeddings_beats_the_mean_and_handles_unseen_categories
     )
     assert np.isfinite(model.predict(odd)).all()
     model.save(tmp_path / "r")
+    # exact: same computation twice (reproducibility), with the saved model read back
     assert np.array_equal(MLPLearner.load(tmp_path / "r").predict(odd), model.predict(odd))
     with pytest.raises(SchemaMismatch, match="missing"):
         model.predict(x.drop(columns=["median_income"]))
@@ -168,6 +173,8 @@ def test_early_stopping_on_a_plateau_restores_the_best_epoch(kc1):
     assert len(model.history_) < 40
     best = model.best_epoch_
     short = clone(model).set_params(epochs=best, patience=None).fit(x, y, eval_set=flipped)
+    # exact: same computation twice (reproducibility): the same seed and batches for the first
+    # `best` epochs, whose weights the long run restores
     assert np.array_equal(model.predict_proba(x), short.predict_proba(x))
 
 
@@ -191,8 +198,9 @@ def test_checkpoint_dir_resumes_and_budget_stops(kc1, tmp_path):
     model.fit(x, y)
     assert (tmp_path / "ck" / "checkpoint.json").is_file()
     again = clone(model).fit(x, y)  # finds the finished checkpoint: same model, no training
+    # exact: same computation twice (reproducibility), with the saved model read back
     assert np.array_equal(again.predict_proba(x), model.predict_proba(x))
-    assert again.history_ == model.history_
+    assert again.history_ == model.history_  # exact: stored values read back
 
     class Spent:
         def remaining(self) -> float:
@@ -226,6 +234,6 @@ def test_search_space_is_sized_by_the_data_and_converts_to_params(kc1):
     assert max(small["batch_size"].options) <= 32 < max(big["batch_size"].options)
     assert isinstance(small["class_weight"], Choice) and "class_weight" not in big
     params = MLPLearner.params_from_space({"width": 24, "n_layers": 2, "lr": 1e-3, "epochs": 2})
-    assert params == {"hidden_sizes": (24, 24), "lr": 1e-3, "epochs": 2}
+    assert params == {"hidden_sizes": (24, 24), "lr": 1e-3, "epochs": 2}  # exact: passed through
     x, y = kc1
     assert MLPLearner(**params).fit(x, y).module_.body[3].out_features == 24

@@ -200,7 +200,7 @@ def test_class_weight_dict_survives_save_and_load(tmp_path):
     train, _ = dense(X_train, X_train)
     learner = LogisticLearner(class_weight={0: 1.0, 1: 4.0}).fit(train, y_train)
     learner.save(tmp_path)
-    assert LogisticLearner.load(tmp_path).class_weight == {0: 1.0, 1: 4.0}
+    assert LogisticLearner.load(tmp_path).class_weight == {0: 1.0, 1: 4.0}  # exact: read back
     value = {"a": (1, 2), "b": [3, {4: None}]}
     assert from_json_value(json.loads(json.dumps(to_json_value(value)))) == value
 
@@ -227,7 +227,8 @@ def test_unseen_and_plain_string_categories_are_handled(cls):
     learner = cls(n_estimators=30).fit(categorical(X_train, TELCO_CATS), y_train)
     as_categories = categorical(X_test, TELCO_CATS, like=X_train)
     as_strings = X_test.copy()  # plain string columns, as a JSON request would give them
-    assert np.array_equal(learner.predict_proba(as_strings), learner.predict_proba(as_categories))
+    np.testing.assert_allclose(learner.predict_proba(as_strings),
+                               learner.predict_proba(as_categories), rtol=1e-9)
     unseen = as_strings.assign(Contract="Decade", PaymentMethod="Gold bars")
     proba = learner.predict_proba(unseen)
     assert proba.shape == (len(X_test), 2) and np.all(np.isfinite(proba))
@@ -244,7 +245,7 @@ def test_lightgbm_scores_category_codes_as_its_own_pandas_handling_does():
     assert frame["Contract"].isna().any() and frame["PaymentMethod"].isna().any()
     own = learner.booster_.predict(frame.set_axis([f"f{i}" for i in range(frame.shape[1])],
                                                   axis=1), num_iteration=learner.best_iteration_)
-    np.testing.assert_array_equal(learner.predict_proba(rows)[:, 1], own)
+    np.testing.assert_allclose(learner.predict_proba(rows)[:, 1], own, rtol=1e-9)
 
 
 @pytest.mark.parametrize("name", ["logistic", "random_forest", "lightgbm"])
@@ -253,7 +254,8 @@ def test_columns_are_matched_by_name(name):
     train, test = inputs(name, X_train, X_test, TELCO_CATS)
     learner = small(name).fit(train, y_train)
     shuffled = test[test.columns[::-1]].assign(unused=1.0)
-    assert np.array_equal(learner.predict_proba(shuffled), learner.predict_proba(test))
+    np.testing.assert_allclose(learner.predict_proba(shuffled), learner.predict_proba(test),
+                               rtol=1e-9)
     with pytest.raises(SchemaMismatch, match="missing"):
         learner.predict(test.drop(columns=test.columns[0]))
 

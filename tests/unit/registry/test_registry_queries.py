@@ -60,8 +60,8 @@ def test_unknown_order_column_suggests_one():
 
 
 def test_metric_values():
-    assert metric_value("a", np.float32(0.5)) == 0.5
-    assert metric_value("a", 3) == 3.0
+    assert metric_value("a", np.float32(0.5)) == 0.5  # exact: converted to float, not computed
+    assert metric_value("a", 3) == 3.0  # exact: converted to float, not computed
     assert metric_value("a", math.nan) is None  # stored as NULL, read back as NaN
     for bad in ("0.5", True, None, [1]):
         with pytest.raises(RegistryError, match="must be a number"):
@@ -69,6 +69,7 @@ def test_metric_values():
 
 
 def test_json_values():
+    # exact: numbers converted to JSON types, not computed
     assert to_json({"a": np.int64(3), "b": np.array([1.5])}, "x") == {"a": 3, "b": [1.5]}
     with pytest.raises(RegistryError, match="NaN"):
         to_json({"a": math.nan}, "the spec")

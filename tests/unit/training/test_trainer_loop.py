@@ -124,6 +124,7 @@ def test_same_seed_same_weights_and_seeded_shuffle():
     Trainer(cfg(seed=1)).fit(a, (x, y))
     Trainer(cfg(seed=1)).fit(b, (x, y))
     Trainer(cfg(seed=2)).fit(c, (x, y))
+    # exact: same computation twice (reproducibility)
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
     assert not all(torch.equal(p, q) for p, q in zip(a.parameters(), c.parameters(), strict=True))
     assert epoch_seed(1, 3) == epoch_seed(1, 3) != epoch_seed(1, 4)

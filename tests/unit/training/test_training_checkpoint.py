@@ -62,6 +62,7 @@ def _same_weights(a: torch.nn.Module, b: torch.nn.Module) -> None:
     sa, sb = a.state_dict(), b.state_dict()
     assert sa.keys() == sb.keys()
     for key in sa:
+        # exact: same computation twice (reproducibility): resume restores the exact state
         assert torch.equal(sa[key], sb[key]), f"parameter {key} differs after resume"
 
 
@@ -88,7 +89,8 @@ def test_codec_round_trips_nested_state_without_pickle():
     text = json.dumps(tree, allow_nan=False)  # strict JSON: non-finite floats are tagged
     back = decode(json.loads(text), tensors)
     assert torch.equal(back["a"], state["a"]) and torch.equal(back[3]["x"][0], torch.ones(2, 2))
-    assert back["b"][0] == 1.5 and back["b"][1] == math.inf and math.isnan(back["b"][2])
+    assert back["b"][0] == 1.5  # exact: stored value read back
+    assert back["b"][1] == math.inf and math.isnan(back["b"][2])
     assert isinstance(back["b"], tuple) and back["$odd"] is None
     assert torch.equal(back["nested"]["t"], torch.tensor(2.0))
 
@@ -121,6 +123,7 @@ def test_resume_after_crash_gives_exactly_the_uninterrupted_weights(tmp_path):
         resumed, train, val, resume_from=tmp_path / "cut"
     )
     _same_weights(full, resumed)
+    # exact: same computation twice (reproducibility): resume restores the exact state
     assert _records(history) == _records(full_history) and history.stop_reason == "max_epochs"
 
 
@@ -180,7 +183,7 @@ def test_resume_after_sigkill_of_a_real_process(tmp_path):
         resumed, train, val, resume_from=directory
     )
     _same_weights(full, resumed)
-    assert _records(history) == _records(full_history)
+    assert _records(history) == _records(full_history)  # exact: same computation twice (resume)
 
 
 def test_resuming_a_finished_run_trains_nothing(tmp_path):

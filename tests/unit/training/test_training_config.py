@@ -23,7 +23,7 @@ def test_defaults_are_valid_and_round_trip_through_json():
         optimizer=OptimizerConfig(name="sgd", lr=0.1),
         schedule=ScheduleConfig(name="onecycle", pct_start=0.25),
     )
-    assert cfg.class_weights == (1.0, 2.0)
+    assert cfg.class_weights == (1.0, 2.0)  # exact: config values, converted not computed
     back = LoopConfig.from_dict(json.loads(json.dumps(cfg.to_dict())))
     assert back == cfg
 
