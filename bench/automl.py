@@ -14,14 +14,15 @@ parquet files and predictions come back as parquet (``bench/automl_peer.py``).
     .venv/bin/python bench/automl.py                            # quick: 3 datasets, 60 s
     .venv/bin/python bench/automl.py --datasets all --budgets 60 300 --systems all
 
-Writes a markdown table to stdout and every number to ``bench/results/automl.json`` (committed, so a
-later run can ``--merge`` into it).
+Every record goes to ``bench/results/automl.json`` (committed) through ``bench/record.py``, stamped
+with the commit, library versions (the peer venv's too, with the learners it searched), cores, load
+and command; a record this run redoes stays in the file, marked superseded. Prints the table and
+the issue's target lines of the records now current (``bench/tables.py`` puts them in the README).
 """
 
 from __future__ import annotations
 
 import argparse
-import fcntl
 import json
 import os
 import re
@@ -33,7 +34,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import record
 import yaml
+from automl_report import DATASETS, SYSTEMS, _setting, markdown, summary
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.metrics import average_precision_score, mean_squared_error, roc_auc_score
 from sklearn.model_selection import train_test_split
@@ -41,11 +44,9 @@ from sklearn.model_selection import train_test_split
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
 PEERS_VENV = ROOT / "bench" / ".peers-venv"
-OUT = ROOT / "bench" / "results" / "automl.json"
-DATASETS = ("adult", "bank_marketing", "california_housing", "credit_g", "phoneme", "kc1",
-            "diamonds", "house_prices_ames", "telco_churn", "vehicle_insurance_fraud", "ai4i2020")
+PEERS_REQUIREMENTS = ROOT / "bench" / "peers-requirements.txt"
+LIBRARIES = ("pyyaml", "pyarrow")  # besides record.BASE_LIBRARIES
 QUICK = ("telco_churn", "credit_g", "kc1")
-SYSTEMS = ("modelyard", "flaml", "autogluon", "lightgbm", "hgb", "catboost", "modelyard_catboost")
 DEFAULTS = ("lightgbm", "hgb", "catboost")  # one library's defaults: no budget, run once
 PEERS = ("flaml", "autogluon")
 TEST_FRACTION = 0.2
@@ -255,116 +256,38 @@ RUNNERS = {"modelyard": run_modelyard, "lightgbm": run_lightgbm, "hgb": run_hgb,
 
 def run_one(system: str, ds: dict, budget: float, seed: int, cores: int) -> dict:
     started = time.perf_counter()
-    record = {"dataset": ds["name"], "budget": budget, "system": system, "metric": ds["metric"],
-              "cores": cores, "seed": seed, "n_train": len(ds["train"]), "n_test": len(ds["test"])}
+    out = {"dataset": ds["name"], "budget": budget, "system": system, "metric": ds["metric"],
+           "cores": cores, "seed": seed, "n_train": len(ds["train"]), "n_test": len(ds["test"])}
     try:
         if system in PEERS:
             prediction, info = run_peer(system, ds, budget, seed, cores)
+            out["peer"] = info.pop("peer", None)  # the peer venv's versions and learners
         else:
             prediction, info = RUNNERS[system](ds, budget, seed, cores)
-        record.update(score=score(ds["metric"], truth_of(ds), prediction), info=info)
+        out.update(score=score(ds["metric"], truth_of(ds), prediction), info=info)
     except Exception as err:  # noqa: BLE001 - a system that fails is reported, the run goes on
-        record.update(score=None, error=f"{type(err).__name__}: {err}"[:400])
-    record["seconds"] = round(time.perf_counter() - started, 1)
-    print(f"  {ds['name']:24s} {budget:>5g}s {system:10s} {record.get('score')} "
-          f"({record['seconds']} s) {record.get('error', '')}", file=sys.stderr, flush=True)
-    return record
+        out.update(score=None, error=f"{type(err).__name__}: {err}"[:400])
+    out["seconds"] = round(time.perf_counter() - started, 1)
+    print(f"  {ds['name']:24s} {budget:>5g}s {system:10s} {out.get('score')} "
+          f"({out['seconds']} s) {out.get('error', '')}", file=sys.stderr, flush=True)
+    return out
 
 
 def setup_peers() -> None:
-    """Create bench/.peers-venv with FLAML and AutoGluon (torch pinned first, from local disk)."""
-    if not (PEERS_VENV / "bin" / "python").is_file():
+    """Create bench/.peers-venv and install the pinned peers (``bench/peers-requirements.txt``:
+    FLAML, AutoGluon and the learners they search, CatBoost and XGBoost included), then check that
+    every learner the peers are run with imports."""
+    if not (PEERS_VENV / "pyvenv.cfg").is_file():
         subprocess.run(["python3", "-m", "venv", str(PEERS_VENV)], check=True)
-    pip = [str(PEERS_VENV / "bin" / "pip"), "install", "-q"]
-    subprocess.run([*pip, "flaml[automl]", "pyarrow"], check=True)
-    subprocess.run([*pip, "torch==2.13.0"], check=True)
-    subprocess.run([*pip, "autogluon.tabular[catboost,lightgbm,xgboost]"], check=True)
-
-
-# -- report -------------------------------------------------------------------------------------
-def markdown(records: list[dict], systems: list[str]) -> str:
-    """One row per dataset, budget and core count; the best score of a row in bold."""
-    lower = {"rmse"}
-    lines = ["| dataset | metric | budget | cores | seed | " + " | ".join(systems) + " |",
-             "|---|---|---|---|---|" + "---|" * len(systems)]
-    keys = sorted({(r["dataset"], *_setting(r)) for r in records},
-                  key=lambda k: (k[3], -(k[2] or 0), k[1], DATASETS.index(k[0])
-                                 if k[0] in DATASETS else 99))
-    for dataset, budget, cores, seed in keys:
-        row = {r["system"]: r for r in records if (r["dataset"], *_setting(r)) ==
-               (dataset, budget, cores, seed)}
-        metric = next(iter(row.values()))["metric"]
-        scores = {s: row[s]["score"] for s in systems if s in row and row[s]["score"] is not None}
-        best = (min if metric in lower else max)(scores.values()) if scores else None
-        cells = []
-        for system in systems:
-            value = scores.get(system)
-            text = ("–" if system not in row else "n/a" if value is None
-                    else f"{value:.4f}" if value < 100 else f"{value:,.0f}")
-            cells.append(f"**{text}**" if value is not None and value == best else text)
-        lines.append(f"| {dataset} | {metric} | {budget:g} s | {cores} | {seed} | "
-                     + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def _setting(record: dict) -> tuple[float, int | None, int]:
-    """What a row of the table shares: budget, cores and split seed."""
-    return record["budget"], record.get("cores"), record.get("seed", 0)
-
-
-def _better(metric: str, ours: float, theirs: float) -> float:
-    """Relative advantage of ``ours`` over ``theirs`` (positive: ours is better)."""
-    gain = (ours - theirs) if metric not in ("rmse",) else (theirs - ours)
-    return gain / abs(theirs)
-
-
-def summary(records: list[dict]) -> str:
-    """The issue's targets per budget, cores and split seed: wins over FLAML, mean gap to
-    AutoGluon, worst gap to LightGBM defaults; then the mean gap to LightGBM over split seeds."""
-    lines = []
-    settings = sorted({_setting(r) for r in records if r["system"] == "modelyard"})
-    for setting in settings:
-        for peer, what in (("flaml", "wins"), ("autogluon", "mean"), ("lightgbm", "worst")):
-            gaps = _gaps(records, setting, peer)
-            if not gaps:
-                continue
-            if what == "wins":
-                text = f"better than FLAML on {sum(g > 0 for g in gaps.values())} of {len(gaps)}"
-            elif what == "mean":
-                text = (f"mean relative gap to AutoGluon "
-                        f"{100 * sum(gaps.values()) / len(gaps):+.2f}% over {len(gaps)}")
-            else:
-                worst = min(gaps, key=gaps.get)
-                behind = sorted(n for n, g in gaps.items() if g < -0.01)
-                text = (f"worst relative gap to LightGBM defaults {100 * gaps[worst]:+.2f}% "
-                        f"({worst}); more than 1% behind on {len(behind)} of {len(gaps)}"
-                        + (f": {', '.join(behind)}" if behind else ""))
-            budget, cores, seed = setting
-            lines.append(f"- {budget:g} s, {cores} cores, split seed {seed}: {text} "
-                         "(positive: modelyard better)")
-    for budget, cores in sorted({setting[:2] for setting in settings}):
-        by_dataset: dict[str, list[float]] = {}
-        for setting in settings:
-            if setting[:2] == (budget, cores):
-                for name, gap in _gaps(records, setting, "lightgbm").items():
-                    by_dataset.setdefault(name, []).append(gap)
-        several = {name: g for name, g in sorted(by_dataset.items()) if len(g) > 1}
-        if several:
-            text = ", ".join(f"{name} {100 * np.mean(g):+.2f}% over {len(g)} seeds"
-                             for name, g in several.items())
-            lines.append(f"- {budget:g} s, {cores} cores: mean gap to LightGBM defaults: {text}")
-    return "\n".join(lines)
-
-
-def _gaps(records: list[dict], setting: tuple, peer: str) -> dict[str, float]:
-    """modelyard's relative advantage over ``peer`` per dataset at ``setting``. LightGBM
-    defaults do not depend on budget or cores: only the split seed has to match."""
-    ours = {r["dataset"]: r for r in records if r["system"] == "modelyard"
-            and _setting(r) == setting and r["score"] is not None}
-    return {r["dataset"]: _better(r["metric"], ours[r["dataset"]]["score"], r["score"])
-            for r in records if r["system"] == peer and r["score"] is not None
-            and r["dataset"] in ours
-            and (_setting(r) == setting if peer != "lightgbm" else _setting(r)[2] == setting[2])}
+    python = str(PEERS_VENV / "bin" / "python")
+    # never install into the interpreter the venv was made from
+    subprocess.run([python, "-c", "import sys; assert sys.prefix != sys.base_prefix, sys.prefix"],
+                   check=True)
+    subprocess.run([python, "-m", "pip", "install", "-q", "-r", str(PEERS_REQUIREMENTS)],
+                   check=True)
+    check = ("import json, automl_peer; print(json.dumps(automl_peer.versions(), indent=1)); "
+             "automl_peer.require_learners()")
+    subprocess.run([python, "-c", check], check=True, cwd=ROOT / "bench")
 
 
 def main() -> None:
@@ -377,10 +300,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cores", type=int, default=os.cpu_count() or 1,
                         help="CPU cores every system may use (modelyard: parallel trials)")
-    parser.add_argument("--setup-peers", action="store_true", help="create bench/.peers-venv")
+    parser.add_argument("--setup-peers", action="store_true",
+                        help="create bench/.peers-venv from bench/peers-requirements.txt")
     parser.add_argument("--merge", action="store_true",
-                        help="keep the records already in bench/results/automl.json that this run "
-                        "does not redo (to build the full table in pieces)")
+                        help="accepted for older command lines: every run now adds to "
+                        "bench/results/automl.json, and a record this run redoes is kept there, "
+                        "marked superseded")
     args = parser.parse_args()
     if args.setup_peers:
         setup_peers()
@@ -391,51 +316,35 @@ def main() -> None:
     if unknown:
         raise SystemExit(f"unknown dataset(s)/system(s) {unknown}; valid datasets: "
                          f"{', '.join(DATASETS)}; systems: {', '.join(SYSTEMS)}")
-    records: list[dict] = []
+    stamper = record.Stamper(LIBRARIES)
     command = " ".join(sys.argv)
+    ran = 0
     for name in datasets:
         ds = load(name, args.seed)
         for budget in args.budgets:
             for system in systems:
                 if system in DEFAULTS and budget != args.budgets[0]:
                     continue  # defaults do not depend on the budget
-                records.append(run_one(system, ds, budget, args.seed, args.cores))
-                merged = save(records, command, args.merge, args.cores)
-    if not records:
+                stamper.start()
+                done = run_one(system, ds, budget, args.seed, args.cores)
+                done["stamp"] = stamper.stamp(**({"peer": done.pop("peer")}
+                                                 if "peer" in done else {}))
+                # written after each system, so a killed run keeps what it finished
+                record.add("automl", [done], key=_key, command=command)
+                ran += 1
+    if not ran:
         return
-    shown = merged if args.merge else records
+    shown = record.current("automl")
     systems = [s for s in SYSTEMS if any(r["system"] == s for r in shown)]
     print(markdown(shown, systems))
     print()
     print(summary(shown))
 
 
-def save(records: list[dict], command: str, merge: bool, cores: int) -> list[dict]:
-    """Write this run's records (after each one, so a killed run keeps what it finished).
+def _key(r: dict) -> tuple:
+    """What a record measures: a later record with the same key supersedes it."""
+    return r["dataset"], *_setting(r), r["system"]
 
-    With ``merge``, records already in the file that this run did not redo are kept; the file is
-    locked while it is read and written, so two runs side by side (``--cores 1`` each) can share it.
-    """
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    with open(OUT.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        previous = json.loads(OUT.read_text()) if merge and OUT.is_file() else {}
-        for old in previous.get("records", []):  # files written before records named their cores
-            old.setdefault("cores", previous.get("cores"))
-            old.setdefault("seed", 0)
-        redone = {_key(r) for r in records}
-        kept = [r for r in previous.get("records", []) if _key(r) not in redone]
-        commands = [c for c in previous.get("commands", []) if c != command] + [command]
-        merged = kept + records
-        tmp = OUT.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"commands": commands, "records": merged}, indent=2,
-                                  default=str))
-        tmp.replace(OUT)
-    return merged
-
-
-def _key(record: dict) -> tuple:
-    return record["dataset"], *_setting(record), record["system"]
 
 if __name__ == "__main__":
     main()

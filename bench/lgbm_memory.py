@@ -5,6 +5,9 @@ Data: the largest tabular benchmark set in ../shared/data (diamonds, 53,940 rows
 Target (issue 3): modelyard's peak at most 1.5 times the direct call's.
 
     .venv/bin/python bench/lgbm_memory.py [--data PATH --target COLUMN --rounds N]
+
+Adds one record (both peaks, trees, the ratio) to ``bench/results/lgbm_memory.json`` through
+``bench/record.py``.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import argparse
 import json
 import subprocess
 import sys
+
+import record
 
 DIRECT = """
 import json, resource, sys
@@ -63,6 +68,7 @@ def main() -> None:
     parser.add_argument("--target", default="price")
     parser.add_argument("--rounds", type=int, default=200)
     args = parser.parse_args()
+    stamper = record.Stamper()
     argv = [args.data, args.target, str(args.rounds)]
     direct, ours = run(DIRECT, argv), run(MODELYARD, argv)
     ratio = ours["peak_mb"] / direct["peak_mb"]
@@ -70,6 +76,11 @@ def main() -> None:
     print(f"{'lightgbm':<12}{direct['peak_mb']:>10.1f}{direct['trees']:>8}")
     print(f"{'modelyard':<12}{ours['peak_mb']:>10.1f}{ours['trees']:>8}")
     print(f"ratio modelyard/lightgbm: {ratio:.2f} (target <= 1.5)")
+    done = {"data": args.data, "target": args.target, "rounds": args.rounds,
+            "lightgbm_peak_mb": round(direct["peak_mb"], 1), "lightgbm_trees": direct["trees"],
+            "modelyard_peak_mb": round(ours["peak_mb"], 1), "modelyard_trees": ours["trees"],
+            "ratio": round(ratio, 4), "stamp": stamper.stamp()}
+    record.add("lgbm_memory", [done], key=lambda r: (r["data"], r["target"], r["rounds"]))
 
 
 if __name__ == "__main__":

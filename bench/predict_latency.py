@@ -11,6 +11,9 @@ Target (issue): Telco one-row p50 under ~5 ms, a 784-column row under ~20 ms, la
 slower than before.
 
     .venv/bin/python bench/predict_latency.py [--data ../shared/data] [--rows 200] [--batch 1000]
+
+Adds one record per model and input (every single-row time, both batch rates, the ratios to the
+floor) to ``bench/results/predict_latency.json`` through ``bench/record.py``.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import record
 
 from modelyard.data.dataset import read_table
 from modelyard.features.preprocessor import Preprocessor
@@ -131,6 +135,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="cap per single-row loop")
     parser.add_argument("--batch", type=int, default=1000, help="rows in the timed batch")
     args = parser.parse_args()
+    stamper = record.Stamper()
+    done = []
     header = (
         f"{'model':<16} {'input':<6} {'p50 ms':>8} {'p99 ms':>8} {'floor p50':>9} "
         f"{'floor p99':>9} {'x floor':>7} {'batch rows/s':>12} {'floor rows/s':>12} "
@@ -148,6 +154,7 @@ def main() -> None:
                 Path(tmp) / label.replace(" ", "_"),
             )
             for kind, rows in (("raw", raw), ("typed", typed)):
+                stamper.start()
                 r = measure(bundle, rows, args)
                 p50, p99 = np.percentile(r["pipeline_ms"], [50, 99])
                 f50, f99 = np.percentile(r["floor_ms"], [50, 99])
@@ -156,6 +163,21 @@ def main() -> None:
                     f"{p50 / f50:7.2f} {r['pipeline_rps']:12.0f} {r['floor_rps']:12.0f} "
                     f"{r['floor_rps'] / r['pipeline_rps']:7.2f}"
                 )
+                done.append({
+                    "model": label, "learner": learner, "params": params, "input": kind,
+                    "data": path, "rows": args.rows, "seconds_cap": args.seconds,
+                    "batch": args.batch,
+                    "p50_ms": round(float(p50), 4), "p99_ms": round(float(p99), 4),
+                    "floor_p50_ms": round(float(f50), 4), "floor_p99_ms": round(float(f99), 4),
+                    "p50_over_floor": round(float(p50 / f50), 4),
+                    "batch_rows_per_s": round(r["pipeline_rps"], 1),
+                    "floor_batch_rows_per_s": round(r["floor_rps"], 1),
+                    "pipeline_ms": [round(float(t), 4) for t in r["pipeline_ms"]],
+                    "floor_ms": [round(float(t), 4) for t in r["floor_ms"]],
+                    "stamp": stamper.stamp(),
+                })  # fmt: skip
+    key_fields = ("model", "input", "batch")
+    record.add("predict_latency", done, key=lambda r: tuple(r[k] for k in key_fields))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,9 @@ The target is a 100k/10k ratio of at most 2.
 
     .venv/bin/python bench/registry.py
     .venv/bin/python bench/registry.py --sizes 10000 100000 --backends sqlite --repeats 50
+
+Adds one record per backend and query (every timed call, the medians, the ratio, the database
+server's version) to ``bench/results/registry.json`` through ``bench/record.py``.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import record
 import sqlalchemy as sa
 
 from modelyard.registry import MetadataStore, store_url_for
@@ -128,8 +132,8 @@ def refresh_statistics(store: MetadataStore) -> None:
 
 def time_query(
     store: MetadataStore, query: Callable[[MetadataStore], object], repeats: int
-) -> float:
-    """Median milliseconds of ``query`` over ``repeats`` calls, after 3 warm-up calls."""
+) -> list[float]:
+    """Milliseconds of each of ``repeats`` calls of ``query``, after 3 warm-up calls."""
     for _ in range(3):
         query(store)
     samples = []
@@ -137,7 +141,14 @@ def time_query(
         start = time.perf_counter()
         query(store)
         samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1000
+    return [round(t * 1000, 4) for t in samples]
+
+
+def server_version(store: MetadataStore) -> str:
+    with store.engine.connect() as conn:
+        if store.backend == "postgresql":
+            return "PostgreSQL " + str(conn.exec_driver_sql("SHOW server_version").scalar())
+        return "SQLite " + str(conn.exec_driver_sql("select sqlite_version()").scalar())
 
 
 def main() -> None:
@@ -147,13 +158,17 @@ def main() -> None:
     parser.add_argument("--pg-url", default=DEFAULT_PG)
     parser.add_argument("--repeats", type=int, default=30)
     args = parser.parse_args()
+    stamper = record.Stamper(("sqlalchemy", "psycopg"))
 
-    results: dict[tuple[str, str, int], float] = {}
+    results: dict[tuple[str, str, int], list[float]] = {}
+    fills: dict[tuple[str, int], float] = {}
+    servers: dict[str, str] = {}
     for backend in args.backends:
         for size in args.sizes:
             opened = sqlite_store(size) if backend == "sqlite" else postgres_store(args.pg_url)
             with opened as store:
-                seconds = fill(store, size)
+                seconds = fills[backend, size] = fill(store, size)
+                servers[backend] = server_version(store)
                 print(f"{backend:<10} {size:>7} runs inserted in {seconds:5.1f} s", flush=True)
                 page = store.list_runs(
                     metric_filter="roc_auc > 0.9", order_by="metric.roc_auc DESC"
@@ -165,10 +180,22 @@ def main() -> None:
     small, large = args.sizes
     print()
     print(f"{'backend':<10} {'query':<26} {small:>8} ms {large:>8} ms {'ratio':>6}  (target <= 2)")
+    done = []
+    stamp = stamper.stamp()
     for backend in args.backends:
         for label in QUERIES:
-            a, b = results[backend, label, small], results[backend, label, large]
+            a = statistics.median(results[backend, label, small])
+            b = statistics.median(results[backend, label, large])
             print(f"{backend:<10} {label:<26} {a:>11.2f} {b:>11.2f} {b / a:>6.2f}")
+            done.append({
+                "backend": backend, "server": servers[backend], "query": label,
+                "sizes": [small, large], "repeats": args.repeats,
+                "median_ms": [round(a, 4), round(b, 4)], "ratio": round(b / a, 4),
+                "samples_ms": [results[backend, label, small], results[backend, label, large]],
+                "fill_seconds": [round(fills[backend, small], 2), round(fills[backend, large], 2)],
+                "stamp": stamp,
+            })  # fmt: skip
+    record.add("registry", done, key=lambda r: (r["backend"], r["query"], tuple(r["sizes"])))
 
 
 if __name__ == "__main__":

@@ -3,8 +3,9 @@
 One run trains a churn model (LightGBM on the full Telco churn table, by hand: no pipeline),
 registers it in a temporary store, and starts two uvicorn servers in subprocesses on 127.0.0.1:
 
-- **modelyard**: ``create_app`` serving ``churn@production`` (request validation, API-key check,
-  metrics, prediction log on, as deployed);
+- **modelyard**: ``create_app`` serving ``churn@production`` with keys required (every request
+  carries an API key limited to ``churn``; request validation, metrics, prediction log on, as
+  deployed);
 - **minimal**: a bare FastAPI endpoint ``POST /predict`` that builds a one-row DataFrame from the
   JSON body and calls the same bundle's ``predict_frame`` directly (no validation, no log).
 
@@ -21,6 +22,9 @@ most 1.5x the minimal endpoint's, throughput at least 0.7x, batching at least 20
 
     .venv/bin/python bench/serve.py
     .venv/bin/python bench/serve.py --requests 300 --clients 4 --rounds 2 --learner logistic
+
+Adds one record (every latency sample's percentiles, requests/s of each round, the ratios) to
+``bench/results/serve.json`` through ``bench/record.py``.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from typing import Any
 import httpx
 import numpy as np
 import pandas as pd
+import record
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "telco_churn"
 FALLBACK = Path(__file__).resolve().parents[1] / "tests" / "data" / "telco_churn.csv"
@@ -56,12 +61,14 @@ def churn_table() -> pd.DataFrame:
     return pd.read_csv(path if path.is_file() else FALLBACK)
 
 
-def train_and_register(home: Path, learner: str) -> pd.DataFrame:
-    """Fit a churn model on the table, register it as churn@production; returns feature rows."""
+def train_and_register(home: Path, learner: str) -> tuple[pd.DataFrame, str]:
+    """Fit a churn model on the table, register it as churn@production; returns feature rows and
+    an API key limited to the model."""
     from modelyard.data.infer import infer_schema
     from modelyard.features.preprocessor import Preprocessor
     from modelyard.learners.base import get_learner
     from modelyard.learners.bundle import ModelBundle
+    from modelyard.registry.keys import ApiKeys
     from modelyard.registry.registry import Registry
     from modelyard.settings import Settings
 
@@ -83,10 +90,11 @@ def train_and_register(home: Path, learner: str) -> pd.DataFrame:
             MODEL, run_id=run_id, artifact_uri=uri, schema=schema.to_dict(), metrics={}
         )
         registry.store.set_alias(MODEL, "production", version, actor="bench")
+        _, key = ApiKeys(registry.store).create("bench", models=[MODEL])
     features = raw[schema.names].copy()
     for name in schema.of_kind("numeric"):
         features[name] = pd.to_numeric(features[name], errors="coerce")
-    return features
+    return features, key
 
 
 def run_server(kind: str, home: Path, port: int) -> None:
@@ -99,7 +107,7 @@ def run_server(kind: str, home: Path, port: int) -> None:
     if kind == "modelyard":
         from modelyard.serving import ServeConfig, create_app
 
-        app = create_app(settings, ServeConfig(models=(REF,)))
+        app = create_app(settings, ServeConfig(models=(REF,), require_keys=True))
     else:
         app = minimal_app(settings)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
@@ -170,9 +178,8 @@ def server(kind: str, home: Path) -> Iterator[str]:
 
 
 # -- load generation ------------------------------------------------------------------------------
-def latencies(url: str, path: str, bodies: list[bytes], n: int) -> list[float]:
+def latencies(url: str, path: str, bodies: list[bytes], n: int, headers: dict) -> list[float]:
     """Seconds per request, ``n`` requests one after another on one keep-alive connection."""
-    headers = {"content-type": "application/json"}
     out = []
     with httpx.Client(base_url=url, timeout=60) as client:
         for i in range(n):
@@ -183,9 +190,10 @@ def latencies(url: str, path: str, bodies: list[bytes], n: int) -> list[float]:
     return out
 
 
-def throughput(url: str, path: str, bodies: list[bytes], n: int, clients: int) -> float:
+def throughput(
+    url: str, path: str, bodies: list[bytes], n: int, clients: int, headers: dict
+) -> float:
     """Requests per second for ``n`` requests sent by ``clients`` threads at once."""
-    headers = {"content-type": "application/json"}
     per_client = [n // clients + (1 if i < n % clients else 0) for i in range(clients)]
     errors: list[str] = []
 
@@ -247,10 +255,11 @@ def main() -> None:
     if args.serve:
         run_server(args.serve, Path(args.home), args.port)
         return
+    stamper = record.Stamper(("fastapi", "uvicorn", "starlette", "httpx", "pydantic"))
 
     with tempfile.TemporaryDirectory(prefix="modelyard-bench-serve-") as tmp:
         home = Path(tmp)
-        features = train_and_register(home, args.learner)
+        features, key = train_and_register(home, args.learner)
         records = [
             {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in r.items()}
             for r in features.head(500).to_dict(orient="records")
@@ -259,27 +268,45 @@ def main() -> None:
         batch_rows = [records[i % len(records)] for i in range(args.batch_rows)]
         batch = [json.dumps(batch_rows).encode()]
         paths = {"modelyard": f"/v1/models/{REF}/predict", "minimal": "/predict"}
+        json_body = {"content-type": "application/json"}
+        headers = {"modelyard": {**json_body, "authorization": f"Bearer {key}"},
+                   "minimal": json_body}
         lat: dict[str, list[float]] = {"modelyard": [], "minimal": []}
         rps: dict[str, list[float]] = {"modelyard": [], "minimal": []}
         batch_rps: list[float] = []
         with server("modelyard", home) as my_url, server("minimal", home) as min_url:
             urls = {"modelyard": my_url, "minimal": min_url}
             for kind in urls:  # warm-up: load paths, JIT-free but caches and connections
-                latencies(urls[kind], paths[kind], singles, 50)
+                latencies(urls[kind], paths[kind], singles, 50, headers[kind])
             for r in range(args.rounds):
                 order = ["minimal", "modelyard"] if r % 2 == 0 else ["modelyard", "minimal"]
                 for kind in order:
-                    lat[kind] += latencies(urls[kind], paths[kind], singles, args.requests)
-                    rps[kind].append(
-                        throughput(urls[kind], paths[kind], singles, args.requests, args.clients)
+                    lat[kind] += latencies(
+                        urls[kind], paths[kind], singles, args.requests, headers[kind]
                     )
-                seconds = latencies(my_url, paths["modelyard"], batch, args.batches)
+                    rps[kind].append(
+                        throughput(
+                            urls[kind], paths[kind], singles, args.requests, args.clients,
+                            headers[kind],
+                        )
+                    )
+                seconds = latencies(
+                    my_url, paths["modelyard"], batch, args.batches, headers["modelyard"]
+                )
                 batch_rps.append(args.batch_rows * len(seconds) / sum(seconds))
         local = in_process(home, features, args.requests)
-    report(args, lat, rps, batch_rps, local)
+    results = report(args, lat, rps, batch_rps, local)
+    results["requests_per_s_rounds"] = rps
+    results["latency_ms"] = {k: [round(t * 1000, 3) for t in v] for k, v in lat.items()}
+    results["in_process_ms"] = [round(t * 1000, 3) for t in local]
+    results["batch_rows_per_s_rounds"] = batch_rps
+    results["batches"], results["batch_rows"] = args.batches, args.batch_rows
+    results["stamp"] = stamper.stamp()
+    key_fields = ("learner", "requests", "clients", "rounds", "batch_rows")
+    record.add("serve", [results], key=lambda r: tuple(r.get(k) for k in key_fields))
 
 
-def report(args, lat, rps, batch_rps, local) -> None:
+def report(args, lat, rps, batch_rps, local) -> dict:
     mine, peer = statistics.median(rps["modelyard"]), statistics.median(rps["minimal"])
     results = {
         "learner": args.learner,
@@ -298,7 +325,7 @@ def report(args, lat, rps, batch_rps, local) -> None:
     results["batching_ratio"] = results["batch_rows_per_s"] / mine
     if args.json:
         print(json.dumps(results, indent=2))
-        return
+        return results
     print(f"\nchurn model ({args.learner}), {args.requests} requests per measurement, "
           f"{args.clients} clients for throughput, {args.rounds} rounds\n")  # fmt: skip
     print("| path | p50 ms | p99 ms | requests/s | rows/s |")
@@ -314,6 +341,7 @@ def report(args, lat, rps, batch_rps, local) -> None:
     print(f"\np50 ratio modelyard/minimal: {results['p50_ratio']:.2f} (target <= 1.5)")
     print(f"throughput ratio modelyard/minimal: {results['throughput_ratio']:.2f} (target >= 0.7)")
     print(f"batching: {results['batching_ratio']:.1f}x single-record rows/s (target >= 20)")
+    return results
 
 
 if __name__ == "__main__":

@@ -9,26 +9,25 @@ budget. Data come from ``../shared/data`` (id and leaky columns dropped, as the 
     .venv/bin/python bench/train_budget.py                                 # 4 datasets, 60 s
     .venv/bin/python bench/train_budget.py --datasets bank_marketing --budgets 60 300
 
-Writes a markdown table to stdout and the records to ``bench/results/train_budget.json``; with
-``--merge`` the records of other commits, datasets and budgets already there are kept, so the same
-script run against an older checkout (``PYTHONPATH=<old checkout>/src``, ``--commit`` naming it)
-shows the before and after side by side.
+Adds its records to ``bench/results/train_budget.json`` (through ``bench/record.py``: stamped with
+the commit, library versions, cores, load and command; the records of other commits, datasets and
+budgets stay, and a record this run redoes is kept, marked superseded), so the same script run
+against an older checkout (``PYTHONPATH=<old checkout>/src``) shows the before and after side by
+side; prints the table of the current records.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
+import record
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
-OUT = ROOT / "bench" / "results" / "train_budget.json"
 # plain CSV files with a header: the pipeline reads them as they ship
 DATASETS = ("bank_marketing", "california_housing", "diamonds", "telco_churn",
             "house_prices_ames")
@@ -77,39 +76,43 @@ def main() -> None:
                         help=f"any of {', '.join(DATASETS)}")
     parser.add_argument("--budgets", nargs="+", type=float, default=[60.0])
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--merge", action="store_true", help="keep the other records in the file")
-    parser.add_argument("--commit", help="the code measured (default: this checkout's HEAD)")
+    parser.add_argument("--merge", action="store_true",
+                        help="accepted for older command lines: records are always added")
+    parser.add_argument("--commit", help="the code measured, as the table shows it (default: the "
+                        "commit of the modelyard imported, from its repository)")
     args = parser.parse_args()
     unknown = sorted(set(args.datasets) - set(DATASETS))
     if unknown:
         raise SystemExit(f"unknown dataset(s) {unknown}; valid: {', '.join(DATASETS)}")
-    commit = args.commit or subprocess.run(["git", "rev-parse", "--short", "HEAD"],
-                                           capture_output=True, text=True, cwd=ROOT).stdout.strip()
-    records = []
+    stamper = record.Stamper(("pyyaml",))
+    commit = args.commit or (stamper.static["commit"] or "unknown")[:7]
     with tempfile.TemporaryDirectory(prefix="modelyard-bench-") as home:
         for name in args.datasets:
             for budget in args.budgets:
-                record = run(name, budget, args.seed, Path(home))
-                record["commit"] = commit
-                records.append(record)
-                print(f"  {name:20s} {budget:>5g} s budget: {record['seconds']} s "
-                      f"(x{record['ratio']}), search {record['search_seconds']} s", flush=True)
-    if args.merge and OUT.is_file():
-        done = {_key(r) for r in records}
-        records = [r for r in json.loads(OUT.read_text())["records"] if _key(r) not in done] \
-            + records
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps({"records": records}, indent=2))
-    print("\n| dataset | budget | commit | whole train | / budget | search | trials | test |")
-    print("|---|---|---|---|---|---|---|---|")
+                stamper.start()
+                done = run(name, budget, args.seed, Path(home))
+                done["commit"] = commit
+                done["stamp"] = stamper.stamp()
+                record.add("train_budget", [done], key=_key)
+                print(f"  {name:20s} {budget:>5g} s budget: {done['seconds']} s "
+                      f"(x{done['ratio']}), search {done['search_seconds']} s", flush=True)
+    print()
+    print(table(record.current("train_budget")))
+
+
+def table(records: list[dict]) -> str:
+    """Whole train against the budget, one row per dataset, budget and commit."""
+    lines = ["| dataset | budget | commit | whole train | / budget | search | trials | test |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in sorted(records, key=lambda r: (r["dataset"], r["budget"])):
-        print(f"| {r['dataset']} | {r['budget']:g} s | {r['commit']} | {r['seconds']:.1f} s | "
-              f"{r['ratio']:.2f} | {r['search_seconds']:.1f} s | {r['trials']} | "
-              f"{r['metric']} {r['test']:.4g} |")
+        lines.append(f"| {r['dataset']} | {r['budget']:g} s | {r['commit']} | "
+                     f"{r['seconds']:.1f} s | {r['ratio']:.2f} | {r['search_seconds']:.1f} s | "
+                     f"{r['trials']} | {r['metric']} {r['test']:.4g} |")
+    return "\n".join(lines)
 
 
-def _key(record: dict) -> tuple:
-    return record["dataset"], record["budget"], record["seed"], record["commit"]
+def _key(r: dict) -> tuple:
+    return r["dataset"], r["budget"], r["seed"], r["commit"]
 
 
 if __name__ == "__main__":

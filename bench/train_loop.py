@@ -6,6 +6,9 @@ Data: Fashion-MNIST from ../shared/data/fashion_mnist when present (60,000 rows)
 600-row slice in tests/data/fashion_mnist repeated to ``--rows`` rows.
 
     .venv/bin/python bench/train_loop.py --epochs 3 --batch-size 128 --threads 1
+
+Adds one record (every repeat's seconds, samples/s, the ratio) to
+``bench/results/train_loop.json`` through ``bench/record.py``.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import record
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -103,6 +107,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--device", default="auto")
     args = parser.parse_args()
+    stamper = record.Stamper()
     torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
     x, y, source = load_data(args.rows)
@@ -122,6 +127,20 @@ def main() -> None:
     print(f"hand-written loop: {hand_sps:12,.0f} samples/s ({best}: {min(hand):.3f} s)")
     print(f"modelyard Trainer: {ours_sps:12,.0f} samples/s ({best}: {min(ours):.3f} s)")
     print(f"ratio Trainer / hand-written: {ours_sps / hand_sps:.3f}")
+    done = {
+        "rows": len(x), "columns": int(x.shape[1]), "data": source, "epochs": args.epochs,
+        "batch_size": args.batch_size, "threads": args.threads, "device": str(device),
+        "repeats": args.repeats, "hand_seconds": [round(t, 4) for t in hand],
+        "trainer_seconds": [round(t, 4) for t in ours], "hand_samples_per_s": round(hand_sps),
+        "trainer_samples_per_s": round(ours_sps), "ratio": round(ours_sps / hand_sps, 4),
+        "stamp": stamper.stamp(),
+    }  # fmt: skip
+    record.add("train_loop", [done], key=_key)
+
+
+def _key(r: dict) -> tuple:
+    """What a record measures: a later record with the same key supersedes it."""
+    return r["rows"], r["epochs"], r["batch_size"], r["threads"], r["device"]
 
 
 if __name__ == "__main__":

@@ -1,0 +1,256 @@
+"""Build the tables of bench/README.md from the raw results in bench/results/.
+
+Every table of the README sits between ``<!-- table:NAME -->`` and ``<!-- /table -->``; this
+script rewrites what is between the markers from ``bench/results/<file>.json`` and leaves the
+prose around them alone. Only records that no newer record superseded are shown.
+
+    .venv/bin/python bench/tables.py            # rewrite the tables in bench/README.md
+    .venv/bin/python bench/tables.py --check    # exit 1, showing the difference, if out of date
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import automl_report
+import record
+import train_budget
+
+README = Path(__file__).resolve().parent / "README.md"
+BLOCK = re.compile(r"(<!-- table:([a-z_]+) -->\n)(.*?)(<!-- /table -->)", re.DOTALL)
+TYPED = "typed"  # origin of the numbers hand-typed in the README before raw results were kept
+
+
+# -- shared cells ---------------------------------------------------------------------------------
+def _n(value: float, digits: int = 0) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def _code(r: dict) -> str:
+    """The commit measured, ``+`` when the tree had uncommitted changes; the source otherwise."""
+    stamp = r.get("stamp")
+    if not stamp:
+        return "typed" if r.get("origin") == TYPED else "–"
+    commit = (stamp.get("commit") or "?")[:7]
+    return commit + ("+" if stamp.get("dirty") else "")
+
+
+def _when(r: dict) -> str:
+    stamp = r.get("stamp")
+    return stamp["date"][:10] if stamp else r.get("date", "–")
+
+
+def _load(r: dict) -> str:
+    """1-minute load average at the start and the end of the measurement."""
+    stamp = r.get("stamp")
+    if not stamp:
+        return "–"
+    return f"{stamp['load']['start'][0]:.1f} → {stamp['load']['end'][0]:.1f}"
+
+
+def _provenance(r: dict) -> list[str]:
+    return [_code(r), _when(r), f"{r['stamp']['cpus']['affinity']}" if "stamp" in r else "–",
+            _load(r)]
+
+
+PROVENANCE = ["code", "date", "cores", "load"]
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _typed_and_current(name: str) -> tuple[list[dict], list[dict]]:
+    records = record.read(name)["records"]
+    typed = [r for r in records if r.get("origin") == TYPED]
+    return typed, [r for r in records if not r.get("superseded") and r.get("origin") != TYPED]
+
+
+# -- one function per table -----------------------------------------------------------------------
+def train_loop() -> str:
+    rows = [[_n(r["rows"]), str(r["epochs"]), str(r["batch_size"]), str(r["threads"]),
+             _n(r["hand_samples_per_s"]), _n(r["trainer_samples_per_s"]),
+             f"**{r['ratio']:.2f}**", *_provenance(r)]
+            for r in record.current("train_loop")]
+    return _table(["rows", "epochs", "batch", "threads", "hand-written, samples/s",
+                   "`Trainer`, samples/s", "ratio (target ≥ 0.9)", *PROVENANCE], rows)
+
+
+def lgbm_memory() -> str:
+    rows = [[Path(r["data"]).name, str(r["rounds"]), _n(r["lightgbm_peak_mb"], 1),
+             _n(r["modelyard_peak_mb"], 1), f"**{r['ratio']:.2f}**", *_provenance(r)]
+            for r in record.current("lgbm_memory")]
+    return _table(["data", "trees", "LightGBM direct, peak MB", "modelyard, peak MB",
+                   "ratio (target ≤ 1.5)", *PROVENANCE], rows)
+
+
+QUERY_LABELS = {"list_runs first page": "list, first page",
+                "roc_auc > 0.9 by roc_auc": "metric search"}
+
+
+def registry() -> str:
+    current = record.current("registry")
+    sizes = sorted({tuple(r["sizes"]) for r in current})
+    rows = [[r.get("server", r["backend"]), QUERY_LABELS.get(r["query"], r["query"]),
+             f"{r['median_ms'][0]:.2f}", f"{r['median_ms'][1]:.2f}", f"**{r['ratio']:.2f}**",
+             *_provenance(r)]
+            for r in sorted(current, key=lambda r: (r["backend"] != "sqlite", r["query"]))]
+    small, large = (f"{s // 1000}k" for s in sizes[0]) if len(sizes) == 1 else ("small", "large")
+    return _table(["backend", "query", f"{small} runs, ms", f"{large} runs, ms",
+                   "ratio (target ≤ 2)", *PROVENANCE], rows)
+
+
+def serve() -> str:
+    blocks = []
+    for r in record.current("serve"):
+        mine, peer, local = r["modelyard"], r["minimal"], r["in_process_predict"]
+        rows = [
+            ["modelyard HTTP, 1 record", f"{mine['p50_ms']:.2f}", f"{mine['p99_ms']:.2f}",
+             _n(mine["requests_per_s"])],
+            ["minimal FastAPI endpoint", f"{peer['p50_ms']:.2f}", f"{peer['p99_ms']:.2f}",
+             _n(peer["requests_per_s"])],
+            ["in-process `bundle.predict`, 1 row", f"{local['p50_ms']:.2f}",
+             f"{local['p99_ms']:.2f}", ""],
+            [f"modelyard HTTP, {_n(r['batch_rows'])} rows per request", "", "",
+             f"{_n(r['batch_rows_per_s'])} rows/s"],
+        ]
+        blocks.append(
+            f"{r['learner']} churn model, {r['requests']} requests per measurement, "
+            f"{r['clients']} client threads, {r['rounds']} rounds; code {_code(r)}, "
+            f"{_when(r)}, {_provenance(r)[2]} cores, load {_load(r)}.\n\n"
+            + _table(["path", "p50 ms", "p99 ms", "requests/s"], rows)
+            + f"\n\np50 ratio **{r['p50_ratio']:.2f}** (target ≤ 1.5), throughput ratio "
+            f"**{r['throughput_ratio']:.2f}** (target ≥ 0.7), batching "
+            f"**{r['batching_ratio']:.0f}x** the single-record rows/s (target ≥ 20x)."
+        )
+    return "\n\n".join(blocks)
+
+
+def predict_latency() -> str:
+    rows = [[f"{r['model']}, {r['input']}", f"{r['p50_ms']:.2f} ({r['p99_ms']:.2f})",
+             f"{r['floor_p50_ms']:.2f}", f"{r['p50_ms'] / r['floor_p50_ms']:.2f}",
+             _n(r["batch_rows_per_s"]), _n(r["floor_batch_rows_per_s"])
+             if "floor_batch_rows_per_s" in r else "–", *_provenance(r)]
+            for r in record.current("predict_latency")]
+    return _table(["model, input", "p50 ms (p99)", "floor p50 ms", "p50 / floor",
+                   "batch rows/s", "floor batch rows/s", *PROVENANCE], rows)
+
+
+def changes() -> str:
+    """The numbers the README showed before raw results were kept, against the current run."""
+    rows = []
+    typed, now = _typed_and_current("train_loop")
+    for old in typed:
+        new = _match(old, now, ("rows", "epochs", "batch_size", "threads"))
+        rows.append(["training loop", "`Trainer` / hand-written samples/s",
+                     f"{old['ratio']:.2f}", _ratio(new, "ratio")])
+    typed, now = _typed_and_current("lgbm_memory")
+    for old in typed:
+        new = _match(old, now, ("rounds",))
+        rows.append(["LightGBM memory", "modelyard / LightGBM peak MB",
+                     f"{old['modelyard_peak_mb']:.0f} / {old['lightgbm_peak_mb']:.0f} = "
+                     f"{old['ratio']:.2f}",
+                     f"{new['modelyard_peak_mb']:.0f} / {new['lightgbm_peak_mb']:.0f} = "
+                     f"{new['ratio']:.2f}" if new else "–"])
+    typed, now = _typed_and_current("registry")
+    for old in typed:
+        new = _match(old, now, ("backend", "query"))
+        rows.append(["registry", f"{old['backend']}, {QUERY_LABELS[old['query']]}: 100k / 10k",
+                     f"{old['ratio']:.2f}", _ratio(new, "ratio")])
+    typed, now = _typed_and_current("serve")
+    for old in typed:
+        new = _match(old, now, ("learner",))
+        for field, label in (("p50_ratio", "p50 modelyard / minimal"),
+                             ("throughput_ratio", "requests/s modelyard / minimal"),
+                             ("batching_ratio", "batch rows/s / single-record rows/s")):
+            digits = 0 if field == "batching_ratio" else 2
+            rows.append(["serving", label, f"{old[field]:.{digits}f}",
+                         _ratio(new, field, digits)])
+        rows.append(["serving", "in-process `bundle.predict`, p50 ms",
+                     f"{old['in_process_predict']['p50_ms']:.2f}",
+                     f"{new['in_process_predict']['p50_ms']:.2f}" if new else "–"])
+    typed, now = _typed_and_current("predict_latency")
+    for old in typed:
+        new = _match(old, now, ("model", "input"))
+        rows.append(["single-row latency", f"{old['model']}, {old['input']}: p50 ms / floor",
+                     f"{old['p50_ms']:.1f} / {old['floor_p50_ms']:.1f}",
+                     f"{new['p50_ms']:.1f} / {new['floor_p50_ms']:.1f}" if new else "–"])
+    return _table(["benchmark", "measure", "README before (typed)", "now"], rows)
+
+
+def _match(old: dict, current: list[dict], fields: tuple[str, ...]) -> dict | None:
+    found = [r for r in current if all(r.get(f) == old.get(f) for f in fields)]
+    return found[-1] if found else None
+
+
+def _ratio(new: dict | None, field: str, digits: int = 2) -> str:
+    return "–" if new is None else f"{new[field]:.{digits}f}"
+
+
+def automl() -> str:
+    shown = record.current("automl")
+    systems = [s for s in automl_report.SYSTEMS if any(r["system"] == s for r in shown)]
+    return automl_report.markdown(shown, systems)
+
+
+def automl_targets() -> str:
+    return automl_report.summary(record.current("automl"))
+
+
+def train_budget_table() -> str:
+    return train_budget.table(record.current("train_budget"))
+
+
+TABLES: dict[str, Callable[[], str]] = {
+    "changes": changes, "train_loop": train_loop, "lgbm_memory": lgbm_memory,
+    "registry": registry, "serve": serve, "predict_latency": predict_latency,
+    "automl": automl, "automl_targets": automl_targets, "train_budget": train_budget_table,
+}
+
+
+def render(text: str) -> str:
+    """``text`` (the README) with every marked table rebuilt from the results."""
+    found = [m.group(2) for m in BLOCK.finditer(text)]
+    unknown = sorted(set(found) - set(TABLES))
+    missing = sorted(set(TABLES) - set(found))
+    twice = sorted({name for name in found if found.count(name) > 1})
+    if unknown or missing or twice:
+        raise SystemExit(f"bench/README.md's table markers do not match bench/tables.py: "
+                         f"unknown {unknown}, missing {missing}, repeated {twice}; expected one "
+                         f"'<!-- table:NAME -->' ... '<!-- /table -->' block for each of "
+                         f"{', '.join(TABLES)}")
+    return BLOCK.sub(lambda m: m.group(1) + TABLES[m.group(2)]().rstrip("\n") + "\n"
+                     + m.group(4), text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true",
+                        help="do not write; exit 1 if bench/README.md's tables are out of date")
+    args = parser.parse_args()
+    text = README.read_text()
+    fresh = render(text)
+    if not args.check:
+        if fresh != text:
+            README.write_text(fresh)
+        print("bench/README.md: tables " + ("rewritten" if fresh != text else "up to date"))
+        return
+    if fresh != text:
+        diff = difflib.unified_diff(text.splitlines(), fresh.splitlines(), "bench/README.md",
+                                    "tables from bench/results", lineterm="", n=1)
+        sys.stdout.write("\n".join(diff) + "\n")
+        print("bench/README.md is out of date with bench/results/: run "
+              ".venv/bin/python bench/tables.py", file=sys.stderr)
+        raise SystemExit(1)
+    print("bench/README.md: tables up to date")
+
+
+if __name__ == "__main__":
+    main()
