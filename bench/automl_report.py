@@ -71,19 +71,40 @@ def summary(records: list[dict]) -> str:
                         f"({worst}); more than 1% behind on {len(behind)} of {len(gaps)}"
                         + (f": {', '.join(behind)}" if behind else ""))
             budget, cores, seed = setting
-            lines.append(f"- {budget:g} s, {cores} cores, split seed {seed}: {text}")
+            lines.append(f"- {_where(budget, cores)}, split seed {seed}: {text}")
     for budget, cores in sorted({setting[:2] for setting in settings}):
+        same = [setting for setting in settings if setting[:2] == (budget, cores)]
         by_dataset: dict[str, list[float]] = {}
-        for setting in settings:
-            if setting[:2] == (budget, cores):
-                for name, gap in _gaps(records, setting, "lightgbm").items():
-                    by_dataset.setdefault(name, []).append(gap)
+        for setting in same:
+            for name, gap in _gaps(records, setting, "lightgbm").items():
+                by_dataset.setdefault(name, []).append(gap)
+        if len(same) > 1:
+            lines.append(f"- {_where(budget, cores)}, every split seed: "
+                         + "; ".join(_counts(records, same, peer) for peer in ("flaml", "lightgbm")
+                                     if _counts(records, same, peer)))
         several = {name: g for name, g in sorted(by_dataset.items()) if len(g) > 1}
         if several:
             text = ", ".join(f"{name} {100 * mean(g):+.2f}% over {len(g)} seeds"
                              for name, g in several.items())
-            lines.append(f"- {budget:g} s, {cores} cores: mean gap to LightGBM defaults: {text}")
+            lines.append(f"- {_where(budget, cores)}: mean gap to LightGBM defaults: {text}")
     return "\n".join(lines)
+
+
+def _where(budget: float, cores: int | None) -> str:
+    return f"{budget:g} s, {cores} core{'' if cores == 1 else 's'}"
+
+
+def _counts(records: list[dict], settings: list[tuple], peer: str) -> str:
+    """How many dataset-splits of ``settings`` modelyard is ahead of ``peer`` on (and, for
+    LightGBM's defaults, more than 1% behind on)."""
+    gaps = [g for setting in settings for g in _gaps(records, setting, peer).values()]
+    if not gaps:
+        return ""
+    name = {"flaml": "FLAML", "lightgbm": "LightGBM defaults"}[peer]
+    text = f"better than {name} on {sum(g > 0 for g in gaps)} of {len(gaps)} dataset-splits"
+    if peer == "lightgbm":
+        text += f", more than 1% behind on {sum(g < -0.01 for g in gaps)}"
+    return text
 
 
 def _gaps(records: list[dict], setting: tuple, peer: str) -> dict[str, float]:

@@ -91,6 +91,18 @@ def lgbm_memory() -> str:
                    "ratio (target ≤ 1.5)", *PROVENANCE], rows)
 
 
+def fashion_mnist() -> str:
+    def acc(r: dict, part: str) -> str:
+        value = r["accuracy"].get(part)
+        return "–" if value is None else f"{value:.3f}"
+
+    rows = [[f"**{acc(r, 'test')}**", acc(r, "validation"), acc(r, "train"),
+             str(r.get("epochs", "–")), f"{r['seconds']:.0f}", *_provenance(r)]
+            for r in record.current("fashion_mnist")]
+    return _table(["test accuracy (target ≥ 0.87)", "validation", "train", "epochs",
+                   "whole train, s", *PROVENANCE], rows)
+
+
 QUERY_LABELS = {"list_runs first page": "list, first page",
                 "roc_auc > 0.9 by roc_auc": "metric search"}
 
@@ -151,6 +163,11 @@ def changes() -> str:
         new = _match(old, now, ("rows", "epochs", "batch_size", "threads"))
         rows.append(["training loop", "`Trainer` / hand-written samples/s",
                      f"{old['ratio']:.2f}", _ratio(new, "ratio")])
+    typed, now = _typed_and_current("fashion_mnist")
+    for old in typed:
+        new = _match(old, now, ("spec",))
+        rows.append(["Fashion-MNIST", "test accuracy", f"{old['accuracy']['test']:.3f}",
+                     f"{new['accuracy']['test']:.3f}" if new else "–"])
     typed, now = _typed_and_current("lgbm_memory")
     for old in typed:
         new = _match(old, now, ("rounds",))
@@ -209,7 +226,8 @@ def train_budget_table() -> str:
 
 
 TABLES: dict[str, Callable[[], str]] = {
-    "changes": changes, "train_loop": train_loop, "lgbm_memory": lgbm_memory,
+    "changes": changes, "train_loop": train_loop, "fashion_mnist": fashion_mnist,
+    "lgbm_memory": lgbm_memory,
     "registry": registry, "serve": serve, "predict_latency": predict_latency,
     "automl": automl, "automl_targets": automl_targets, "train_budget": train_budget_table,
 }
