@@ -22,6 +22,7 @@ seed: 1
     return spec
 
 
+@pytest.mark.timeout(600)  # about twenty CLI processes, each importing the whole stack
 def test_runs_versions_aliases_and_reports(cli, tmp_path, data_dir):
     first = cli("train", _spec(tmp_path, data_dir, "logistic"), "--json")
     second = cli("train", _spec(tmp_path, data_dir, "random_forest"), "--json")

@@ -19,6 +19,7 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(960)  # the demo's own subprocess limit is 900 s
 def test_demo_answers_one_http_prediction(tmp_path, require_service):
     if not (ROOT / ".venv" / "bin" / "modelyard").exists():
         require_service("the demo runs the project's .venv; `make demo` creates it")
