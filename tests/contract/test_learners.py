@@ -168,8 +168,10 @@ def test_same_seed_gives_same_predictions(name, task):
     X, y = dataset(task, LEARNERS[name].input_kind)
     first = make(name, task=task).fit(X, y)
     second = make(name, task=task).fit(X, y)
+    # exact: same computation twice (reproducibility)
     assert np.array_equal(first.predict(X), second.predict(X))
     if task != "regression":
+        # exact: same computation twice (reproducibility)
         assert np.array_equal(first.predict_proba(X), second.predict_proba(X))
 
 
@@ -209,8 +211,10 @@ def test_save_load_round_trip_is_exact_and_pickle_free(name, task, tmp_path, mon
 
     assert type(loaded) is type(learner)
     assert loaded.get_params() == learner.get_params()
+    # exact: same computation twice (reproducibility), with the saved model read back
     assert np.array_equal(loaded.predict(X), learner.predict(X))
     if task != "regression":
+        # exact: same computation twice (reproducibility), with the saved model read back
         assert np.array_equal(loaded.predict_proba(X), learner.predict_proba(X))
 
 

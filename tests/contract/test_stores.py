@@ -165,7 +165,8 @@ def test_final_metrics_last_value_wins_and_nan_round_trips(store):
     store.log_metrics(run_id, {"roc_auc": 0.7, "loss": float("nan"), "big": float("inf")})
     store.log_metrics(run_id, {"roc_auc": 0.9})
     metrics = store.get_run(run_id).metrics
-    assert metrics["roc_auc"] == 0.9 and math.isnan(metrics["loss"]) and metrics["big"] == math.inf
+    assert metrics["roc_auc"] == 0.9  # exact: stored value read back
+    assert math.isnan(metrics["loss"]) and metrics["big"] == math.inf
     with pytest.raises(RegistryError, match="must be a number"):
         store.log_metrics(run_id, {"roc_auc": "high"})
 
@@ -177,7 +178,7 @@ def test_metric_history_is_ordered_by_step(store):
     store.log_metrics(run_id, {"final_only": 1.0})
     history = store.get_metric_history(run_id, "loss")
     assert [p.step for p in history] == [0, 1, 2]
-    assert [p.value for p in history] == [1.0, 0.5, 1.0 / 3]
+    assert [p.value for p in history] == [1.0, 0.5, 1.0 / 3]  # exact: stored values read back
     assert store.get_metric_history(run_id, "final_only") == []
     with pytest.raises(NotFound, match="no metric 'los'") as err:
         store.get_metric_history(run_id, "los")
@@ -191,7 +192,7 @@ def test_finish_run_records_end_cpu_and_error(store):
     store.finish_run(bad, "failed", error="ValueError: diverged", cpu_seconds=1.5)
     done, failed = store.get_run(ok), store.get_run(bad)
     assert done.status == "finished" and done.cpu_seconds > 0 and done.duration >= 0
-    assert (failed.status, failed.error, failed.cpu_seconds) == (
+    assert (failed.status, failed.error, failed.cpu_seconds) == (  # exact: stored values read back
         "failed",
         "ValueError: diverged",
         1.5,
@@ -207,6 +208,7 @@ def test_set_run_data_merges_json_fields(store):
     store.set_run_data(run_id, split={"train": 80, "test": 20}, fingerprint="abc")
     store.set_run_data(run_id, result={"roc_auc": 0.9}, split=None)
     run = store.get_run(run_id)
+    # exact: stored values read back
     assert run.data == {"schema": {"columns": ["a"]}, "result": {"roc_auc": 0.9}}
     assert run.data_fingerprint == "abc"
     with pytest.raises(RegistryError, match="JSON"):
@@ -296,6 +298,7 @@ def test_versions_are_numbered_and_carry_their_run(store):
     assert version_of(store, run_id=run_id, metrics={"roc_auc": 0.8}) == 1
     assert version_of(store, parent_version=1, description="retrained", tags={"k": "v"}) == 2
     v1, v2 = store.get_version("churn", 1), store.get_version("churn", 2)
+    # exact: stored values read back
     assert (v1.run_id, v1.params, v1.artifact_uri, v1.ref) == (run_id, {"lr": 0.1}, URI, "churn:1")
     assert (v2.parent_version, v2.description, v2.tags) == (1, "retrained", {"k": "v"})
     assert store.get_model("churn").latest_version == 2
@@ -415,6 +418,7 @@ def test_diff_versions_of_two_registered_versions(store):
     version_of(store, run_id=a_run, metrics={"roc_auc": 0.8, "f1": 0.5})
     version_of(store, run_id=b_run, metrics={"roc_auc": 0.85, "f1": 0.5})
     diff = diff_versions(store.get_version("churn", 1), store.get_version("churn", 2))
+    # exact: stored values read back
     assert diff["params"] == {"l2": {"a": None, "b": 1.0}, "lr": {"a": 0.1, "b": 0.05}}
     assert list(diff["metrics"]) == ["roc_auc"]
     assert diff["metrics"]["roc_auc"]["delta"] == pytest.approx(0.05)

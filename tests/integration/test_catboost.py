@@ -75,7 +75,9 @@ def test_catboost_is_searched_when_named_and_only_then(data_dir):
             for _ in range(2)]
     board = runs[0].leaderboard.to_records()
     assert any(r["learner"] == "catboost" and r["status"] == "ok" for r in board), board
+    # exact: same computation twice (reproducibility)
     assert [(r["learner"], r["score"]) for r in board] == \
         [(r["learner"], r["score"]) for r in runs[1].leaderboard.to_records()]
+    # exact: same computation twice (reproducibility)
     np.testing.assert_array_equal(runs[0].model.predict_proba(frame),
                                   runs[1].model.predict_proba(frame))

@@ -5,6 +5,7 @@ metrics are scored on a bounded sample of rows."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from modelyard.orchestration.evaluate import extras_seconds
 from modelyard.orchestration.search_fit import (
@@ -49,9 +50,10 @@ def test_the_search_share_of_a_budget():
     assert search_seconds(None, both) == (None, [])
     assert search_seconds(60, None) == (60, [])  # no evaluation follows: all of it
     assert search_seconds(60, EvaluationSpec(importance=False, latency=False))[0] == 60
-    assert search_seconds(60, both)[0] == 60 - sum(extras_seconds(60))
-    assert search_seconds(600, both)[0] == 600 - 10 - 5  # the extras are capped
-    assert search_seconds(2, both)[0] == 1.0  # a tiny budget keeps half for the search
+    assert search_seconds(60, both)[0] == pytest.approx(60 - sum(extras_seconds(60)), rel=1e-9)
+    assert search_seconds(600, both)[0] == pytest.approx(600 - 10 - 5, rel=1e-9)  # extras capped
+    # a tiny budget keeps half for the search
+    assert search_seconds(2, both)[0] == pytest.approx(1.0, rel=1e-9)
 
 
 def test_in_sample_metrics_use_a_seeded_sample_of_large_tables():

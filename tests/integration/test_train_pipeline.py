@@ -49,6 +49,7 @@ def test_test_rows_are_opened_once_for_the_final_evaluation(tmp_path, data_dir):
     assert run.status == "finished"
     assert run.data["split"]["test_opened_for"] == ["final evaluation"]
     assert set(result.metrics) == {"train", "validation", "test"}
+    # exact: stored values read back
     assert version.run_id == result.run_id and version.metrics == result.metrics["test"]
     assert run.data_fingerprint.startswith("sha256:") and run.data["schema"]["target"] == "Churn"
 

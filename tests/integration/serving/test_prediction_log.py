@@ -75,6 +75,7 @@ def test_a_partial_batch_is_written_after_the_flush_interval(churn, serve, setti
     assert [e["rows"] for e in index_entries(settings)] == [3]
     log = read_log(settings.home / PREDICTIONS_DIR, "churn")
     assert log["output.prediction"].tolist() == answers["predictions"]
+    # exact: the answered values, stored in the log and read back
     assert log["output.proba_True"].tolist() == [p["True"] for p in answers["probabilities"]]
 
 

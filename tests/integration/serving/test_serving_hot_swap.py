@@ -7,6 +7,7 @@ import threading
 import time
 
 import httpx
+import pytest
 
 from modelyard.learners.bundle import ModelBundle
 from modelyard.serving import predict_records
@@ -28,7 +29,7 @@ def test_alias_move_swaps_versions_with_no_failed_request(
         1: predict_records(ModelBundle.load(bundle_v1), rows)["proba_True"].iloc[0],
         v2: predict_records(ModelBundle.load(bundle_v2), rows)["proba_True"].iloc[0],
     }
-    assert expected[1] != expected[v2]
+    assert expected[1] != pytest.approx(expected[v2], rel=1e-9)  # the answers tell them apart
 
     stop = threading.Event()
     seen: list[list[tuple[float, int]]] = [[] for _ in range(CLIENTS)]
@@ -46,7 +47,8 @@ def test_alias_move_swaps_versions_with_no_failed_request(
                     failures.append(f"client {i}: {response.status_code} {response.text[:200]}")
                     continue
                 body = response.json()
-                if body["probabilities"][0]["True"] != expected[body["version"]]:
+                if body["probabilities"][0]["True"] != pytest.approx(expected[body["version"]],
+                                                                    rel=1e-9):
                     failures.append(f"client {i}: version {body['version']} answered wrongly")
                 seen[i].append((time.monotonic(), body["version"]))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from modelyard.data.sources import read_file
@@ -109,7 +110,7 @@ def test_models_listing_description_probes_and_metrics(churn, serve, bundle_v1):
     assert [(m["ref"], m["version"]) for m in listing["models"]] == [("churn@production", 1)]
     described = client.get("/v1/models/churn@production").json()
     assert described["version"] == 1 and described["aliases"] == {"production": 1}
-    assert described["metrics"] == {"roc_auc": 0.8}
+    assert described["metrics"] == {"roc_auc": 0.8}  # exact: stored value read back
     assert described["outputs"] == ["prediction", "proba_False", "proba_True"]
     schema = described["input_schema"]
     assert schema["additionalProperties"] is False
@@ -159,7 +160,8 @@ def test_a_file_and_http_give_identical_answers(churn, serve, settings, tmp_path
     answer = client.post(PREDICT, json=payload).json()
     assert answer["predictions"] == direct["prediction"].tolist()
     http_true = [p["True"] for p in answer["probabilities"]]
-    assert http_true == direct["proba_True"].tolist()  # exact: the same code on the same values
+    # the same predict code, on rows that reached it as JSON and as a frame: a tolerance
+    assert http_true == pytest.approx(direct["proba_True"].tolist(), rel=1e-9)
 
     out = tmp_path / "scored.parquet"
     rows.to_csv(tmp_path / "rows.csv", index=False)
@@ -170,4 +172,4 @@ def test_a_file_and_http_give_identical_answers(churn, serve, settings, tmp_path
     scored = pd.read_parquet(out)
     assert list(scored.columns[: len(rows.columns)]) == list(rows.columns)
     assert scored["prediction"].tolist() == answer["predictions"]
-    assert scored["proba_True"].tolist() == http_true
+    assert scored["proba_True"].tolist() == pytest.approx(http_true, rel=1e-9)
