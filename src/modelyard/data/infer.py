@@ -38,6 +38,7 @@ stray punctuation or spaces (``'>50K.'`` vs ``'>50K'``), with a suggested ``data
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -62,6 +63,7 @@ MIN_ID_ROWS = 20  # below this many rows, uniqueness says nothing
 MAX_CATEGORIES = 50  # categoricals with at most this many values list them in the schema
 MAX_ID_LENGTH = 40  # identifier tokens are short
 TEXT_WORDS, TEXT_CHARS = 5, 40  # mean words or characters per cell that make a column free text
+MAX_SPELLINGS = 50  # boolean spellings kept in the schema ('yes', 'Yes', 'YES', ...), at most
 
 _PAIRS = tuple(frozenset(p) for p in (("yes", "no"), ("true", "false"), ("y", "n"), ("t", "f")))
 _PAIRS += (frozenset(("1", "0")), frozenset(("1.0", "0.0")))
@@ -116,7 +118,10 @@ def infer_schema(
             target_kind = kind
             notes.extend(_target_notes(values, name, kind))
         else:
-            columns.append(_describe(name, kind, values, note, fmt))
+            column = _describe(name, kind, values, note, fmt)
+            if kind == "boolean":
+                column = replace(column, spellings=boolean_spellings(series, values))
+            columns.append(column)
     schema = Schema(
         columns=tuple(columns),
         target=target,
@@ -239,6 +244,22 @@ def _describe(name: str, kind: str, values: pd.Series, note: str | None, fmt: st
         note=note,
         format=fmt,
     )
+
+
+def boolean_spellings(raw: pd.Series, converted: pd.Series) -> tuple[bool | int | str, ...]:
+    """The distinct raw values of a boolean column that read as False or True, False ones first:
+    (False, True) for a bool column, (0, 1) for numbers, the stripped text otherwise."""
+    present = converted.notna().to_numpy()
+    if pd.api.types.is_bool_dtype(raw.dtype):
+        seen, cast = raw[present].astype(bool), bool
+    elif pd.api.types.is_numeric_dtype(raw.dtype):
+        seen, cast = raw[present].astype("float64"), int  # only 0.0 and 1.0 convert
+    else:
+        seen, cast = _to_text(raw[present]).str.strip(), str
+    pairs = pd.DataFrame({"raw": seen.to_numpy(), "truth": converted[present].to_numpy(bool)})
+    distinct = pairs.drop_duplicates("raw").itertuples(index=False)
+    spellings = sorted((bool(truth), cast(raw)) for raw, truth in distinct)
+    return tuple(value for _, value in spellings[:MAX_SPELLINGS])
 
 
 def _target_notes(values: pd.Series, name: str, kind: str) -> list[str]:

@@ -25,10 +25,18 @@ class Column:
     categories: tuple[str, ...] | None = None  # for low-cardinality categoricals, sorted
     note: str | None = None  # why it was typed or dropped this way
     format: str | None = None  # how text was parsed (strftime format for datetimes)
+    # for boolean columns: the distinct values the training rows held for False and True, as read
+    # (False/True for a bool column, 0/1 for numbers, the text as written, e.g. 'No'/'Yes');
+    # None for other kinds and for schemas saved before it was recorded
+    spellings: tuple[bool | int | str, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["categories"] = list(self.categories) if self.categories is not None else None
+        if self.spellings is None:
+            del out["spellings"]  # other kinds' schema JSON stays as it was
+        else:
+            out["spellings"] = list(self.spellings)
         return out
 
     @classmethod
@@ -43,6 +51,7 @@ class Column:
             categories=tuple(cats) if cats is not None else None,
             note=raw.get("note"),
             format=raw.get("format"),
+            spellings=tuple(raw["spellings"]) if raw.get("spellings") is not None else None,
         )
 
 

@@ -7,7 +7,9 @@ feature column (``extra='forbid'``), typed by the column's kind:
 kind                      accepted JSON value (``null`` always means "missing")
 ========================  ================================================================
 numeric                   a finite number; true/false, strings, NaN and infinity are refused
-boolean                   true/false, 0/1 or one of "yes"/"no", "true"/"false", "y"/"n", ...
+boolean                   true/false, or exactly a value the training rows held (``Column.
+                          spellings``: "Yes"/"No", 0/1, ...); older schemas without spellings:
+                          true/false, 0/1 or "yes"/"no", "true"/"false", "y"/"n", "t"/"f"
 categorical               a string of at most ``MAX_CATEGORY_CHARS`` characters
 datetime                  a string in the training format (checked when the row is read)
 text                      a string of at most ``MAX_TEXT_CHARS`` characters
@@ -20,6 +22,7 @@ in one pass and returns a DataFrame with one typed column per feature; every pro
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -29,13 +32,17 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainValidator,
     Strict,
     TypeAdapter,
     ValidationError,
+    WithJsonSchema,
     create_model,
 )
+from pydantic_core import PydanticCustomError
 
 from modelyard.data.schema import Column, Schema
+from modelyard.features.boolean import FALSE_TOKENS, TRUE_TOKENS, to_bool_float
 from modelyard.serving.errors import BadRequest, InvalidInput
 
 MAX_CATEGORY_CHARS = 1_000  # a category label longer than this is a client bug
@@ -53,7 +60,9 @@ def _field(column: Column) -> tuple[Any, Any]:
     if column.kind == "numeric":
         return _NUMBER | None, Field(alias=column.name, allow_inf_nan=False, description=doc)
     if column.kind == "boolean":
-        return bool | None, Field(alias=column.name, description=doc)
+        boolean = BooleanField(column)
+        annotated = Annotated[Any, PlainValidator(boolean), WithJsonSchema(boolean.json_schema())]
+        return annotated, Field(alias=column.name, description=f"{doc}; {boolean.described}")
     if column.kind == "datetime":
         fmt = f" in format {column.format!r}" if column.format else ""
         return str | None, Field(
@@ -68,6 +77,56 @@ def _field(column: Column) -> tuple[Any, Any]:
     return str | None, Field(
         alias=column.name, max_length=MAX_CATEGORY_CHARS, description=doc, **extra
     )
+
+
+class BooleanField:
+    """Validates one boolean field: JSON true/false, or exactly a value the training rows held.
+
+    With ``column.spellings`` ('No'/'Yes', 0/1, False/True) those values and JSON true/false are
+    accepted and nothing else: 'yes', 'Y' or 1 are refused where the data held 'Yes'/'No'. A schema
+    saved before spellings were recorded accepts what the model's boolean encoder reads
+    (``features.boolean``): true/false, 0/1 and the usual words as text, case-insensitive.
+    """
+
+    def __init__(self, column: Column) -> None:
+        self.case_blind = column.spellings is None
+        if column.spellings is None:
+            self.text = {**dict.fromkeys(TRUE_TOKENS, True), **dict.fromkeys(FALSE_TOKENS, False)}
+            self.numbers = {0: False, 1: True}
+            self.described = "true or false; also 0/1, or yes/no, true/false, y/n, t/f as text"
+        else:
+            truth = to_bool_float(pd.Series(list(column.spellings), dtype=object), column.name)
+            pairs = [(s, bool(t)) for s, t in zip(column.spellings, truth, strict=True)]
+            self.text = {s: t for s, t in pairs if isinstance(s, str)}
+            self.numbers = {s: t for s, t in pairs if not isinstance(s, str | bool)}
+            held = ", ".join(json.dumps(s) for s in (*self.text, *self.numbers))
+            self.described = "true or false" + (f", or as the training data held it: {held}"
+                                                if held else "")  # fmt: skip
+
+    def __call__(self, value: Any) -> bool | None:
+        """The value as True/False (None stays None), or a ``boolean_value`` error."""
+        if value is None or isinstance(value, bool):
+            return value
+        found = None
+        if isinstance(value, str):
+            found = self.text.get(value.strip().lower() if self.case_blind else value)
+        elif isinstance(value, int | float):
+            found = self.numbers.get(value)  # 1.0 finds 1: JSON does not tell them apart
+        if found is None:
+            raise PydanticCustomError(
+                "boolean_value", "expected a boolean: {accepted}; received {received}",
+                {"accepted": self.described, "received": json.dumps(value, default=str)[:60]},
+            )  # fmt: skip
+        return found
+
+    def json_schema(self) -> dict[str, Any]:
+        """The field's JSON schema: a boolean, one of the accepted values, or null."""
+        listed = sorted(self.text) if self.case_blind else list(self.text)
+        listed += list(self.numbers)
+        options: list[dict[str, Any]] = [{"type": "boolean"}]
+        if listed:
+            options.append({"enum": listed})
+        return {"anyOf": [*options, {"type": "null"}]}
 
 
 def _component_name(name: str, version: int) -> str:
@@ -175,4 +234,7 @@ class RequestSchema:
             return f"send exactly these fields (null for a missing value): {listing}"
         if "finite_number" in kinds:
             return "NaN and infinity are not numbers here; send null for a missing value"
+        if "boolean_value" in kinds:
+            return "send true or false, or a value the field's description lists (see "
+            "GET /v1/models/{name}, 'columns'); null for a missing value"
         return "see GET /v1/models/{name} or /docs for each field's type"

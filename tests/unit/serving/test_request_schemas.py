@@ -137,3 +137,51 @@ def test_every_well_typed_record_parses(request_schema, records):
         for name, value in record.items():
             got = row[name]
             assert (value is None and pd.isna(got)) or got == value
+
+
+HELD = Schema(
+    columns=(
+        Column("partner", "boolean", "boolean", spellings=("No", "Yes")),
+        Column("senior", "boolean", "boolean", spellings=(0, 1)),
+        Column("flag", "boolean", "boolean", spellings=(False, True)),
+    )
+)
+
+
+@pytest.mark.parametrize(
+    "field,value,expected",
+    [("partner", "Yes", True), ("partner", "No", False), ("partner", True, True),
+     ("partner", None, None), ("senior", 1, True), ("senior", 0.0, False), ("senior", False, False),
+     ("flag", True, True), ("flag", False, False)],
+)  # fmt: skip
+def test_boolean_fields_take_what_the_training_rows_held(field, value, expected):
+    schema = RequestSchema.for_model("churn", 1, HELD)
+    record = {"partner": "Yes", "senior": 0, "flag": True, field: value}
+    got = schema.parse(json.dumps(record).encode())[field][0]
+    assert (got is pd.NA) if expected is None else bool(got) is expected
+
+
+@pytest.mark.parametrize(
+    "field,value,listed",
+    [("partner", "yes", '"No", "Yes"'), ("partner", " Yes", '"No", "Yes"'),
+     ("partner", 1, '"No", "Yes"'), ("partner", "true", '"No", "Yes"'), ("senior", "1", "0, 1"),
+     ("senior", 2, "0, 1"), ("senior", "no", "0, 1"), ("flag", 1, "true or false; received"),
+     ("flag", "True", "true or false; received")],
+)  # fmt: skip
+def test_other_spellings_are_refused_with_the_accepted_values(field, value, listed):
+    schema = RequestSchema.for_model("churn", 1, HELD)
+    record = {"partner": "Yes", "senior": 0, "flag": True, field: value}
+    with pytest.raises(InvalidInput) as err:
+        schema.parse(json.dumps(record).encode())
+    assert err.value.details[0]["field"] == field
+    assert "expected a boolean: true or false" in err.value.message and listed in err.value.message
+    assert "true or false" in err.value.hint
+
+
+def test_the_boolean_json_schema_lists_the_accepted_values():
+    properties = RequestSchema.for_model("churn", 1, HELD).json_schema()["properties"]
+    assert properties["partner"]["anyOf"] == [{"type": "boolean"}, {"enum": ["No", "Yes"]},
+                                              {"type": "null"}]  # fmt: skip
+    assert {"enum": [0, 1]} in properties["senior"]["anyOf"]
+    assert properties["flag"]["anyOf"] == [{"type": "boolean"}, {"type": "null"}]
+    assert '"No", "Yes"' in properties["partner"]["description"]

@@ -73,7 +73,12 @@ async def describe_model(
         "description": version.description,
         "input_schema": served.request.json_schema(),
         "columns": [
-            {"name": c.name, "kind": c.kind, "categories": list(c.categories or []) or None}
+            {
+                "name": c.name,
+                "kind": c.kind,
+                "categories": list(c.categories or []) or None,
+                **({"spellings": list(c.spellings)} if c.spellings is not None else {}),
+            }
             for c in served.request.columns
         ],
     }
