@@ -24,6 +24,7 @@ from modelyard.features.preprocessor import Preprocessor
 from modelyard.learners.base import get_learner
 from modelyard.learners.bundle import ModelBundle
 from modelyard.registry.registry import Registry
+from modelyard.serving.config import ServeConfig, keys_required
 from modelyard.settings import Settings
 
 DATA = Path(__file__).parent / "data"
@@ -109,6 +110,16 @@ def feature_records(bundle_dir: Path, frame: pd.DataFrame) -> list[dict[str, Any
     return json_records(features)
 
 
+LOOPBACK = "127.0.0.1"  # where LiveServer listens
+
+
+def loopback_config(**fields: Any) -> ServeConfig:
+    """The configuration ``modelyard serve --host 127.0.0.1`` builds: API keys optional (checked
+    only when sent) unless ``require_keys=True`` is passed, as ``--require-keys`` would."""
+    required = keys_required(LOOPBACK, fields.pop("require_keys", False))
+    return ServeConfig(require_keys=required, **fields)
+
+
 class LiveServer:
     """uvicorn serving ``app`` on 127.0.0.1 and a free port, in a background thread."""
 
@@ -116,7 +127,7 @@ class LiveServer:
         self.app = app
         config = uvicorn.Config(
             app,
-            host="127.0.0.1",
+            host=LOOPBACK,
             port=0,
             log_level="warning",
             lifespan="on",
@@ -136,7 +147,7 @@ class LiveServer:
                 raise RuntimeError(f"uvicorn did not start within {timeout} s")
             time.sleep(0.01)
         port = self.server.servers[0].sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = f"http://{LOOPBACK}:{port}"
         return self
 
     def stop(self) -> None:

@@ -64,10 +64,10 @@ def test_a_searched_model_is_served_over_http(tmp_path, data_dir):
     import httpx
 
     from modelyard.pipeline import train
-    from modelyard.serving import ServeConfig, create_app
+    from modelyard.serving import create_app
     from modelyard.settings import load_settings
     from modelyard.spec import validate_spec
-    from serving_helpers import json_records, live_server, wait_ready
+    from serving_helpers import json_records, live_server, loopback_config, wait_ready
 
     settings = load_settings(tmp_path / "home")
     spec = validate_spec({
@@ -80,7 +80,7 @@ def test_a_searched_model_is_served_over_http(tmp_path, data_dir):
     rows = pd.read_csv(data_dir / "telco_churn.csv").head(3)
     rows["TotalCharges"] = pd.to_numeric(rows["TotalCharges"], errors="coerce")
     records = json_records(rows.drop(columns=["Churn", "customerID"]))
-    with live_server(create_app(settings, ServeConfig(models=("churn",)))) as server:
+    with live_server(create_app(settings, loopback_config(models=("churn",)))) as server:
         with httpx.Client(base_url=server.url, timeout=30) as client:
             wait_ready(client)
             answer = client.post("/v1/models/churn/predict", json=records)

@@ -80,4 +80,6 @@ def test_resume_after_kill_matches_uninterrupted_run(tmp_path, data_dir, cli):
     continued = _weights(run_dir)
     assert reference.keys() == continued.keys()
     for name in reference:
+        # exact: same computation twice (reproducibility): the resumed run restores the exact
+        # state (weights, optimiser, random generators) and runs the remaining epochs' same steps
         assert (reference[name] == continued[name]).all(), name

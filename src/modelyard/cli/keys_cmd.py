@@ -10,6 +10,7 @@ from rich.table import Table
 from modelyard.cli import options as o
 from modelyard.cli.context import current_settings
 from modelyard.cli.render import console, err_console, print_json
+from modelyard.cli.runs_cmd import Limit, Offset, page_record
 from modelyard.registry.keys import ApiKeys
 from modelyard.registry.registry import Registry
 
@@ -20,16 +21,32 @@ keys_app = typer.Typer(
 KeyName = Annotated[str, typer.Option("--name", help="Who uses the key, e.g. 'checkout-service'.")]
 KeyModels = Annotated[
     str | None,
-    typer.Option("--models", help="Comma-separated models the key may use; default: every model."),
+    typer.Option(
+        "--models",
+        help="Comma-separated registered models the key may use; default: every model.",
+    ),
+]
+AllowUnregistered = Annotated[
+    bool,
+    typer.Option(
+        "--allow-unregistered",
+        help="Accept --models names no model is registered under yet (registered later).",
+    ),
 ]
 
 
 @keys_app.command("create")
-def create_command(name: KeyName, models: KeyModels = None, json: o.Json = False) -> None:
+def create_command(
+    name: KeyName,
+    models: KeyModels = None,
+    allow_unregistered: AllowUnregistered = False,
+    json: o.Json = False,
+) -> None:
     """Create a key and print it once: only its SHA-256 is stored."""
     allowed = [m.strip() for m in models.split(",") if m.strip()] if models is not None else None
     with Registry.open(current_settings()) as registry:
-        info, secret = ApiKeys(registry.store).create(name, allowed)
+        keys = ApiKeys(registry.store)
+        info, secret = keys.create(name, allowed, allow_unregistered=allow_unregistered)
     if json:
         print_json({**info.to_dict(), "key": secret})
         return
@@ -45,18 +62,22 @@ def create_command(name: KeyName, models: KeyModels = None, json: o.Json = False
 @keys_app.command("list")
 def list_command(
     all_: Annotated[bool, typer.Option("--all", help="Include revoked keys.")] = False,
+    limit: int = Limit,
+    offset: int = Offset,
     json: o.Json = False,
 ) -> None:
-    """List the keys (never the keys themselves): name, id, models, created, revoked."""
+    """List the keys, oldest first (never the keys themselves): name, id, models, created,
+    revoked."""
     with Registry.open(current_settings()) as registry:
-        keys = ApiKeys(registry.store).list(include_revoked=all_)
+        page = ApiKeys(registry.store).list(include_revoked=all_, limit=limit, offset=offset)
     if json:
-        print_json([k.to_dict() for k in keys])
+        print_json(page_record(page, [k.to_dict() for k in page.items]))
         return
-    table = Table(title=f"API keys ({len(keys)})")
+    shown = f"{offset + 1}-{offset + len(page.items)}" if page.items else "none"
+    table = Table(title=f"API keys {shown} of {page.total}")
     for column in ("name", "id", "models", "created", "revoked"):
         table.add_column(column)
-    for k in keys:
+    for k in page.items:
         table.add_row(
             k.name,
             k.key_id,
@@ -65,6 +86,8 @@ def list_command(
             k.revoked_at.strftime("%Y-%m-%d %H:%M") if k.revoked_at else "",
         )
     console.print(table)
+    if page.has_more:
+        console.print(f"next page: --offset {offset + limit}")
 
 
 @keys_app.command("revoke")

@@ -10,9 +10,20 @@ from rich.table import Table
 from modelyard.cli import options as o
 from modelyard.cli.context import current_settings
 from modelyard.cli.render import console, print_json
-from modelyard.cli.runs_cmd import Limit, Offset, _fmt, record
+from modelyard.cli.runs_cmd import Limit, Offset, _fmt, page_record, record
 from modelyard.registry import MetadataStore, diff_versions, redact, store_url_for
 from modelyard.registry.registry import Registry
+from modelyard.registry.values import MAX_STORED_INT
+
+
+def version_argument(help_: str) -> typer.models.ArgumentInfo:
+    """A VERSION argument: a version number the store can hold (1 to 2**63 - 1)."""
+    return typer.Argument(..., min=1, max=MAX_STORED_INT, help=help_)
+
+
+def version_option(help_: str) -> typer.models.OptionInfo:
+    """An optional --version: a version number the store can hold (1 to 2**63 - 1)."""
+    return typer.Option(None, "--version", min=1, max=MAX_STORED_INT, help=help_)
 
 models_app = typer.Typer(
     help="Registered models: versions, aliases, comparison.", no_args_is_help=True
@@ -31,14 +42,7 @@ def list_command(
     with Registry.open(current_settings()) as registry:
         page = registry.store.list_models(name_contains=name, limit=limit, offset=offset)
     if json:
-        print_json(
-            {
-                "total": page.total,
-                "limit": page.limit,
-                "offset": page.offset,
-                "items": [record(m) for m in page.items],
-            }
-        )
+        print_json(page_record(page, [record(m) for m in page.items]))
         return
     table = Table(title=f"models {offset + 1}-{offset + len(page.items)} of {page.total}")
     for column in ("name", "latest", "aliases", "updated"):
@@ -103,7 +107,7 @@ def show_command(
 @models_app.command("promote")
 def promote_command(
     name: str = typer.Argument(..., help="Model name."),
-    version: int = typer.Argument(..., help="Version to point the alias at."),
+    version: int = version_argument("Version to point the alias at."),
     alias: str = typer.Option("production", "--alias", help="Alias to move."),
     json: o.Json = False,
 ) -> None:
@@ -119,8 +123,8 @@ def promote_command(
 @models_app.command("compare")
 def compare_command(
     name: str = typer.Argument(..., help="Model name."),
-    a: int = typer.Argument(..., help="First version."),
-    b: int = typer.Argument(..., help="Second version."),
+    a: int = version_argument("First version."),
+    b: int = version_argument("Second version."),
     json: o.Json = False,
 ) -> None:
     """Parameters and metrics that differ between two versions (delta = b − a)."""
@@ -143,7 +147,7 @@ def compare_command(
 @models_app.command("delete")
 def delete_command(
     name: str = typer.Argument(..., help="Model name."),
-    version: int = typer.Argument(..., help="Version to delete."),
+    version: int = version_argument("Version to delete."),
     json: o.Json = False,
 ) -> None:
     """Delete a version (refused while an alias points at it)."""
@@ -159,7 +163,7 @@ def delete_command(
 def tag_command(
     name: str = typer.Argument(..., help="Model name."),
     tags: list[str] = typer.Argument(..., help="KEY=VALUE to set, or KEY= to remove."),
-    version: int = typer.Option(None, "--version", help="Tag this version instead of the model."),
+    version: int = version_option("Tag this version instead of the model."),
     json: o.Json = False,
 ) -> None:
     """Set or remove tags on a model or one of its versions."""
@@ -181,7 +185,7 @@ def tag_command(
 def describe_command(
     name: str = typer.Argument(..., help="Model name."),
     text: str = typer.Argument(..., help="The description ('' clears it)."),
-    version: int = typer.Option(None, "--version", help="Describe this version instead."),
+    version: int = version_option("Describe this version instead."),
     json: o.Json = False,
 ) -> None:
     """Set the description of a model or of one of its versions."""

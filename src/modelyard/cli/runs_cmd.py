@@ -14,14 +14,23 @@ from modelyard.cli import options as o
 from modelyard.cli.context import current_settings
 from modelyard.cli.render import console, print_json
 from modelyard.errors import NotFound
+from modelyard.registry.records import Page
 from modelyard.registry.registry import Registry
+from modelyard.registry.values import MAX_PAGE, MAX_STORED_INT
 
 runs_app = typer.Typer(
     help="Training runs: status, parameters, metrics, lineage.", no_args_is_help=True
 )
 
-Limit = typer.Option(20, "--limit", help="Rows per page.")
-Offset = typer.Option(0, "--offset", help="Rows to skip (for the next page).")
+Limit = typer.Option(20, "--limit", min=1, max=MAX_PAGE, help=f"Rows per page (1 to {MAX_PAGE}).")
+Offset = typer.Option(
+    0, "--offset", min=0, max=MAX_STORED_INT, help="Rows to skip (for the next page)."
+)
+
+
+def page_record(page: Page[Any], items: list[dict[str, Any]]) -> dict[str, Any]:
+    """What every listing's ``--json`` prints: the page's items with total, limit and offset."""
+    return {"total": page.total, "limit": page.limit, "offset": page.offset, "items": items}
 
 
 def record(obj: Any) -> dict[str, Any]:
@@ -59,14 +68,7 @@ def list_command(
             offset=offset,
         )
     if json:
-        print_json(
-            {
-                "total": page.total,
-                "limit": page.limit,
-                "offset": page.offset,
-                "items": [record(r) for r in page.items],
-            }
-        )
+        print_json(page_record(page, [record(r) for r in page.items]))
         return
     table = Table(title=f"runs {offset + 1}-{offset + len(page.items)} of {page.total}")
     for column in ("run", "name", "status", "started", "seconds", "headline metric"):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import copy
+from enum import StrEnum
+from typing import Annotated, Any
 
 import typer
 
@@ -15,6 +17,17 @@ from modelyard.serving.config import (
     keys_required,
 )
 
+
+class Level(StrEnum):
+    """Log levels ``--log-level`` takes."""
+
+    critical = "critical"
+    error = "error"
+    warning = "warning"
+    info = "info"
+    debug = "debug"
+
+
 Host = Annotated[
     str,
     typer.Option(
@@ -23,7 +36,9 @@ Host = Annotated[
         "requires API keys (`modelyard keys create`).",
     ),
 ]
-Port = Annotated[int, typer.Option("--port", help="TCP port.")]
+Port = Annotated[
+    int, typer.Option("--port", min=0, max=65535, help="TCP port (0: any free port).")
+]
 Models = Annotated[
     list[str] | None,
     typer.Option(
@@ -56,8 +71,12 @@ NoLog = Annotated[
     ),
 ]
 LogLevel = Annotated[
-    str,
-    typer.Option("--log-level", help="uvicorn log level: critical, error, warning, info or debug."),
+    Level,
+    typer.Option(
+        "--log-level",
+        case_sensitive=False,
+        help="Log level of the server and of modelyard's own messages.",
+    ),
 ]
 
 
@@ -69,7 +88,7 @@ def serve_command(
     max_body_bytes: MaxBody = DEFAULT_MAX_BODY_BYTES,
     swap_interval: SwapInterval = DEFAULT_SWAP_INTERVAL_S,
     no_prediction_log: NoLog = False,
-    log_level: LogLevel = "info",
+    log_level: LogLevel = Level.info,
 ) -> None:
     """Serve registered models over HTTP until interrupted (Ctrl-C flushes the prediction log)."""
     import uvicorn  # only this command needs the server
@@ -88,5 +107,28 @@ def serve_command(
     for line in resolved or ["every registered model, by name"]:
         console.print(f"serving {line}", highlight=False)
     keys = "required" if config.require_keys else "optional (loopback)"
-    console.print(f"API keys: {keys}; docs at http://{host}:{port}/docs", highlight=False)
-    uvicorn.run(create_app(settings, config), host=host, port=port, log_level=log_level)
+    docs = f"docs at http://{host}:{port}/docs"
+    if config.require_keys:
+        docs += " (the browser asks for a key: give it as the password)"
+    console.print(f"API keys: {keys}; {docs}", highlight=False)
+    uvicorn.run(
+        create_app(settings, config),
+        host=host,
+        port=port,
+        log_level=log_level.value,
+        log_config=log_config(log_level.value),
+    )
+
+
+def log_config(level: str) -> dict[str, Any]:
+    """uvicorn's logging set-up plus modelyard's own loggers (hot swaps, failed refreshes, client
+    disconnects, failed requests) on the same stream and format, at ``level``."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["modelyard"] = {
+        "handlers": ["default"],
+        "level": level.upper(),
+        "propagate": False,
+    }
+    return config

@@ -12,7 +12,7 @@ from modelyard.errors import NotFound, RegistryError, did_you_mean
 from modelyard.registry.models import ModelsMixin
 from modelyard.registry.records import AliasChange, VersionInfo
 from modelyard.registry.tables import NAME_LENGTH, alias_audit, aliases, model_versions, models
-from modelyard.registry.values import check_alias, check_int, now
+from modelyard.registry.values import ALIAS, check_alias, check_int, now
 
 DEFAULT_ALIAS = "production"  # what a plain model name resolves to when set
 REF_FORMS = "'name' (production, else latest), 'name@alias' or 'name:<version>'"
@@ -34,10 +34,12 @@ class AliasesMixin(ModelsMixin):
                 hint="e.g. 'churn', 'churn@staging' or 'churn:3'",
             )
         name, alias, version = match["name"], match["alias"], match["version"]
-        if version is not None and not version.isdigit():
+        if version is not None and not (version.isascii() and version.isdigit()):
+            as_alias = f", or {name}@{version} for an alias" if ALIAS.fullmatch(version) else ""
             raise RegistryError(
-                f"version {version!r} in reference {ref!r} is not a number",
-                hint=f"write {name}:<version number>, or {name}@{version} for an alias",
+                f"version {version!r} in reference {ref!r} is not a number: expected a whole "
+                "number from 1 (digits 0-9 only)",
+                hint=f"write {name}:<version number>, e.g. {name}:1{as_alias}",
             )
         with self._read() as conn:
             model = self._model_row(conn, name)

@@ -24,15 +24,18 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from modelyard.errors import Conflict, NotFound, RegistryError, did_you_mean
+from modelyard.errors import Conflict, NotFound, RegistryError, closest, did_you_mean
+from modelyard.registry.records import Page
 from modelyard.registry.store import MetadataStore
 from modelyard.registry.tables import NAME_LENGTH, api_keys
-from modelyard.registry.values import check_model_name, now
+from modelyard.registry.tables import models as models_table
+from modelyard.registry.values import check_model_name, check_page, now
 
 KEY_PREFIX = "myk_"  # makes a leaked key recognisable (secret scanners, logs)
 KEY_BYTES = 32  # 256 bits of randomness
 KEY_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
 KEY_NAME_RULE = f"1 to {NAME_LENGTH} letters, digits, '-', '_' or '.'"
+SHOWN_MODELS = 30  # registered model names listed when a key names an unregistered one
 
 
 @dataclass(frozen=True)
@@ -80,8 +83,19 @@ class ApiKeys:
     def __init__(self, store: MetadataStore) -> None:
         self.store = store
 
-    def create(self, name: str, models: Iterable[str] | None = None) -> tuple[KeyInfo, str]:
-        """A new active key named ``name``; returns (its info, the key). Show the key once."""
+    def create(
+        self,
+        name: str,
+        models: Iterable[str] | None = None,
+        *,
+        allow_unregistered: bool = False,
+    ) -> tuple[KeyInfo, str]:
+        """A new active key named ``name``; returns (its info, the key). Show the key once.
+
+        ``models`` limits the key to those model names (None: every model). A name no model is
+        registered under is refused (NotFound listing the registered ones), as it is most often a
+        typo, unless ``allow_unregistered`` says the model will be registered later.
+        """
         name = _check_name(name)
         allowed = _check_models(models)
         secret = new_secret()
@@ -95,6 +109,8 @@ class ApiKeys:
         }
 
         def work(conn: sa.Connection) -> None:
+            if allowed is not None and not allow_unregistered:
+                _check_registered(conn, name, allowed)
             taken = conn.execute(sa.select(api_keys.c.revoked_at).where(api_keys.c.name == name))
             existing = taken.first()
             if existing is not None:
@@ -109,13 +125,24 @@ class ApiKeys:
         self.store._write(work, what=f"create API key {name!r}")
         return _info(SimpleNamespace(**row)), secret
 
-    def list(self, *, include_revoked: bool = True) -> list[KeyInfo]:
-        """Every key, oldest first (without revoked ones when ``include_revoked`` is False)."""
-        query = sa.select(api_keys).order_by(api_keys.c.created_at, api_keys.c.name)
-        if not include_revoked:
-            query = query.where(api_keys.c.revoked_at.is_(None))
+    def list(
+        self, *, include_revoked: bool = True, limit: int = 50, offset: int = 0
+    ) -> Page[KeyInfo]:
+        """One page of keys, oldest first (without revoked ones when ``include_revoked`` is
+        False), with the total that matched."""
+        limit, offset = check_page(limit, offset)
+        where = [] if include_revoked else [api_keys.c.revoked_at.is_(None)]
+        query = (
+            sa.select(api_keys)
+            .where(*where)
+            .order_by(api_keys.c.created_at, api_keys.c.name)
+            .limit(limit)
+            .offset(offset)
+        )
         with self.store._read() as conn:
-            return [_info(r) for r in conn.execute(query)]
+            total = conn.execute(sa.select(sa.func.count()).select_from(api_keys).where(*where))
+            items = tuple(_info(r) for r in conn.execute(query))
+            return Page(items, total.scalar_one(), limit, offset)
 
     def revoke(self, name: str) -> KeyInfo:
         """Revoke the key named ``name`` (revoking twice keeps the first time); returns it."""
@@ -168,6 +195,33 @@ def _check_name(name: object) -> str:
             hint="name a key after who uses it, e.g. 'checkout-service' or 'ci'",
         )
     return name
+
+
+def _check_registered(conn: sa.Connection, key: str, names: tuple[str, ...]) -> None:
+    """NotFound unless a model is registered under each of ``names``, listing those that are."""
+    registered = list(
+        conn.execute(sa.select(models_table.c.name).order_by(models_table.c.name)).scalars()
+    )
+    unknown = [n for n in names if n not in set(registered)]
+    if not unknown:
+        return
+    listed = ", ".join(repr(n) for n in unknown)
+    later = "; or add --allow-unregistered for a model you will register later"
+    if not registered:
+        raise NotFound(
+            f"cannot limit API key {key!r} to {listed}: no model is registered yet",
+            hint="register one first (`modelyard train`)" + later,
+        )
+    shown = ", ".join(registered[:SHOWN_MODELS])
+    if len(registered) > SHOWN_MODELS:
+        shown += f" and {len(registered) - SHOWN_MODELS} more (`modelyard models list`)"
+    near = dict.fromkeys(c for n in unknown for c in closest(n, registered))
+    suggestion = f"did you mean {', '.join(repr(c) for c in near)}? " if near else ""
+    raise NotFound(
+        f"cannot limit API key {key!r} to {listed}: no model is registered under that name; "
+        f"registered models: {shown}",
+        hint=f"{suggestion}pass registered names to --models{later}",
+    )
 
 
 def _check_models(models: Iterable[str] | None) -> tuple[str, ...] | None:

@@ -21,6 +21,7 @@ from modelyard.registry.runs import RunsMixin
 from modelyard.registry.tables import aliases, model_versions, models, run_params
 from modelyard.registry.urls import redact
 from modelyard.registry.values import (
+    MAX_STORED_INT,
     check_int,
     check_mapping,
     check_model_name,
@@ -278,16 +279,20 @@ class ModelsMixin(RunsMixin):
         )
 
     def _version_row(self, conn: sa.Connection, model: Any, version: int) -> Any:
-        row = conn.execute(
-            sa.select(model_versions).where(
-                model_versions.c.model_id == model.id, model_versions.c.version == version
-            )
-        ).first()
+        row = None
+        in_range = 1 <= version <= MAX_STORED_INT  # a larger number overflows the INTEGER column
+        if in_range:
+            row = conn.execute(
+                sa.select(model_versions).where(
+                    model_versions.c.model_id == model.id, model_versions.c.version == version
+                )
+            ).first()
         if row is None:
             existing = self._version_numbers(conn, model)
             shown = ", ".join(map(str, existing[-SHOWN_VERSIONS:]))
+            rule = "" if in_range else f" (version numbers run from 1 to {MAX_STORED_INT})"
             raise NotFound(
-                f"model {model.name!r} has no version {version}"
+                f"model {model.name!r} has no version {version}{rule}"
                 + (f"; its versions: {shown}" if existing else "; it has no versions"),
                 hint=f"the latest is {model.name}:{existing[-1]}"
                 if existing

@@ -20,6 +20,8 @@ MODEL_NAME_RULE = f"1 to {NAME_LENGTH} letters, digits, '-', '_' or '.'"
 ALIAS = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{0,63}")
 ALIAS_RULE = "a letter followed by up to 63 letters, digits, '-' or '_'"
 MAX_PAGE = 10_000  # the largest page a listing returns
+MAX_STORED_INT = 2**63 - 1  # SQLite INTEGER and PostgreSQL BIGINT are signed 64-bit
+MIN_STORED_INT = -(2**63)
 
 
 def check_model_name(name: object) -> str:
@@ -121,8 +123,11 @@ def stored_metric(value: float | None) -> float:
     return math.nan if value is None else float(value)
 
 
-def check_int(value: object, what: str, *, minimum: int | None = None) -> int:
-    """An int (not a bool) at least ``minimum``, or RegistryError."""
+def check_int(
+    value: object, what: str, *, minimum: int = MIN_STORED_INT, maximum: int = MAX_STORED_INT
+) -> int:
+    """An int (not a bool) from ``minimum`` to ``maximum`` (by default the range of integers the
+    store holds: signed 64-bit), or RegistryError."""
     if isinstance(value, bool) or not isinstance(value, int):
         if hasattr(value, "item") and isinstance(value.item(), int):  # numpy integer
             value = value.item()
@@ -131,9 +136,17 @@ def check_int(value: object, what: str, *, minimum: int | None = None) -> int:
                 f"{what} must be an integer, received {type(value).__name__} {value!r}",
                 hint=f"pass {what} as a whole number",
             )
-    if minimum is not None and value < minimum:
+    if value < minimum:
+        why = " (the smallest integer the store holds)" if minimum == MIN_STORED_INT else ""
         raise RegistryError(
-            f"{what} must be at least {minimum}, received {value}", hint=f"pass {what} >= {minimum}"
+            f"{what} must be at least {minimum}{why}, received {value}",
+            hint=f"pass {what} >= {minimum}",
+        )
+    if value > maximum:
+        why = " (the largest integer the store holds)" if maximum == MAX_STORED_INT else ""
+        raise RegistryError(
+            f"{what} must be at most {maximum}{why}, received {value}",
+            hint=f"pass {what} <= {maximum}",
         )
     return value
 

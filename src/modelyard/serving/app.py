@@ -6,9 +6,13 @@ served models (``/readyz`` turns 200 when they are in) and afterwards re-resolve
 reference each ``swap_interval_s`` seconds (hot swap) and reloads the keys. On shutdown it stops
 that task, flushes the prediction log and closes the registry.
 
-Routes: ``/healthz``, ``/readyz``, ``/metrics`` (no key), and under ``/v1`` (API key checked by
+Routes: ``/healthz``, ``/readyz``, ``/metrics`` (no key); under ``/v1`` (API key checked by
 the router's one dependency): ``GET /models``, ``GET /models/{ref}``,
-``POST /models/{ref}/predict``.
+``POST /models/{ref}/predict``; the API docs ``/openapi.json``, ``/docs`` and ``/redoc`` (the same
+key check; a limited key sees only its models), whose assets are served locally.
+
+Keys are required unless ``config.require_keys`` is False, which ``modelyard serve`` chooses only
+on a loopback address without ``--require-keys`` (``config.keys_required``).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from modelyard.serving.openapi import install_openapi
 from modelyard.serving.pool import ModelPool
 from modelyard.serving.predlog import PredictionLog
 from modelyard.serving.routers import health, models, predictions
+from modelyard.serving.routers.docs import install_docs
 from modelyard.serving.state import ServerState
 from modelyard.settings import Settings
 
@@ -63,6 +68,9 @@ def create_app(settings: Settings, config: ServeConfig | None = None) -> FastAPI
         description="Predictions from registered modelyard models. Send `Authorization: Bearer "
         "<key>` on /v1 routes (keys come from `modelyard keys create`).",
         lifespan=lifespan,
+        openapi_url=None,  # routers.docs serves the document, the pages and their assets
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.serving = state
     v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_key)])
@@ -70,6 +78,7 @@ def create_app(settings: Settings, config: ServeConfig | None = None) -> FastAPI
     v1.include_router(predictions.router)
     app.include_router(health.router)
     app.include_router(v1)
+    install_docs(app)
     install_handlers(app)
     install_openapi(app, state)
     app.add_middleware(RequestMiddleware, metrics=state.metrics)

@@ -28,7 +28,8 @@ class ServeConfig:
     ``models``: references to load at start ('churn', 'churn@production', 'churn:3'); empty means
     every registered model by its plain name (new models are picked up by the swap loop). Other
     references to a served model's versions are loaded on first request. ``require_keys``: every
-    /v1 request needs a valid API key (else a key is checked only when one is sent).
+    /v1 request and the API docs need a valid API key (the default); False checks a key only when
+    one is sent, which ``modelyard serve`` chooses on loopback alone (``keys_required``).
     ``max_body_bytes``: larger request bodies get 413. ``swap_interval_s``: seconds between
     re-resolving each served reference and reloading API keys. ``log_predictions``: write the
     prediction log under ``<home>/predictions``, ``log_batch_rows`` rows per file at most, a partial
@@ -36,7 +37,7 @@ class ServeConfig:
     """
 
     models: tuple[str, ...] = ()
-    require_keys: bool = False
+    require_keys: bool = True
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     swap_interval_s: float = DEFAULT_SWAP_INTERVAL_S
     log_predictions: bool = True

@@ -17,8 +17,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from modelyard.errors import (
     Conflict,
@@ -32,6 +33,8 @@ from modelyard.errors import (
 )
 
 log = logging.getLogger("modelyard.serving")
+
+CLIENT_CLOSED_REQUEST = 499  # the status proxies log for a client that left before the answer
 
 
 class BadRequest(ServingError):
@@ -49,7 +52,15 @@ class InvalidInput(ServingError):
 
 
 class Unauthorized(ServingError):
-    """No API key was sent where one is required, or the key is wrong or revoked."""
+    """No API key was sent where one is required, or the key is wrong or revoked.
+
+    ``challenge`` is the response's WWW-Authenticate header: 'Bearer' for API clients, a Basic
+    realm where a browser should ask for the key (the API docs).
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None, challenge: str = "Bearer") -> None:
+        super().__init__(message, hint=hint)
+        self.challenge = challenge
 
 
 class Forbidden(ServingError):
@@ -116,7 +127,7 @@ def error_body(
 def error_response(err: BaseException, request_id: str | None) -> JSONResponse:
     """The JSON response for an exception, with its status from the table."""
     status = status_for(err)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": getattr(err, "challenge", "Bearer")} if status == 401 else None
     if isinstance(err, ModelyardError) and status < 500:
         body = error_body(
             type(err).__name__,
@@ -173,6 +184,13 @@ def install_handlers(app: FastAPI) -> None:
             request_id=request_id_of(request),
         )
         return JSONResponse(body, status_code=err.status_code, headers=err.headers)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, err: ClientDisconnect) -> Response:
+        # not a server fault: one line, no traceback; nobody is left to read the answer
+        log.info("request %s: the client closed the connection before it was answered (%s %s)",
+                 request_id_of(request), request.method, request.url.path)  # fmt: skip
+        return Response(status_code=CLIENT_CLOSED_REQUEST)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, err: Exception) -> JSONResponse:

@@ -12,7 +12,7 @@ import typer
 
 from modelyard.serving import ServeConfig, create_app
 from modelyard.settings import Settings, load_settings
-from serving_helpers import LiveServer, build_bundle, register
+from serving_helpers import LiveServer, build_bundle, loopback_config, register
 
 
 @pytest.fixture(scope="session")
@@ -44,11 +44,15 @@ Serve = Callable[..., tuple[LiveServer, httpx.Client]]
 
 @pytest.fixture
 def serve(settings) -> Iterator[Serve]:
-    """``serve(**ServeConfig fields)`` -> (running server, client on it); all stopped at the end."""
+    """``serve(**ServeConfig fields)`` -> (running server, client on it); all stopped at the end.
+
+    The fields make the configuration ``modelyard serve`` builds on 127.0.0.1 (keys optional
+    unless ``require_keys=True``); a ``ServeConfig`` passed as is keeps its own (keys required
+    by default)."""
     running: list[tuple[LiveServer, httpx.Client]] = []
 
     def start(config: ServeConfig | None = None, **fields) -> tuple[LiveServer, httpx.Client]:
-        app = create_app(settings, config or ServeConfig(**fields))
+        app = create_app(settings, config or loopback_config(**fields))
         server = LiveServer(app).start()
         client = httpx.Client(base_url=server.url, timeout=30)
         running.append((server, client))

@@ -14,9 +14,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from modelyard.serving import ServeConfig, create_app
+from modelyard.serving import create_app
 from modelyard.settings import Settings
-from serving_helpers import build_bundle, churn_rows, feature_records, live_server, register
+from serving_helpers import (
+    build_bundle,
+    churn_rows,
+    feature_records,
+    live_server,
+    loopback_config,
+    register,
+)
 
 MAX_BODY = 256 * 1024
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck),
@@ -31,7 +38,8 @@ def fuzz_target(tmp_path_factory) -> Iterator[tuple[httpx.Client, dict]]:
     settings_ = Settings(home=root / "home")
     register(settings_, "churn", bundle, alias="production")
     record = feature_records(bundle, churn_rows().iloc[:1])[0]
-    config = ServeConfig(models=("churn@production",), max_body_bytes=MAX_BODY, log_flush_s=0.5)
+    config = loopback_config(models=("churn@production",), max_body_bytes=MAX_BODY,
+                             log_flush_s=0.5)  # fmt: skip
     with live_server(create_app(settings_, config)) as server:
         with httpx.Client(base_url=server.url, timeout=30) as client:
             yield client, record

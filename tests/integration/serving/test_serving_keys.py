@@ -9,11 +9,12 @@ import time
 import pytest
 from typer.testing import CliRunner
 
+from modelyard.cli import main
 from modelyard.errors import ServingError
 from modelyard.registry.keys import ApiKeys
 from modelyard.registry.registry import Registry
 from modelyard.serving import ServeConfig, preflight
-from serving_helpers import churn_rows, feature_records, register
+from serving_helpers import churn_rows, feature_records, loopback_config, register
 
 PREDICT = "/v1/models/churn/predict"
 
@@ -64,7 +65,10 @@ def test_required_keys_401_403_and_revocation(churn, serve, settings, bundle_v1,
     assert client.post(PREDICT, json=record, headers=bearer(everything)).status_code == 200
 
 
-def test_keys_are_optional_on_loopback_but_checked_when_sent(churn, serve, settings, bundle_v1):
+def test_keys_are_optional_on_loopback_but_checked_when_sent(
+    churn, serve, settings, bundle_v1, bundle_v2
+):
+    register(settings, "fraud", bundle_v2)
     key = create_key(settings, "ops", ["fraud"])
     _, client = serve(models=("churn",))
     record = feature_records(bundle_v1, churn_rows().iloc[:1])[0]
@@ -81,7 +85,9 @@ def test_refuses_to_listen_beyond_loopback_without_a_key(churn, settings):
         assert "modelyard keys create" in err.value.hint
     with pytest.raises(ServingError, match="--require-keys"):
         preflight(settings, ServeConfig(require_keys=True), "127.0.0.1")
-    assert preflight(settings, ServeConfig(), "127.0.0.1") == []
+    assert preflight(settings, loopback_config(), "127.0.0.1") == []
+    with pytest.raises(ServingError, match="without an API key"):  # keys required by default
+        preflight(settings, ServeConfig(), "127.0.0.1")
     create_key(settings, "ops")
     assert preflight(
         settings, ServeConfig(models=("churn@production",), require_keys=True), "0.0.0.0"
@@ -95,7 +101,8 @@ def test_serve_command_refuses_a_public_host_without_keys(churn, cli_app):
     assert "without an API key" in str(result.exception)
 
 
-def test_keys_commands_create_list_revoke(settings, cli_app):
+def test_keys_commands_create_list_revoke(churn, settings, cli_app, bundle_v2):
+    register(settings, "fraud", bundle_v2)
     runner = CliRunner()
     created = runner.invoke(cli_app, ["keys", "create", "--name", "ci", "--models", "churn,fraud"])
     assert created.exit_code == 0, created.output
@@ -109,14 +116,43 @@ def test_keys_commands_create_list_revoke(settings, cli_app):
     assert secret not in repr(stored)  # only the hash is kept
 
     listed = runner.invoke(cli_app, ["keys", "list", "--json"])
-    rows = json.loads(listed.stdout)
+    page = json.loads(listed.stdout)
+    rows = page["items"]
     assert [(r["name"], r["models"], r["active"]) for r in rows] == [("ci", ["churn", "fraud"],
                                                                      True)]  # fmt: skip
+    assert (page["total"], page["limit"], page["offset"]) == (1, 20, 0)
     assert secret not in listed.stdout
 
     revoked = runner.invoke(cli_app, ["keys", "revoke", "ci", "--json"])
     assert revoked.exit_code == 0 and json.loads(revoked.stdout)["active"] is False
-    assert json.loads(runner.invoke(cli_app, ["keys", "list", "--json"]).stdout) == []
-    assert len(json.loads(runner.invoke(cli_app, ["keys", "list", "--all", "--json"]).stdout)) == 1
+    assert json.loads(runner.invoke(cli_app, ["keys", "list", "--json"]).stdout)["items"] == []
+    every = json.loads(runner.invoke(cli_app, ["keys", "list", "--all", "--json"]).stdout)
+    assert every["total"] == 1 and len(every["items"]) == 1
     again = runner.invoke(cli_app, ["keys", "revoke", "nobody"])
     assert again.exit_code != 0 and "no API key named 'nobody'" in str(again.exception)
+
+
+def test_keys_create_refuses_a_model_that_is_not_registered(churn, settings, capsys):
+    code = main(["keys", "create", "--name", "ci", "--models", "churn,chrun"])
+    err = capsys.readouterr().err
+    assert code == 2 and "'chrun'" in err and "registered models: churn" in err
+    assert "did you mean 'churn'?" in err and "--allow-unregistered" in err
+    with Registry.open(settings) as registry:
+        assert ApiKeys(registry.store).list().total == 0  # refused: nothing was created
+    code = main(["keys", "create", "--name", "ci", "--models", "fraud", "--allow-unregistered"])
+    assert code == 0 and capsys.readouterr().out.startswith("myk_")
+
+
+def test_keys_list_pages_like_every_listing(churn, settings, capsys):
+    for name in ("a", "b", "c"):
+        create_key(settings, name)
+    assert main(["keys", "list", "--limit", "2", "--offset", "1", "--json"]) == 0
+    page = json.loads(capsys.readouterr().out)
+    assert [k["name"] for k in page["items"]] == ["b", "c"]
+    assert main(["models", "list", "--json"]) == 0
+    models_page = json.loads(capsys.readouterr().out)
+    assert set(page) == set(models_page) == {"total", "limit", "offset", "items"}
+    assert (page["total"], page["limit"], page["offset"]) == (3, 2, 1)
+    assert main(["keys", "list", "--limit", "2"]) == 0
+    table = capsys.readouterr().out
+    assert "API keys 1-2 of 3" in table and "next page: --offset 2" in table

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 
-from modelyard.serving import ServeConfig
 from serving_helpers import churn_rows, feature_records, move_alias, register, wait_ready
 
 
@@ -46,8 +45,7 @@ def test_on_demand_references_follow_their_alias_and_stay_bounded(
     churn, serve, settings, bundle_v1, bundle_v2
 ):
     v2 = register(settings, "churn", bundle_v2, alias="staging")
-    config = ServeConfig(models=("churn@production",), swap_interval_s=0.2, max_dynamic_slots=1)
-    _, client = serve(config)
+    _, client = serve(models=("churn@production",), swap_interval_s=0.2, max_dynamic_slots=1)
     record = feature_records(bundle_v1, churn_rows().iloc[:1])[0]
 
     def version_of(ref: str) -> int:

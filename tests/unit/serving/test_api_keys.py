@@ -49,6 +49,8 @@ def test_the_migration_creates_the_keys_table(store):
 
 def test_create_stores_only_the_hash_and_verifies(store):
     keys = ApiKeys(store)
+    store.create_model("churn")
+    store.create_model("fraud")
     info, secret = keys.create("checkout", ["churn", "fraud", "churn"])
     assert secret.startswith(KEY_PREFIX) and len(secret) > 40
     assert info.models == ("churn", "fraud") and info.active
@@ -63,13 +65,45 @@ def test_create_stores_only_the_hash_and_verifies(store):
     assert [k.name for k in keys.list()] == ["checkout", "ops"]
 
 
+def test_a_key_for_a_model_that_is_not_registered_is_refused_unless_allowed(store):
+    keys = ApiKeys(store)
+    with pytest.raises(NotFound, match="no model is registered yet") as err:
+        keys.create("ci", ["churn"])
+    assert "--allow-unregistered" in err.value.hint
+    for name in ("churn", "fraud"):
+        store.create_model(name)
+    with pytest.raises(NotFound, match=r"'chrun'.*registered models: churn, fraud") as err:
+        keys.create("ci", ["fraud", "chrun"])
+    assert "did you mean 'churn'" in err.value.hint
+    assert keys.list().total == 0  # nothing was created
+    later, _ = keys.create("ci", ["churn", "forecast"], allow_unregistered=True)
+    assert later.models == ("churn", "forecast")
+
+
+def test_list_pages_oldest_first_with_the_total(store):
+    keys = ApiKeys(store)
+    for name in ("a", "b", "c", "d"):
+        keys.create(name)
+    keys.revoke("b")
+    page = keys.list(limit=2, offset=1)
+    assert [k.name for k in page] == ["b", "c"]
+    assert (page.total, page.limit, page.offset, page.has_more) == (4, 2, 1, True)
+    active = keys.list(include_revoked=False, limit=2, offset=2)
+    assert [k.name for k in active] == ["d"] and active.total == 3 and not active.has_more
+    assert len(keys.list(offset=2**63 - 1)) == 0
+    for limit, offset, needle in ((0, 0, "limit"), (10_001, 0, "limit"), (1, -1, "offset"),
+                                  (1, 2**63, "offset")):  # fmt: skip
+        with pytest.raises(RegistryError, match=needle):
+            keys.list(limit=limit, offset=offset)
+
+
 def test_revoke_is_final_and_idempotent(store):
     keys = ApiKeys(store)
     _, secret = keys.create("ci")
     first = keys.revoke("ci")
     assert not first.active and keys.verify(secret) is None
     assert keys.revoke("ci").revoked_at == first.revoked_at
-    assert keys.list(include_revoked=False) == []
+    assert len(keys.list(include_revoked=False)) == 0
     assert keys.active_by_hash() == {}
     with pytest.raises(Conflict, match="revoked key keeps its name") as err:
         keys.create("ci")

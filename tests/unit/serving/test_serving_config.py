@@ -90,3 +90,10 @@ def test_error_bodies_carry_message_hint_details_and_never_internals():
     internal = error_response(RuntimeError("secret path /etc/x"), "r2")
     assert internal.status_code == 500 and b"secret" not in internal.body and b"r2" in internal.body
     assert error_response(Unauthorized("no"), None).headers["www-authenticate"] == "Bearer"
+
+
+def test_keys_are_required_unless_the_loopback_rule_turns_them_off():
+    assert ServeConfig().require_keys is True  # create_app(settings) alone requires keys
+    assert ServeConfig(require_keys=keys_required("127.0.0.1", False)).require_keys is False
+    docs = error_response(Unauthorized("no", challenge='Basic realm="docs"'), None)
+    assert docs.headers["www-authenticate"] == 'Basic realm="docs"'

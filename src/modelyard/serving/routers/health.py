@@ -7,8 +7,10 @@ model names and versions, never inputs or keys.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from modelyard.serving.metrics import CONTENT_TYPE
 from modelyard.serving.state import ServerState, get_state
@@ -39,6 +41,28 @@ async def readyz(state: ServerState = Depends(get_state)) -> JSONResponse:
     return JSONResponse(body, status_code=200 if pool.ready else 503)
 
 
-@router.get("/metrics", name="metrics", summary="Prometheus metrics in the text format")
+METRICS_DOC: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Every counter, histogram and gauge in the Prometheus text exposition "
+        f"format ({CONTENT_TYPE}), for a Prometheus scrape",
+        "content": {
+            "text/plain": {
+                "schema": {"type": "string"},
+                "example": "# HELP modelyard_predicted_rows_total Rows predicted\n"
+                "# TYPE modelyard_predicted_rows_total counter\n"
+                'modelyard_predicted_rows_total{model="churn",version="3"} 42.0\n',
+            }
+        },
+    }
+}
+
+
+@router.get(
+    "/metrics",
+    name="metrics",
+    summary="Prometheus metrics in the text format",
+    response_class=PlainTextResponse,
+    responses=METRICS_DOC,
+)
 async def metrics(state: ServerState = Depends(get_state)) -> Response:
     return Response(state.metrics.render(), media_type=CONTENT_TYPE)
