@@ -145,12 +145,6 @@ def train(
         else:
             if spec is None:
                 raise SpecError("nothing to train", hint="pass a spec, or resume=RUN_ID")
-            if spec.model is None and spec.search is None:
-                raise SpecError(
-                    "no model to train",
-                    hint="add 'model: NAME' or 'search: {time_budget: 60}' to the spec, "
-                    "or pass --model or --time-budget",
-                )
             if spec.model is not None:
                 get_learner(spec.model.learner)  # an unknown learner is a spec error, not a run
             run_id = store.create_run(model_name(spec), spec.model_dump(mode="json"), spec.seed)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import sys
 import traceback
+from typing import Any
 
 import typer
 
 from modelyard.cli.context import set_root_options
 from modelyard.cli.data_cmd import data_app
+from modelyard.cli.helptext import tidy
 from modelyard.cli.keys_cmd import keys_app
 from modelyard.cli.models_cmd import db_app, models_app
 from modelyard.cli.predict_cmd import predict_command
@@ -29,6 +31,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help, wrapped on word boundaries (see cli/helptext.py)
 )
 app.add_typer(data_app, name="data")
 app.command("train")(train_command)
@@ -59,12 +62,17 @@ def _root(
     set_root_options(home, db)
 
 
+def command() -> Any:
+    """The whole command tree as click runs it, with tidy help (see ``cli/helptext.py``)."""
+    return tidy(typer.main.get_command(app))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or debug_enabled()
     try:
-        app(args=args, standalone_mode=False)
+        command().main(args=args, prog_name="modelyard", standalone_mode=False)
     except ModelyardError as err:
         if debug:
             traceback.print_exc()

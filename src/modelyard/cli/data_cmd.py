@@ -35,7 +35,9 @@ def profile_command(
     quoting: o.Quoting = None,
     table: o.Table = None,
     query: o.Query = None,
+    set_: o.Set = None,
     json: o.Json = False,
+    wide: o.Wide = False,
 ) -> None:
     """Print the inferred schema, missing values, cardinalities and class balance."""
     spec = o.build_spec(source, locals())
@@ -52,7 +54,7 @@ def profile_command(
     if json:
         print_json(report)
         return
-    render_profile(report, dataset.source)
+    render_profile(report, dataset.source, wide=wide)
     if spec.data.target:
         typer.echo(f"task: {dataset.task}")
     typer.echo(f"fingerprint: {dataset.fingerprint}")
@@ -84,6 +86,7 @@ def split_command(
     quoting: o.Quoting = None,
     table: o.Table = None,
     query: o.Query = None,
+    set_: o.Set = None,
     json: o.Json = False,
 ) -> None:
     """Split the rows into train, validation and test (and folds) and show the sizes."""

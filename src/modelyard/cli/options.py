@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import yaml
 
 from modelyard.errors import SpecError
 from modelyard.spec import Spec, read_spec_file, validate_spec
@@ -73,6 +74,19 @@ SplitColumn = Annotated[
 Folds = Annotated[int | None, typer.Option("--folds", help="k-fold on the training part.")]
 Seed = Annotated[int | None, typer.Option("--seed", help="Random seed (default 42).")]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+Set = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="KEY.PATH=VALUE: set any spec key, e.g. model.threshold=none, search.folds=3, "
+        "costs.cpu_hour=0.1. VALUE is read as YAML. Applied after the spec file and the "
+        "other flags. Repeatable.",
+    ),
+]
+Wide = Annotated[
+    bool,
+    typer.Option("--wide", help="Show long cells whole, wrapped, instead of cut to one line."),
+]
 
 
 def _pairs(items: list[str] | None, flag: str) -> dict[str, str]:
@@ -116,7 +130,14 @@ def source_mapping(source: str, opts: dict[str, Any]) -> dict[str, Any]:
 
 
 def build_spec(source: str, opts: dict[str, Any], extra: dict[str, Any] | None = None) -> Spec:
-    """A validated spec from SOURCE (a YAML spec or a data source) and the flags given."""
+    """A validated spec from SOURCE (a YAML spec or a data source), the flags given and their
+    ``--set KEY.PATH=VALUE`` items (applied last)."""
+    return validate_spec(apply_sets(build_raw(source, opts, extra), opts.get("set_")))
+
+
+def build_raw(source: str, opts: dict[str, Any],
+              extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The spec mapping, not yet validated, that SOURCE and the flags (but not --set) make."""
     if Path(source).suffix.lower() in SPEC_SUFFIXES:
         raw = read_spec_file(source)
         if _read_flags_given(opts):
@@ -160,7 +181,42 @@ def build_spec(source: str, opts: dict[str, Any], extra: dict[str, Any] | None =
     for key, value in (extra or {}).items():
         if value is not None:
             raw[key] = value
-    return validate_spec(raw)
+    return raw
+
+
+YAML_NULLS = ("null", "Null", "NULL", "~")  # how --set clears a key
+
+
+def apply_sets(raw: dict[str, Any], items: list[str] | None) -> dict[str, Any]:
+    """``raw`` with each ``--set KEY.PATH=VALUE`` applied (VALUE read as YAML, so ``3`` is a
+    number, ``true`` a boolean, ``[a, b]`` a list and ``none`` the word none)."""
+    for item in items or []:
+        path, sep, text = item.partition("=")
+        keys = [k.strip() for k in path.split(".")]
+        if not sep or not all(keys):
+            raise SpecError(f"--set expects KEY.PATH=VALUE, got {item!r}",
+                            hint="e.g. --set model.threshold=none or --set search.folds=3")
+        try:
+            value = yaml.safe_load(text) if text.strip() else text
+            if value is None and text.strip() not in YAML_NULLS:
+                value = text  # '#' and the like: YAML reads them as a comment, the user meant text
+        except yaml.YAMLError as err:
+            raise SpecError(f"--set {path}: {text!r} is not a YAML value",
+                            hint="quote text that YAML would misread, e.g. --set "
+                            f"{path}='\"{text}\"'") from err
+        node = raw
+        for depth, key in enumerate(keys[:-1]):
+            child = node.get(key)
+            if child is None or isinstance(child, str) and key == "model":
+                child = {"learner": child} if isinstance(child, str) else {}
+                node[key] = child
+            if not isinstance(child, dict):
+                where = ".".join(keys[: depth + 1])
+                raise SpecError(f"--set {path}: {where} holds {child!r}, not a section",
+                                hint=f"set {where} itself, e.g. --set {where}=VALUE")
+            node = child
+        node[keys[-1]] = value
+    return raw
 
 
 def _ratios(text: str) -> dict[str, float]:

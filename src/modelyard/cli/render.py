@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -25,13 +26,13 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _summary(col: dict[str, Any]) -> str:
+def _summary(col: dict[str, Any], wide: bool = False) -> str:
+    """A column's values in a few words: its top values, or its range and mean."""
     if col.get("top"):
-        return ", ".join(f"{t['value']} ({t['count']})" for t in col["top"][:3])
+        top = col["top"] if wide else col["top"][:3]
+        return ", ".join(f"{t['value']} ({t['count']})" for t in top)
     if "mean" in col:
-        return (
-            f"min {_fmt(col.get('min'))}  mean {_fmt(col.get('mean'))}  max {_fmt(col.get('max'))}"
-        )
+        return f"{_fmt(col.get('min'))} .. {_fmt(col.get('max'))}, mean {_fmt(col.get('mean'))}"
     if "min" in col:
         return f"{_fmt(col.get('min'))} .. {_fmt(col.get('max'))}"
     if "mean_length" in col:
@@ -39,37 +40,84 @@ def _summary(col: dict[str, Any]) -> str:
     return ""
 
 
-def render_profile(profile: dict[str, Any], title: str) -> None:
+def _missing(col: dict[str, Any]) -> str:
+    n = col.get("n_missing", 0)
+    return "0" if not n else f"{n} ({col.get('missing_pct', 0):.1f}%)"
+
+
+def _column_note(col: dict[str, Any]) -> str:
+    role, note = col.get("role"), col.get("note") or ""
+    if role == "target":
+        return ("the target. " + note).strip()
+    if role == "dropped":
+        return f"dropped: {col.get('dropped_reason') or note}"
+    return note
+
+
+TASK_SHORT = {"binary": "bin", "multiclass": "multi", "regression": "reg"}
+PROFILE_HEAD = ("column", "kind", "missing", "unique", "summary")
+
+
+def TABLE_OVERHEAD(n_columns: int) -> int:  # noqa: N802 - reads as the constant it is
+    """Characters a box.SIMPLE_HEAD table spends around ``n_columns`` cells: one space of
+    padding each side of every cell, and the edges and dividers, drawn as spaces."""
+    return 3 * n_columns + 1
+
+
+def _clip(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, ending in an ellipsis when cut."""
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+def fit_cells(cells: list[list[str]], heads: tuple[str, ...], *, flexible: int,
+              caps: dict[int, int] | None = None, least: int = 12) -> list[list[str]]:
+    """Cut the cells of a box.SIMPLE_HEAD table so every row is one line of the console.
+
+    Each column keeps its widest cell, except those in ``caps`` (column index -> most
+    characters) and the ``flexible`` column, which gets what the others leave (``least`` at
+    the very least). A cut cell ends in an ellipsis; ``--wide`` callers skip this.
+    """
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(heads)]
+    for index, cap in (caps or {}).items():
+        widths[index] = min(widths[index], cap)
+    others = sum(w for i, w in enumerate(widths) if i != flexible)
+    widths[flexible] = max(least, console.width - others - TABLE_OVERHEAD(len(heads)))
+    return [[_clip(v, w) for v, w in zip(row, widths, strict=True)] for row in cells]
+
+
+def render_profile(profile: dict[str, Any], title: str, *, wide: bool = False) -> None:
+    """One line per column, then the notes on columns. On a narrow terminal long names and
+    summaries end in an ellipsis; ``wide`` shows them whole, wrapped at words."""
     table = Table(
-        title=f"{title}: {profile.get('n_rows')} rows, {profile.get('n_columns')} columns"
+        title=f"{title}: {profile.get('n_rows')} rows, {profile.get('n_columns')} columns",
+        box=box.SIMPLE_HEAD,
+        title_justify="left",
     )
-    table.add_column("column", no_wrap=True)
-    for name in ("kind", "missing", "unique", "summary", "note"):
-        table.add_column(name, overflow="fold")
-    for col in profile.get("columns", []):
+    columns = profile.get("columns", [])
+    cells = [[c["name"], c.get("kind", ""), _missing(c), _fmt(c.get("n_unique")),
+              _summary(c, wide)] for c in columns]
+    if not wide:  # every cell one line: the name and summary get what the others leave
+        cells = fit_cells(cells, PROFILE_HEAD, flexible=4, caps={0: 20})
+    for head in PROFILE_HEAD:
+        table.add_column(head, overflow="fold", no_wrap=not wide,
+                         justify="right" if head in ("missing", "unique") else "left")
+    notes = []
+    for col, row in zip(columns, cells, strict=True):
         role = col.get("role")
-        note = col.get("note") or ""
-        if role == "target":
-            note = ("target. " + note).strip()
-        elif role == "dropped":
-            note = f"dropped: {col.get('dropped_reason') or note}"
-        missing = f"{col.get('n_missing', 0)} ({_fmt(col.get('missing_pct', 0))}%)"
         style = "dim" if role == "dropped" else ("bold" if role == "target" else None)
-        table.add_row(
-            col["name"],
-            col.get("kind", ""),
-            missing,
-            _fmt(col.get("n_unique")),
-            _summary(col),
-            note,
-            style=style,
-        )
+        table.add_row(*row, style=style)
+        if _column_note(col):
+            notes.append(f"  {col['name']}: {_column_note(col)}")
     console.print(table)
+    if notes:
+        console.print("notes on columns:\n" + "\n".join(notes), highlight=False)
     target = profile.get("target")
     if target and target.get("classes"):
-        balance = Table(title=f"class balance of '{target.get('name')}'")
-        for name in ("label", "rows", "share"):
-            balance.add_column(name)
+        balance = Table(title=f"class balance of '{target.get('name')}'", box=box.SIMPLE_HEAD,
+                        title_justify="left")
+        balance.add_column("label", overflow="fold")
+        balance.add_column("rows", justify="right")
+        balance.add_column("share", justify="right")
         for item in target["classes"]:
             balance.add_row(str(item["label"]), str(item["count"]), f"{item['fraction']:.1%}")
         console.print(balance)
@@ -105,15 +153,24 @@ def render_metrics(metrics: dict[str, dict[str, float]], title: str) -> None:
     console.print(table)
 
 
-def render_learners(rows: list[dict[str, Any]]) -> None:
-    table = Table(title="registered learners")
-    for name in ("name", "tasks", "input", "searched by default", "description"):
-        table.add_column(name, overflow="fold")
-    for row in rows:
-        table.add_row(row["name"], ", ".join(row["tasks"]), row["input_kind"],
-                      "yes" if row["searched_by_default"] else "no (name it in learners)",
-                      row["description"])
+LEARNER_HEAD = ("name", "tasks", "searched", "description")
+
+
+def render_learners(rows: list[dict[str, Any]], *, wide: bool = False) -> None:
+    """The learners, one line each (``wide``: whole descriptions, wrapped at words)."""
+    table = Table(title="registered learners", box=box.SIMPLE_HEAD, title_justify="left")
+    cells = [[row["name"], ",".join(TASK_SHORT.get(t, t) for t in row["tasks"]),
+              "yes" if row["searched_by_default"] else "if named", row["description"]]
+             for row in rows]
+    if not wide:
+        cells = fit_cells(cells, LEARNER_HEAD, flexible=3)
+    for head in LEARNER_HEAD:
+        table.add_column(head, no_wrap=not wide)
+    for row in cells:
+        table.add_row(*row)
     console.print(table)
+    console.print("tasks: bin = binary, multi = multiclass, reg = regression. searched: whether "
+                  "a search tries it when --learners does not name the learners")
 
 
 def render_kpis(kpis: list[dict[str, Any]], title: str = "KPIs on the test rows") -> None:

@@ -6,12 +6,15 @@ import ast
 from typing import Annotated, Any
 
 import typer
+import yaml
 
 from modelyard.cli import options as o
 from modelyard.cli.context import current_settings
+from modelyard.cli.helptext import plain
 from modelyard.cli.progress import steps
 from modelyard.cli.render import (
     console,
+    err_console,
     print_json,
     render_kpis,
     render_leaderboard_records,
@@ -24,7 +27,8 @@ from modelyard.pipeline import train
 from modelyard.spec import Spec, validate_spec
 
 Model = Annotated[
-    str | None, typer.Option("--model", "-m", help="Learner to train (see `modelyard learners`).")
+    str | None,
+    typer.Option("--model", "-m", help="Learner to train (list them: modelyard learners)."),
 ]
 Params = Annotated[
     list[str] | None,
@@ -60,6 +64,22 @@ Parallel = Annotated[
 ]
 
 
+DryRun = Annotated[
+    bool,
+    typer.Option("--dry-run", help="Print the spec the file and flags make, validated, and "
+                 "stop: no data is read, nothing is trained or registered."),
+]
+
+
+def show_spec(spec: Spec, *, json: bool) -> None:
+    """The validated spec with every default filled in, as JSON or YAML."""
+    payload = spec.model_dump(mode="json")
+    if json:
+        print_json(payload)
+    else:
+        typer.echo(yaml.safe_dump(payload, sort_keys=False).rstrip())
+
+
 def _literal(text: str) -> Any:
     try:
         return ast.literal_eval(text)
@@ -67,17 +87,31 @@ def _literal(text: str) -> Any:
         return text
 
 
-def _model_section(spec_model: Any, model: str | None, params: list[str] | None) -> Any:
+def _apply_model_flags(raw: dict[str, Any], model: str | None,
+                       params: list[str] | None) -> list[str]:
+    """Put --model and --param into ``raw['model']``; returns notes on what they replaced.
+
+    A --model that changes the spec file's learner drops the file's params (they belong to the
+    other learner) and says so. Without a learner anywhere, the spec's default learner applies.
+    """
     if model is None and not params:
-        return None
-    base = spec_model.model_dump() if spec_model is not None else {}
+        return []
+    current = raw.get("model")
+    section = {"learner": current} if isinstance(current, str) else dict(current or {})
+    notes = []
+    before = section.get("learner")
+    if model and before not in (None, model) and section.get("params"):
+        dropped = ", ".join(sorted(section["params"]))
+        notes.append(f"--model {model} replaces the spec's learner {before}: its params "
+                     f"({dropped}) were left out")
+        section["params"] = {}
     if model:
-        base["learner"] = model
-    if "learner" not in base:
-        raise SpecError("--param needs a learner", hint="add --model NAME or 'model:' in the spec")
+        section["learner"] = model
     extra = dict(o._pairs(params, "--param"))
-    base["params"] = {**base.get("params", {}), **{k: _literal(v) for k, v in extra.items()}}
-    return base
+    section["params"] = {**section.get("params", {}),
+                         **{k: _literal(v) for k, v in extra.items()}}
+    raw["model"] = section
+    return notes
 
 
 def train_command(
@@ -116,6 +150,8 @@ def train_command(
     quoting: o.Quoting = None,
     table: o.Table = None,
     query: o.Query = None,
+    set_: o.Set = None,
+    dry_run: DryRun = False,
     json: o.Json = False,
 ) -> None:
     """Train a model, evaluate it once on the test rows, and register a new version."""
@@ -129,19 +165,14 @@ def train_command(
                 hint="pass a spec file or a data file with "
                 "--target, e.g. `modelyard train data.csv --target Churn`",
             )
-        spec = o.build_spec(source, locals(), extra={"name": name})
-        section = _model_section(spec.model, model, param)
-        if section is not None:
-            spec = validate_spec(
-                {**spec.model_dump(mode="json", exclude_none=True), "model": section}
-            )
-        searched = _search_section(spec, time_budget, max_trials, metric, learners, parallel)
-        if searched is not None:
-            spec = validate_spec(
-                {**spec.model_dump(mode="json", exclude_none=True), "search": searched}
-            )
-        if spec.model is None and spec.search is None:
-            spec = _default_model(spec)
+        raw = o.build_raw(source, locals(), extra={"name": name})
+        for note in _apply_model_flags(raw, model, param):
+            err_console.print(f"[yellow]note:[/] {note}", highlight=False)
+        _apply_search_flags(raw, time_budget, max_trials, metric, learners, parallel)
+        spec = validate_spec(o.apply_sets(raw, set_))
+        if dry_run:
+            show_spec(spec, json=json)
+            return
     with steps(enabled=not json) as step:
         result = train(spec, settings, resume=resume, on_step=step, verbose=not json)
     if json:
@@ -167,7 +198,9 @@ def train_command(
         console.print(f"report: {result.report['html']}")
 
 
-def _search_section(spec: Spec, time_budget, max_trials, metric, learners, parallel):
+def _apply_search_flags(raw: dict[str, Any], time_budget, max_trials, metric, learners,
+                        parallel) -> None:
+    """Put the search flags into ``raw['search']`` (over the spec file's search keys)."""
     flags = {
         "time_budget": time_budget,
         "max_trials": max_trials,
@@ -176,17 +209,8 @@ def _search_section(spec: Spec, time_budget, max_trials, metric, learners, paral
         "parallel": parallel,
     }
     given = {k: v for k, v in flags.items() if v is not None}
-    if not given:
-        return None
-    base = spec.search.model_dump(exclude_none=True) if spec.search is not None else {}
-    return {**base, **given}
-
-
-def _default_model(spec: Spec) -> Spec:
-    """Without a model named, train LightGBM, a strong default on tables."""
-    raw = spec.model_dump(mode="json", exclude_none=True)
-    raw["model"] = {"learner": "lightgbm"}
-    return validate_spec(raw)
+    if given:
+        raw["search"] = {**dict(raw.get("search") or {}), **given}
 
 
 def learners_command(
@@ -200,7 +224,8 @@ def learners_command(
             "tasks": list(cls.tasks),
             "input_kind": cls.input_kind,
             "searched_by_default": cls.searched_by_default,
-            "description": (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else "",
+            "description": plain((cls.__doc__ or "").strip().splitlines()[0])
+            if cls.__doc__ else "",
         }
         for name, cls in available(task).items()
     ]

@@ -18,6 +18,8 @@ MAX_CANDIDATES = 1000  # more distinct probabilities than this are thinned to qu
 TIE_TOLERANCE = 1e-12  # scores this close count as a tie; ties go to the threshold nearest 0.5
 
 
+DEFAULT_THRESHOLD = 0.5  # a binary model's decision threshold when none is tuned
+
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """num / den with 0 where den is 0 (scikit-learn's zero_division=0)."""
     out = np.zeros_like(num, dtype=np.float64)

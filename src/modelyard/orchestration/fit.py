@@ -20,7 +20,7 @@ from modelyard.data.split import Split
 from modelyard.errors import ModelyardError, SpecError, TrainingError
 from modelyard.evaluation.metrics import score
 from modelyard.evaluation.report import REPORT_METRICS
-from modelyard.evaluation.threshold import tune_threshold
+from modelyard.evaluation.threshold import DEFAULT_THRESHOLD, tune_threshold
 from modelyard.features.preprocessor import Preprocessor
 from modelyard.learners.base import Learner, get_learner
 from modelyard.learners.bundle import ModelBundle
@@ -115,6 +115,8 @@ def fit_model(
     cpu_seconds = cpu_clock() - cpu_started
 
     bundle = ModelBundle(dataset.schema, task, model.learner, pre, learner, classes)
+    if task == "binary":  # 0.5 unless tuned: what 'threshold: none' keeps, reported as such
+        bundle.threshold = DEFAULT_THRESHOLD
     if X_val is not None and task == "binary" and model.threshold != "none":
         proba_val = np.asarray(learner.predict_proba(X_val))
         bundle.threshold, _ = tune_threshold(y_val, proba_val[:, 1], metric=model.threshold)

@@ -136,6 +136,9 @@ class SplitSpec(_Strict):
         return self
 
 
+DEFAULT_LEARNER = "lightgbm"  # a strong default on tables; trained when a spec names none
+
+
 class ModelSpec(_Strict):
     """Which learner to train, with which hyperparameters.
 
@@ -143,7 +146,7 @@ class ModelSpec(_Strict):
     validation rows (``none`` keeps 0.5).
     """
 
-    learner: str
+    learner: str = Field(DEFAULT_LEARNER, description="Learner name (modelyard learners).")
     params: dict[str, Any] = Field(default_factory=dict)
     threshold: Literal["f1", "balanced_accuracy", "none"] = "f1"
 
@@ -196,6 +199,15 @@ class Spec(_Strict):
     evaluation: EvaluationSpec = Field(default_factory=EvaluationSpec)
     costs: CostSpec = Field(default_factory=CostSpec)
     seed: Annotated[int, Field(ge=0)] = 42
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_model(cls, value):
+        """A spec with neither a model nor a search trains the default learner."""
+        if isinstance(value, dict) and value.get("model") is None \
+                and value.get("search") is None:
+            return {**value, "model": {"learner": DEFAULT_LEARNER}}
+        return value
 
     @model_validator(mode="after")
     def _model_or_search(self):
