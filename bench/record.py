@@ -37,7 +37,7 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results"
 # the product's own heavy libraries, recorded for every benchmark (importing none of them)
 BASE_LIBRARIES = ("modelyard", "numpy", "pandas", "scikit-learn", "lightgbm", "xgboost",
-                  "catboost", "torch")
+                  "xgboost-cpu", "catboost", "torch")  # xgboost-cpu: the CPU-only wheel
 
 
 def versions(names: Iterable[str]) -> dict[str, str | None]:
@@ -66,7 +66,7 @@ def _git(folder: Path, *args: str) -> str | None:
                               timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return done.stdout.strip() if done.returncode == 0 else None
+    return done.stdout.rstrip("\n") if done.returncode == 0 else None
 
 
 def code_state() -> dict:
@@ -99,6 +99,15 @@ def _memory_gb() -> float | None:
         return None
 
 
+def _interpreter() -> str:
+    """The Python that runs the benchmark, relative to the working directory when inside it."""
+    path = Path(sys.executable)
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 class Stamper:
     """What every record of one benchmark run shares; ``stamp()`` adds the date and load.
 
@@ -115,7 +124,7 @@ class Stamper:
             "memory_gb": _memory_gb(),
             "libraries": versions(dict.fromkeys([*BASE_LIBRARIES, *libraries])),
             "cpus": {"count": os.cpu_count(), "affinity": len(os.sched_getaffinity(0))},
-            "command": shlex.join([Path(sys.executable).name, *(argv or sys.argv)]),
+            "command": shlex.join([_interpreter(), *(argv or sys.argv)]),
         }
         self.started_at, self.started_load = now(), load()
 
