@@ -47,6 +47,8 @@ def test_a_key_sees_the_docs_of_the_models_it_may_use(churn, serve, settings, bu
         assert client.get(path, headers={"Authorization": "Basic !!"}).status_code == 401
         assert client.get(path, auth=("anyone", everything)).status_code == 200
     assert client.get("/v1/models").headers["www-authenticate"] == "Bearer"  # API clients
+    assert client.get("/v1/models", auth=("", churn_only)).status_code == 200  # curl -u :KEY
+    assert client.get("/v1/models/fraud", auth=("", churn_only)).status_code == 403
 
     whole = client.get("/openapi.json", headers={"Authorization": f"Bearer {everything}"}).json()
     assert {"/v1/models/churn/predict", "/v1/models/fraud/predict"} <= set(whole["paths"])
