@@ -250,15 +250,16 @@ def boolean_spellings(raw: pd.Series, converted: pd.Series) -> tuple[bool | int 
     """The distinct raw values of a boolean column that read as False or True, False ones first:
     (False, True) for a bool column, (0, 1) for numbers, the stripped text otherwise."""
     present = converted.notna().to_numpy()
+    pairs = pd.DataFrame({"raw": raw[present], "truth": converted[present].to_numpy(bool)})
+    distinct = pairs.drop_duplicates("raw")  # a few rows: the casts below are cheap
     if pd.api.types.is_bool_dtype(raw.dtype):
-        seen, cast = raw[present].astype(bool), bool
+        values = [bool(v) for v in distinct["raw"]]
     elif pd.api.types.is_numeric_dtype(raw.dtype):
-        seen, cast = raw[present].astype("float64"), int  # only 0.0 and 1.0 convert
+        values = [int(v) for v in distinct["raw"].astype("float64")]  # only 0.0 and 1.0 convert
     else:
-        seen, cast = _to_text(raw[present]).str.strip(), str
-    pairs = pd.DataFrame({"raw": seen.to_numpy(), "truth": converted[present].to_numpy(bool)})
-    distinct = pairs.drop_duplicates("raw").itertuples(index=False)
-    spellings = sorted((bool(truth), cast(raw)) for raw, truth in distinct)
+        values = list(_to_text(distinct["raw"]).str.strip())
+    truth = dict(zip(values, distinct["truth"].tolist(), strict=True))
+    spellings = sorted((bool(t), value) for value, t in truth.items())
     return tuple(value for _, value in spellings[:MAX_SPELLINGS])
 
 
