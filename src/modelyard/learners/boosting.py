@@ -39,3 +39,18 @@ def restore_stopping(learner: Any, meta: dict[str, Any]) -> None:
     learner.stop_reason_ = meta["stop_reason"]
     if "best_score" in meta:
         learner.best_score_ = meta["best_score"]
+
+
+MAX_CURVE_POINTS = 250  # a learning curve keeps this many iterations at most (evenly spaced)
+
+
+def loss_history(train: list[float], valid: list[float]) -> list[dict[str, Any]]:
+    """Per-iteration records ``{"iteration", "train_loss", "val_loss"}`` of a booster's
+    evaluation losses, thinned to at most :data:`MAX_CURVE_POINTS` (first and last kept)."""
+    n = min(len(train), len(valid))
+    if n == 0:
+        return []
+    keep = sorted({round(i * (n - 1) / (MAX_CURVE_POINTS - 1)) for i in range(MAX_CURVE_POINTS)}
+                  if n > MAX_CURVE_POINTS else range(n))
+    return [{"iteration": i + 1, "train_loss": float(train[i]), "val_loss": float(valid[i])}
+            for i in keep]

@@ -21,13 +21,19 @@ import pandas as pd
 from modelyard.atomic import atomic_write_text
 from modelyard.errors import TrainingError
 from modelyard.learners.base import register
-from modelyard.learners.boosting import EARLY_STOPPING_CHECK, restore_stopping, stopping_meta
+from modelyard.learners.boosting import (
+    EARLY_STOPPING_CHECK,
+    loss_history,
+    restore_stopping,
+    stopping_meta,
+)
 from modelyard.learners.space import Choice, Float, Int
 from modelyard.learners.tabular import TabularLearner, integer, number
 from modelyard.learners.threads import predict_threads
 
 MODEL_FILE = "model.txt"
 VALID_NAME = "validation"
+TRAIN_NAME = "training"  # scored beside validation for the learning curve (from cached scores)
 # objective and evaluation metric per task; every metric here is lower-is-better
 OBJECTIVES = {
     "binary": ("binary", "binary_logloss"),
@@ -54,9 +60,13 @@ class _StopControl:
         self.best_results: list = []
         self.reason = "completed"
         self.rounds_done = 0
+        self.losses: dict[str, list[float]] = {TRAIN_NAME: [], VALID_NAME: []}  # per round
 
     def __call__(self, env: Any) -> None:
         self.rounds_done = env.iteration + 1
+        for name, _, value, _ in env.evaluation_result_list or []:
+            if name in self.losses:
+                self.losses[name].append(value)
         results = [r for r in (env.evaluation_result_list or []) if r[0] == VALID_NAME]
         if results:
             score = results[0][2]
@@ -189,8 +199,8 @@ class LightGBMLearner(TabularLearner):
         valid_sets, valid_names = [], []
         if eval_set is not None:
             valid = self._positional(eval_set[0])
-            valid_sets = [lgb.Dataset(valid, label=eval_set[1], reference=train)]
-            valid_names = [VALID_NAME]
+            valid_sets = [train, lgb.Dataset(valid, label=eval_set[1], reference=train)]
+            valid_names = [TRAIN_NAME, VALID_NAME]
         control = _StopControl(self.early_stopping_rounds, budget)
         try:
             booster = lgb.train(
@@ -213,6 +223,7 @@ class LightGBMLearner(TabularLearner):
         else:
             self.best_iteration_ = self.n_trees_
         self.stop_reason_ = control.reason
+        self.history_ = loss_history(control.losses[TRAIN_NAME], control.losses[VALID_NAME])
         # predict from the parsed text model: the fitted and a loaded learner are then identical
         self.booster_ = lgb.Booster(model_str=booster.model_to_string(num_iteration=-1))
 

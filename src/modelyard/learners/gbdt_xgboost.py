@@ -19,13 +19,19 @@ import xgboost as xgb
 from modelyard.atomic import atomic_write_bytes
 from modelyard.errors import TrainingError
 from modelyard.learners.base import register
-from modelyard.learners.boosting import EARLY_STOPPING_CHECK, restore_stopping, stopping_meta
+from modelyard.learners.boosting import (
+    EARLY_STOPPING_CHECK,
+    loss_history,
+    restore_stopping,
+    stopping_meta,
+)
 from modelyard.learners.space import Choice, Float, Int
 from modelyard.learners.tabular import TabularLearner, integer, number
 from modelyard.learners.threads import predict_threads
 
 MODEL_FILE = "model.ubj"
 VALID_NAME = "validation"
+TRAIN_NAME = "train"  # scored beside validation for the learning curve (cached predictions)
 # objective and evaluation metric per task
 OBJECTIVES = {
     "binary": ("binary:logistic", "logloss"),
@@ -139,9 +145,9 @@ class XGBoostLearner(TabularLearner):
     def _fit_model(self, X, y, eval_set, budget) -> None:
         try:
             train = self._matrix(X, y, self._sample_weight(y))
-            evals = []
-            if eval_set is not None:
-                evals = [(self._matrix(eval_set[0], eval_set[1]), VALID_NAME)]
+            evals, scored = [], {}
+            if eval_set is not None:  # validation last: early stopping watches the last one
+                evals = [(train, TRAIN_NAME), (self._matrix(eval_set[0], eval_set[1]), VALID_NAME)]
             stopper = _BudgetStop(budget) if budget is not None else None
             rounds = self.early_stopping_rounds if evals and self.early_stopping_rounds else None
             booster = xgb.train(
@@ -151,6 +157,7 @@ class XGBoostLearner(TabularLearner):
                 evals=evals,
                 early_stopping_rounds=rounds,
                 verbose_eval=False,
+                evals_result=scored,
                 callbacks=[stopper] if stopper else None,
             )
         except (xgb.core.XGBoostError, ValueError, TypeError) as err:
@@ -171,6 +178,9 @@ class XGBoostLearner(TabularLearner):
         else:
             self.stop_reason_ = "completed"
         self.booster_ = booster
+        metric = OBJECTIVES[self.task_][1]
+        self.history_ = loss_history(scored.get(TRAIN_NAME, {}).get(metric, []),
+                                     scored.get(VALID_NAME, {}).get(metric, []))
 
     def _raw(self, X) -> np.ndarray:
         threads = predict_threads()

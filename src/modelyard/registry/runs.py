@@ -344,6 +344,22 @@ class RunsMixin(StoreBase):
             hint=did_you_mean(name, sorted(known)) if known else "log it with log_metrics first",
         )
 
+    def get_metric_series(self, run_id: str) -> dict[str, list[MetricPoint]]:
+        """Every per-step series a run logged (per epoch, per boosting round), by name."""
+        with self._read() as conn:
+            self._require_run(conn, run_id)
+            rows = conn.execute(
+                sa.select(metric_points.c.key, metric_points.c.step, metric_points.c.value,
+                          metric_points.c.timestamp)
+                .where(metric_points.c.run_id == run_id)
+                .order_by(metric_points.c.key, metric_points.c.step, metric_points.c.id)
+            ).all()
+        series: dict[str, list[MetricPoint]] = {}
+        for r in rows:
+            series.setdefault(r.key, []).append(MetricPoint(r.step, stored_metric(r.value),
+                                                            r.timestamp))
+        return series
+
     def list_runs(
         self,
         *,
