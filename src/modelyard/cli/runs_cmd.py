@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich import box
 from rich.table import Table
 
 from modelyard.cli import options as o
@@ -95,8 +96,11 @@ def show_command(run_id: str = typer.Argument(..., help="Run id."), json: o.Json
     """Everything recorded about one run."""
     with Registry.open(current_settings()) as registry:
         run = registry.store.get_run(run_id)
+        series = registry.store.get_metric_series(run_id)
     if json:
-        print_json(record(run))
+        print_json({**record(run), "series": {
+            name: [{"step": p.step, "value": p.value} for p in points]
+            for name, points in series.items()}})
         return
     console.print(f"[bold]run {run.run_id}[/] ({run.name or 'unnamed'}): {run.status}")
     if run.error:
@@ -123,10 +127,35 @@ def show_command(run_id: str = typer.Argument(..., help="Run id."), json: o.Json
         for key, value in sorted(values.items()):
             table.add_row(key, _fmt(value))
         console.print(table)
+    if series:
+        _print_series(series)
+
+
+SERIES_ROWS = 12  # steps shown by `runs show` (first and last); --json has them all
+
+
+def _print_series(series: dict[str, list[Any]]) -> None:
+    """The per-epoch (or per-round) series side by side, one row per step."""
+    steps = sorted({p.step for points in series.values() for p in points})
+    by_name = {name: {p.step: p.value for p in points} for name, points in series.items()}
+    shown = steps if len(steps) <= SERIES_ROWS else (
+        steps[: SERIES_ROWS // 2] + [None] + steps[-SERIES_ROWS // 2:])
+    table = Table(title=f"series: {len(steps)} steps", box=box.SIMPLE_HEAD, title_justify="left")
+    table.add_column("step", justify="right")
+    for name in series:
+        table.add_column(name, justify="right")
+    for step in shown:
+        if step is None:
+            table.add_row("...", *("" for _ in series))
+        else:
+            table.add_row(str(step), *(_fmt(by_name[n].get(step)) for n in series))
+    console.print(table)
+    if len(steps) > SERIES_ROWS:
+        console.print("every step: modelyard runs show RUN --json (its 'series')")
 
 
 def report_command(
-    run_id: str = typer.Argument(..., help="Run id (see `modelyard runs list`)."),
+    run_id: str = typer.Argument(..., help="Run id (list them: modelyard runs list)."),
     open_: bool = typer.Option(False, "--open", help="Open the HTML report in a browser."),
     json: o.Json = False,
 ) -> None:
