@@ -133,7 +133,9 @@ def test_iris_example_spec(cli):
 def test_learners_json_lists_every_family(cli):
     result = cli("learners", "--json")
     assert result.code == 0, result.err
-    names = {row["name"]: row["tasks"] for row in result.json()}
+    page = result.json()  # a page, like every listing
+    assert page["total"] == len(page["items"]) and page["offset"] == 0
+    names = {row["name"]: row["tasks"] for row in page["items"]}
     assert {
         "logistic",
         "linear",
@@ -145,8 +147,13 @@ def test_learners_json_lists_every_family(cli):
         "mlp",
     } <= set(names)
     assert "regression" in names["linear"] and "binary" in names["logistic"]
-    searched = {row["name"]: row["searched_by_default"] for row in result.json()}
+    searched = {row["name"]: row["searched_by_default"] for row in page["items"]}
     assert searched["lightgbm"] and not searched["catboost"]  # CatBoost only when named
+    assert all("``" not in row["description"] for row in page["items"])  # plain text
+    second = cli("learners", "--json", "--limit", "2", "--offset", "2").json()
+    assert [r["name"] for r in second["items"]] == [r["name"] for r in page["items"]][2:4]
+    wrong = cli("learners", "--task", "foo")
+    assert wrong.code == 2 and "binary, multiclass, regression" in wrong.err
 
 
 def test_every_command_has_help(cli):

@@ -21,10 +21,13 @@ from modelyard.cli.render import (
     render_learners,
     render_metrics,
 )
+from modelyard.cli.runs_cmd import Limit, Offset, page_record
 from modelyard.errors import SpecError
 from modelyard.learners.base import available
 from modelyard.pipeline import train
+from modelyard.registry.records import Page
 from modelyard.spec import Spec, validate_spec
+from modelyard.spec.models import TASKS
 
 Model = Annotated[
     str | None,
@@ -215,9 +218,15 @@ def _apply_search_flags(raw: dict[str, Any], time_budget, max_trials, metric, le
 
 def learners_command(
     task: o.Task = None,
+    limit: int = Limit,
+    offset: int = Offset,
+    wide: o.Wide = False,
     json: o.Json = False,
 ) -> None:
     """List the registered learners and the tasks each serves."""
+    if task is not None and task not in TASKS:
+        raise SpecError(f"--task {task!r} is not a task",
+                        hint=f"use one of: {', '.join(TASKS)}")
     rows = [
         {
             "name": name,
@@ -229,7 +238,10 @@ def learners_command(
         }
         for name, cls in available(task).items()
     ]
+    page = Page(tuple(rows[offset: offset + limit]), len(rows), limit, offset)
     if json:
-        print_json(rows)
-    else:
-        render_learners(rows)
+        print_json(page_record(page, list(page.items)))
+        return
+    render_learners(list(page.items), wide=wide)
+    if page.has_more:
+        console.print(f"next page: --offset {offset + limit}")
