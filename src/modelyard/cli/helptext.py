@@ -3,7 +3,7 @@
 Typer names an option's value after its Python annotation (``<str>``, ``<list[str]>``) and shows
 ``<bool>`` beside flags that take no value. ``tidy`` walks the built command tree once and gives
 every option that takes a value a conventional metavar (TEXT, INTEGER, NUMBER, PATH) unless the
-option chose its own, and every argument its upper-cased name. The help itself is rendered by
+option chose its own, and every argument its upper-cased name and no type. The help itself is rendered by
 click's plain formatter (``rich_markup_mode=None`` on the app), which wraps on word boundaries.
 """
 
@@ -34,6 +34,9 @@ def tidy(root: Any) -> Any:
                 continue
             if param.param_type_name == "argument":
                 param.metavar = (param.name or "value").upper()
+                # Typer prints the annotation after an argument's name ('RUN_ID <str>'); the
+                # upper-case name says enough
+                param.display_type_rich = lambda ctx: None
             elif param.param_type_name == "option" and not getattr(param, "is_flag", False):
                 param.metavar = _metavar(param)
     return root

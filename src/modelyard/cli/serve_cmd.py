@@ -33,7 +33,7 @@ Host = Annotated[
     typer.Option(
         "--host",
         help="Interface to listen on. Anything but loopback "
-        "requires API keys (`modelyard keys create`).",
+        "requires API keys (create one: modelyard keys create).",
     ),
 ]
 Port = Annotated[
