@@ -139,6 +139,7 @@ def train(
     with Registry.open(settings) as registry:
         store = registry.store
         if resume:
+            resume = store.resolve_run(resume)  # a unique prefix, as tables show run ids
             info = store.reopen_run(resume)
             spec = Spec.model_validate(info.spec)
             run_id = resume

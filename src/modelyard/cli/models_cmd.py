@@ -5,12 +5,13 @@ from __future__ import annotations
 import getpass
 
 import typer
+from rich import box
 from rich.table import Table
 
 from modelyard.cli import options as o
 from modelyard.cli.context import current_settings
-from modelyard.cli.render import console, print_json
-from modelyard.cli.runs_cmd import Limit, Offset, _fmt, page_record, record
+from modelyard.cli.render import console, fit_cells, print_json
+from modelyard.cli.runs_cmd import SHORT_ID, Limit, Offset, _fmt, page_record, record
 from modelyard.registry import MetadataStore, diff_versions, redact, store_url_for
 from modelyard.registry.registry import Registry
 from modelyard.registry.values import MAX_STORED_INT
@@ -65,6 +66,7 @@ def show_command(
     name: str = typer.Argument(..., help="Model name."),
     limit: int = Limit,
     offset: int = Offset,
+    wide: o.Wide = False,
     json: o.Json = False,
 ) -> None:
     """A model's versions (newest first), aliases and alias history."""
@@ -83,19 +85,19 @@ def show_command(
         )
         return
     console.print(f"[bold]{model.name}[/] {model.description or ''}")
-    table = Table(title="versions")
-    for column in ("version", "aliases", "created", "run", "learner", "metrics"):
-        table.add_column(column, overflow="fold")
-    for v in versions.items:
-        metrics = ", ".join(f"{k} {_fmt(val)}" for k, val in list(v.metrics.items())[:4])
-        table.add_row(
-            str(v.version),
-            ", ".join(v.aliases),
-            v.created_at.strftime("%Y-%m-%d %H:%M"),
-            v.run_id[:12],
-            v.tags.get("learner", ""),
-            metrics,
-        )
+    heads = ("version", "aliases", "created", "run", "learner", "test metrics")
+    cells = [[str(v.version), ",".join(v.aliases), v.created_at.strftime("%Y-%m-%d"),
+              v.run_id[:SHORT_ID], v.tags.get("learner", ""),
+              ", ".join(f"{k} {_fmt(val)}" for k, val in v.metrics.items())]
+             for v in versions.items]
+    if not wide:
+        cells = fit_cells(cells, heads, flexible=5)
+    table = Table(title=f"versions {offset + 1}-{offset + len(cells)} of {versions.total}",
+                  box=box.SIMPLE_HEAD, title_justify="left")
+    for head in heads:
+        table.add_column(head, no_wrap=not wide)
+    for row in cells:
+        table.add_row(*row)
     console.print(table)
     for change in audit:
         console.print(

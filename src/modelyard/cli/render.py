@@ -94,7 +94,7 @@ def render_profile(profile: dict[str, Any], title: str, *, wide: bool = False) -
         title_justify="left",
     )
     columns = profile.get("columns", [])
-    cells = [[c["name"], c.get("kind", ""), _missing(c), _fmt(c.get("n_unique")),
+    cells = [[str(c["name"]), c.get("kind") or "", _missing(c), _fmt(c.get("n_unique")),
               _summary(c, wide)] for c in columns]
     if not wide:  # every cell one line: the name and summary get what the others leave
         cells = fit_cells(cells, PROFILE_HEAD, flexible=4, caps={0: 20})

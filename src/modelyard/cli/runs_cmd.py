@@ -13,7 +13,7 @@ from rich.table import Table
 
 from modelyard.cli import options as o
 from modelyard.cli.context import current_settings
-from modelyard.cli.render import console, print_json
+from modelyard.cli.render import console, fit_cells, print_json
 from modelyard.errors import NotFound
 from modelyard.registry.records import Page
 from modelyard.registry.registry import Registry
@@ -27,6 +27,9 @@ Limit = typer.Option(20, "--limit", min=1, max=MAX_PAGE, help=f"Rows per page (1
 Offset = typer.Option(
     0, "--offset", min=0, max=MAX_STORED_INT, help="Rows to skip (for the next page)."
 )
+
+
+SHORT_ID = 12  # run-id characters tables show; commands take any unique prefix of 8 or more
 
 
 def page_record(page: Page[Any], items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -56,9 +59,11 @@ def list_command(
     ),
     limit: int = Limit,
     offset: int = Offset,
+    wide: o.Wide = False,
     json: o.Json = False,
 ) -> None:
-    """List runs, newest first (filter by status, name and metrics)."""
+    """List runs, newest first (filter by status, name and metrics). Run ids show their first
+    12 characters, which every command that takes a run id accepts; --json has them whole."""
     with Registry.open(current_settings()) as registry:
         page = registry.store.list_runs(
             status=status,
@@ -71,21 +76,27 @@ def list_command(
     if json:
         print_json(page_record(page, [record(r) for r in page.items]))
         return
-    table = Table(title=f"runs {offset + 1}-{offset + len(page.items)} of {page.total}")
-    for column in ("run", "name", "status", "started", "seconds", "headline metric"):
-        table.add_column(column, overflow="fold")
+    if not page.items:
+        console.print(f"no runs match (of {page.total} at offset {offset})" if page.total
+                      else "no runs match")
+        return
+    cells = []
     for run in page.items:
         primary = (run.data.get("result") or {}).get("primary_metric")
         key = f"test_{primary}" if primary else None
-        headline = (key, run.metrics[key]) if key in run.metrics else None
-        table.add_row(
-            run.run_id,
-            run.name or "",
-            run.status,
-            run.start_time.strftime("%Y-%m-%d %H:%M:%S"),
-            _fmt(run.duration),
-            f"{headline[0]} {_fmt(headline[1])}" if headline else "",
-        )
+        headline = f"{primary} {_fmt(run.metrics[key])}" if key in run.metrics else ""
+        cells.append([run.run_id[:SHORT_ID], run.name or "", run.status,
+                      run.start_time.strftime("%m-%d %H:%M"), _fmt(run.duration), headline])
+    heads = ("run", "name", "status", "started", "seconds", "test metric")
+    if not wide:
+        cells = fit_cells(cells, heads, flexible=1, least=8)
+    table = Table(title=f"runs {offset + 1}-{offset + len(page.items)} of {page.total}",
+                  box=box.SIMPLE_HEAD, title_justify="left")
+    for head in heads:
+        table.add_column(head, no_wrap=not wide,
+                         justify="right" if head == "seconds" else "left")
+    for row in cells:
+        table.add_row(*row)
     console.print(table)
     if page.has_more:
         console.print(f"next page: --offset {offset + limit}")
@@ -95,8 +106,8 @@ def list_command(
 def show_command(run_id: str = typer.Argument(..., help="Run id."), json: o.Json = False) -> None:
     """Everything recorded about one run."""
     with Registry.open(current_settings()) as registry:
-        run = registry.store.get_run(run_id)
-        series = registry.store.get_metric_series(run_id)
+        run = registry.store.get_run(registry.store.resolve_run(run_id))
+        series = registry.store.get_metric_series(run.run_id)
     if json:
         print_json({**record(run), "series": {
             name: [{"step": p.step, "value": p.value} for p in points]
@@ -162,7 +173,7 @@ def report_command(
     """Print where a run's evaluation report is (fetched from the artifact store)."""
     settings = current_settings()
     with Registry.open(settings) as registry:
-        run = registry.store.get_run(run_id)
+        run = registry.store.get_run(registry.store.resolve_run(run_id))
         uri = run.data.get("report_uri")
         if not uri:
             raise NotFound(
@@ -179,6 +190,6 @@ def report_command(
     if json:
         print_json(paths)
     else:
-        console.print(paths["html"])
+        print(paths["html"])  # a path for scripts: never wrapped
     if open_:
         webbrowser.open(Path(paths["html"]).resolve().as_uri())

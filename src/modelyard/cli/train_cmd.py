@@ -198,7 +198,7 @@ def train_command(
         f"registered [bold]{result.model_name}[/] version {result.version} (run {result.run_id})"
     )
     if result.report:
-        console.print(f"report: {result.report['html']}")
+        console.print(f"report: {result.report['html']}", soft_wrap=True)  # never wrapped
 
 
 def _apply_search_flags(raw: dict[str, Any], time_budget, max_trials, metric, learners,

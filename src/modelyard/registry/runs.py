@@ -48,6 +48,9 @@ from modelyard.registry.values import (
 FINGERPRINT_KEYS = ("fingerprint", "data_fingerprint")
 
 
+RUN_ID_LENGTH = 32  # a run id is a UUID4 as 32 hex characters
+MIN_RUN_PREFIX = 8  # the shortest prefix that names a run (tables show 12)
+
 class RunsMixin(StoreBase):
     """The run-tracking half of the metadata store."""
 
@@ -318,6 +321,25 @@ class RunsMixin(StoreBase):
         return self._write(work, what="mark_dead_runs")
 
     # -- reading ------------------------------------------------------------------------------
+    def resolve_run(self, run_id: str) -> str:
+        """The full id of the run ``run_id`` names: the id itself, or a unique prefix of at
+        least :data:`MIN_RUN_PREFIX` characters (as tables show them)."""
+        text = run_id.strip().lower() if isinstance(run_id, str) else ""
+        if len(text) == RUN_ID_LENGTH or not MIN_RUN_PREFIX <= len(text) < RUN_ID_LENGTH \
+                or not all(c in "0123456789abcdef" for c in text):
+            return run_id
+        with self._read() as conn:
+            found = conn.execute(
+                sa.select(runs.c.run_id).where(runs.c.run_id.like(text + "%"))
+                .order_by(runs.c.run_id).limit(5)
+            ).scalars().all()
+        if len(found) > 1:
+            raise NotFound(
+                f"run id prefix {run_id!r} matches several runs: {', '.join(found)}",
+                hint="give more characters of the run id (modelyard runs list shows them)",
+            )
+        return found[0] if found else run_id
+
     def get_run(self, run_id: str) -> RunInfo:
         """Everything recorded about one run (dead runs are marked first)."""
         self.mark_dead_runs()
@@ -399,7 +421,8 @@ class RunsMixin(StoreBase):
         if row is None:
             raise NotFound(
                 f"no run {run_id!r} in the metadata store {redact(self.url)}",
-                hint="run ids are 32 hex characters; `modelyard runs list` shows the runs",
+                hint=f"run ids are {RUN_ID_LENGTH} hex characters (or their first "
+                f"{MIN_RUN_PREFIX} or more); modelyard runs list shows the runs",
             )
         return row
 
