@@ -89,7 +89,7 @@ def _kpi_table(report: Mapping[str, Any]) -> str:
 
 
 def _metrics_table(report: Mapping[str, Any]) -> str:
-    parts = [p for p in ("train", "validation", "test") if p in report["metrics"]]
+    parts = [p for p in ("train", "validation", "cv", "cv_std", "test") if p in report["metrics"]]
     names = list(dict.fromkeys(n for p in parts for n in report["metrics"][p]))
     level = report["confidence_intervals"]["level"]
     intervals = report["confidence_intervals"]["test"]

@@ -1,4 +1,5 @@
-"""Fit one learner on the training rows: preprocessing, the learner, the decision threshold.
+"""Fit one learner on the training rows: preprocessing, the learner, the decision threshold,
+and, when the split has folds, the learner's cross-validated metrics on the training part.
 
 Only training and validation rows reach this module; the test rows stay sealed in the split.
 """
@@ -123,6 +124,11 @@ def fit_model(
     metrics = {"train": part_metrics(bundle, X_train, y_train)}
     if X_val is not None:
         metrics["validation"] = part_metrics(bundle, X_val, y_val)
+    if split.folds:
+        on_step(f"cross-validating {model.learner} on {len(split.folds)} folds")
+        metrics["cv"], metrics["cv_std"] = cross_validate(
+            model, dataset, split, y, classes, seed=seed, threshold=bundle.threshold,
+            checkpoint_dir=checkpoint_dir.parent / "cv-checkpoints")
     return Fitted(
         bundle,
         metrics,
@@ -133,6 +139,38 @@ def fit_model(
         params={"learner": model.learner, **learner.get_params()},
         learner=model.learner,
     )
+
+
+def cross_validate(model: ModelSpec, dataset: Dataset, split: Split, y: np.ndarray,
+                   classes: list[Any] | None, *, seed: int, threshold: float | None,
+                   checkpoint_dir: Path) -> tuple[dict[str, float], dict[str, float]]:
+    """Per-metric (mean, standard deviation) over ``split.folds`` of the held-out scores.
+
+    Each fold fits its own preprocessing and its own copy of the learner on the fold's fit rows,
+    with the hyperparameters, seed and early-stopping rows (the validation part) of the model
+    that is saved, and scores its held-out rows at that model's decision threshold. The saved
+    model is the one fitted on the whole training part; the folds say how much the metric moves.
+    """
+    task, frame, features = dataset.task, dataset.frame, dataset.features
+    val_rows = frame.iloc[split.validation][features]
+    scores: list[dict[str, float]] = []
+    for number, (fit_rows, held_rows) in enumerate(split.folds):
+        learner = build_learner(model, task, seed, checkpoint_dir / f"fold-{number}", False)
+        pre = Preprocessor(dataset.schema, input_kind=learner.input_kind,
+                           scale=learner.needs_scaling, seed=seed)
+        X_fit = pre.fit_transform(frame.iloc[fit_rows][features], y[fit_rows], task)
+        eval_set = (pre.transform(val_rows), y[split.validation]) if len(val_rows) else None
+        learner.fit(X_fit, y[fit_rows], eval_set=eval_set)
+        bundle = ModelBundle(dataset.schema, task, model.learner, pre, learner, classes)
+        bundle.threshold = threshold
+        held = pre.transform(frame.iloc[held_rows][features])
+        scores.append(part_metrics(bundle, held, y[held_rows]))
+    names = list(dict.fromkeys(name for fold in scores for name in fold))
+    table = np.array([[fold.get(name, np.nan) for name in names] for fold in scores], dtype=float)
+    with np.errstate(all="ignore"):  # a metric no fold could compute stays NaN
+        mean, std = np.nanmean(table, axis=0), np.nanstd(table, axis=0)
+    return dict(zip(names, map(float, mean), strict=True)), \
+        dict(zip(names, map(float, std), strict=True))
 
 
 def cpu_clock() -> float:
