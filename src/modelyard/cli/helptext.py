@@ -3,8 +3,9 @@
 Typer names an option's value after its Python annotation (``<str>``, ``<list[str]>``) and shows
 ``<bool>`` beside flags that take no value. ``tidy`` walks the built command tree once and gives
 every option that takes a value a conventional metavar (TEXT, INTEGER, NUMBER, PATH) unless the
-option chose its own, and every argument its upper-cased name and no type. The help itself is rendered by
-click's plain formatter (``rich_markup_mode=None`` on the app), which wraps on word boundaries.
+option chose its own, and every argument its upper-cased name and no type. The help itself is
+rendered by click's plain formatter (``rich_markup_mode=None`` on the app), which wraps on word
+boundaries.
 """
 
 from __future__ import annotations
