@@ -28,7 +28,7 @@ from modelyard.orchestration.evaluate import (
     evaluate_saved_model,
     production_metrics,
 )
-from modelyard.orchestration.fit import Fitted, fit_model
+from modelyard.orchestration.fit import Fitted, check_model, fit_model
 from modelyard.orchestration.search_fit import search_model
 from modelyard.registry.registry import Registry
 from modelyard.settings import Settings
@@ -142,15 +142,20 @@ def train(
             resume = store.resolve_run(resume)  # a unique prefix, as tables show run ids
             info = store.reopen_run(resume)
             spec = Spec.model_validate(info.spec)
-            run_id = resume
+            run_id, prepared = resume, None
         else:
             if spec is None:
                 raise SpecError("nothing to train", hint="pass a spec, or resume=RUN_ID")
             if spec.model is not None:
                 get_learner(spec.model.learner)  # an unknown learner is a spec error, not a run
+            # bad data and a learner that cannot take it are the user's to fix: no run for them
+            prepared = prepare(spec, on_step)
+            if spec.model is not None:
+                check_model(spec.model, prepared.dataset.task)
             run_id = store.create_run(model_name(spec), spec.model_dump(mode="json"), spec.seed)
         try:
-            result = _train(spec, registry, run_id, settings.runs_root / run_id, on_step, verbose)
+            result = _train(spec, registry, run_id, settings.runs_root / run_id, on_step, verbose,
+                            prepared)
         except KeyboardInterrupt:
             store.finish_run(run_id, "killed", error="interrupted (KeyboardInterrupt)")
             raise
@@ -162,10 +167,11 @@ def train(
 
 
 def _train(
-    spec: Spec, registry: Registry, run_id: str, workdir: Path, on_step: Step, verbose: bool
+    spec: Spec, registry: Registry, run_id: str, workdir: Path, on_step: Step, verbose: bool,
+    prepared: Prepared | None = None,
 ) -> TrainResult:
     store, name = registry.store, model_name(spec)
-    prepared = prepare(spec, on_step)
+    prepared = prepared or prepare(spec, on_step)  # a resumed run reads its data again
     dataset, split, y = prepared.dataset, prepared.split, prepared.y
     store.set_run_data(
         run_id,

@@ -76,9 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     except ModelyardError as err:
         if debug:
             traceback.print_exc()
-        err_console.print(f"[bold red]error:[/] {err.message}", highlight=False)
+        # soft_wrap: a path or an id in a message is never broken across lines
+        err_console.print(f"[bold red]error:[/] {err.message}", highlight=False, soft_wrap=True)
         if err.hint:
-            err_console.print(f"[yellow]hint:[/] {err.hint}", highlight=False)
+            err_console.print(f"[yellow]hint:[/] {err.hint}", highlight=False, soft_wrap=True)
         return 2
     except typer.Exit as exit_:
         return exit_.exit_code
@@ -90,10 +91,14 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as err:  # click usage errors carry their own exit code
         code = getattr(err, "exit_code", None)
-        if code is not None and hasattr(err, "show"):
-            err.show()
-            return code
-        raise
+        if code is None or not hasattr(err, "format_message"):
+            raise
+        ctx = getattr(err, "ctx", None)
+        where = ctx.command_path if ctx is not None else "modelyard"
+        err_console.print(f"[bold red]error:[/] {err.format_message()}", highlight=False,
+                          soft_wrap=True)
+        err_console.print(f"[yellow]hint:[/] see {where} --help", highlight=False, soft_wrap=True)
+        return code
     return 0
 
 

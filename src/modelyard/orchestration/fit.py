@@ -45,15 +45,14 @@ class Fitted:
     notes: list[str] = field(default_factory=list)
 
 
-def build_learner(
-    model: ModelSpec, task: str, seed: int, checkpoint_dir: Path, verbose: bool
-) -> Learner:
-    """Instantiate the named learner with the spec's hyperparameters, checked against its own."""
+def check_model(model: ModelSpec, task: str) -> type[Learner]:
+    """The learner class of ``model``, after checking it serves ``task`` and takes every
+    hyperparameter named (a ``SpecError`` listing the valid ones otherwise)."""
     learner_cls = get_learner(model.learner)
     if task not in learner_cls.tasks:
         raise SpecError(
             f"learner '{model.learner}' does not serve {task} tasks",
-            hint=f"it serves {', '.join(learner_cls.tasks)}; `modelyard learners` lists the others",
+            hint=f"it serves {', '.join(learner_cls.tasks)}; modelyard learners lists the others",
         )
     accepted = set(inspect.signature(learner_cls.__init__).parameters) - {"self"}
     unknown = sorted(set(model.params) - accepted)
@@ -62,6 +61,14 @@ def build_learner(
             f"learner '{model.learner}' has no hyperparameter(s) {unknown}",
             hint="valid: " + ", ".join(sorted(accepted)),
         )
+    return learner_cls
+
+
+def build_learner(
+    model: ModelSpec, task: str, seed: int, checkpoint_dir: Path, verbose: bool
+) -> Learner:
+    """Instantiate the named learner with the spec's hyperparameters, checked against its own."""
+    learner_cls = check_model(model, task)
     defaults: dict[str, Any] = {
         "task": task,
         "seed": seed,
@@ -69,6 +76,7 @@ def build_learner(
         "checkpoint_dir": str(checkpoint_dir),
         "verbose": verbose,
     }
+    accepted = set(inspect.signature(learner_cls.__init__).parameters) - {"self"}
     settings = {k: v for k, v in defaults.items() if k in accepted}
     try:
         return learner_cls(**{**settings, **model.params})

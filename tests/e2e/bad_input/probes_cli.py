@@ -1,0 +1,42 @@
+"""Command-line arguments a user mistypes or an attacker crafts: names, references, numbers,
+filters, choices."""
+
+from __future__ import annotations
+
+from bad_input.harness import Probe
+
+DATA_ARGS = ("{data}/telco_churn.csv", "--target", "Churn")
+HUGE = "99999999999999999999999"
+
+PROBES = [
+    Probe("unknown-model", ("models", "show", "nosuchmodel"), says=("nosuchmodel",)),
+    Probe("unknown-version", ("models", "show", "churn", "--limit", "0"), says=("--limit",)),
+    Probe("version-too-large", ("models", "promote", "churn", HUGE), says=("version",)),
+    Probe("version-zero", ("models", "delete", "churn", "0"), says=("version",)),
+    Probe("offset-too-large", ("runs", "list", "--offset", HUGE), says=("--offset",)),
+    Probe("unknown-run", ("runs", "show", "0123456789abcdef0123456789abcdef"), says=("no run",)),
+    Probe("unknown-run-to-resume", ("train", "--resume", "20990101-000000-abcdef"),
+          says=("no run",)),
+    Probe("sql-in-a-filter", ("runs", "list", "--filter", "test_roc_auc > 0; drop table runs"),
+          says=("filter",)),
+    Probe("sql-in-a-model-name", ("models", "show", "churn'; drop table models; --"),
+          says=("churn'; drop table models; --",)),
+    Probe("keys-for-an-unregistered-model", ("keys", "create", "--name", "k",
+                                             "--models", "nosuchmodel"),
+          says=("nosuchmodel", "churn")),
+    Probe("unknown-learner", ("train", *DATA_ARGS, "--model", "randomforest"),
+          says=("unknown learner", "random_forest")),
+    Probe("unknown-hyperparameter", ("train", *DATA_ARGS, "--model", "logistic", "--param",
+                                     "depth=3"), says=("depth", "valid")),
+    Probe("learners-unknown-task", ("learners", "--task", "foo"), says=("binary",)),
+    Probe("set-unknown-key", ("train", *DATA_ARGS, "--set", "model.treshold=none", "--dry-run"),
+          says=("treshold", "threshold")),
+    Probe("set-without-value", ("train", *DATA_ARGS, "--set", "model.threshold"),
+          says=("KEY.PATH=VALUE",)),
+    Probe("ratios-that-do-not-add-up", ("data", "split", *DATA_ARGS, "--ratios", "0.5,0.5"),
+          says=("ratios",)),
+    Probe("model-and-search-together", ("train", *DATA_ARGS, "--model", "logistic",
+                                        "--time-budget", "10"), says=("not both",)),
+    Probe("serve-port-out-of-range", ("serve", "--port", "99999"), says=("--port",)),
+    Probe("serve-unknown-log-level", ("serve", "--log-level", "nope"), says=("log-level",)),
+]
