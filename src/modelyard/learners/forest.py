@@ -1,18 +1,25 @@
 """Randomised tree ensembles: 'random_forest' and 'extra_trees' (scikit-learn), all three tasks.
 
 Dense input; missing values (NaN) are handled by scikit-learn's trees, infinities are not. The
-fitted estimator is saved with skops, and loaded with the allow-list :data:`TRUSTED_TYPES` defined
-here, in modelyard's code, never read from the artifact.
+fitted estimator is saved with skops, normalised so that the same forest always gives the same
+bytes (``skops_file.py``), and loaded with the allow-list :data:`TRUSTED_TYPES` defined here, in
+modelyard's code, never read from the artifact.
+
+A large batch is scored on several threads by splitting its *rows* among them, each thread running
+every tree over its rows in order. scikit-learn's own ``n_jobs`` splits the *trees* among threads
+and adds their votes up in whatever order the threads finish, so the last bits of a probability
+(and a decision threshold tuned on it) would change from call to call.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import skops.io
 from sklearn.ensemble import (
     ExtraTreesClassifier,
     ExtraTreesRegressor,
@@ -22,6 +29,7 @@ from sklearn.ensemble import (
 
 from modelyard.atomic import atomic_write_bytes
 from modelyard.errors import DataError, IntegrityError, TrainingError
+from modelyard.learners import skops_file
 from modelyard.learners.base import register
 from modelyard.learners.space import Choice, Float, Int
 from modelyard.learners.tabular import TabularLearner, integer, number
@@ -29,6 +37,7 @@ from modelyard.learners.threads import predict_threads
 
 MODEL_FILE = "model.skops"
 PARALLEL_PREDICT_ROWS = 1_000  # a batch this large is scored with every predict thread
+MIN_CHUNK_ROWS = 500  # rows per predict thread at least: fewer cost more to hand out than to score
 
 # Types skops may rebuild besides those it trusts by default (numpy, builtins, scikit-learn
 # estimators). The forests need the Cython tree structure; the estimators are listed for clarity.
@@ -51,7 +60,8 @@ class _ForestBase(TabularLearner):
     ``max_features=None`` means the usual default per task: ``'sqrt'`` for classification and
     ``1.0`` (every feature) for regression. ``max_depth=None`` grows trees until leaves are pure
     or hold ``min_samples_leaf`` rows. ``n_jobs`` (training threads) only changes speed, never the
-    result; a batch of ``PARALLEL_PREDICT_ROWS`` rows or more is scored with ``predict_threads()``.
+    result; a batch of ``PARALLEL_PREDICT_ROWS`` rows or more is scored with ``predict_threads()``
+    threads, each on its own rows, so the predictions are the same whatever the thread count.
     """
 
     tasks = ("binary", "multiclass", "regression")
@@ -128,26 +138,36 @@ class _ForestBase(TabularLearner):
         self.model_ = model
 
     def _proba(self, X) -> np.ndarray:
-        self._set_predict_jobs(len(X))
-        proba = self.model_.predict_proba(X.to_numpy(dtype=np.float64))
+        proba = self._by_rows(self.model_.predict_proba, X.to_numpy(dtype=np.float64))
         return self._full_proba(proba, self.model_.classes_)
 
     def _values(self, X) -> np.ndarray:
-        self._set_predict_jobs(len(X))
-        return self.model_.predict(X.to_numpy(dtype=np.float64))
+        return self._by_rows(self.model_.predict, X.to_numpy(dtype=np.float64))
 
-    def _set_predict_jobs(self, rows: int) -> None:
-        """Trees in parallel for a large batch only: starting threads costs more than a few rows."""
-        self.model_.n_jobs = predict_threads() if rows >= PARALLEL_PREDICT_ROWS else 1
+    def _by_rows(self, predict: Callable[[np.ndarray], np.ndarray], matrix: np.ndarray):
+        """``predict(matrix)``, the rows split among the predict threads for a large batch.
+
+        Every row is scored by one thread visiting the trees in their order, so each prediction
+        is the same sum whatever the thread count (the trees' Cython code releases the GIL).
+        """
+        self.model_.n_jobs = 1  # scikit-learn's tree-parallel sum is in thread-finishing order
+        threads = min(predict_threads(), len(matrix) // MIN_CHUNK_ROWS)
+        if len(matrix) < PARALLEL_PREDICT_ROWS or threads < 2:
+            return predict(matrix)
+        chunks = np.array_split(matrix, threads)
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            return np.concatenate(list(pool.map(predict, chunks)))
 
     def _save_model(self, directory: Path) -> dict[str, Any]:
-        atomic_write_bytes(directory / MODEL_FILE, skops.io.dumps(self.model_))
+        # the estimator's n_jobs is whatever the last prediction left; save the trained one
+        self.model_.n_jobs = self.n_jobs
+        atomic_write_bytes(directory / MODEL_FILE, skops_file.dumps(self.model_))
         return {"file": MODEL_FILE}
 
     def _load_model(self, directory: Path, model_meta: dict[str, Any]) -> None:
         data = (directory / model_meta["file"]).read_bytes()
         try:
-            model = skops.io.loads(data, trusted=list(TRUSTED_TYPES))
+            model = skops_file.loads(data, TRUSTED_TYPES)
         except Exception as err:  # skops raises its own types for untrusted or corrupt content
             raise IntegrityError(
                 f"{directory / model_meta['file']} could not be loaded safely: {err}",
