@@ -7,6 +7,11 @@ combinations, fitted inside the training rows only. An ``eval_set`` turns on ear
 A ``budget`` (anything with ``remaining()`` seconds) stops training at 0. The model is saved in
 CatBoost's binary format (``model.cbm``, a flatbuffer, no pickle) and loaded with ``load_model``.
 CatBoost never writes its training logs to disk here (``allow_writing_files`` is off).
+
+CatBoost stamps every model it trains with the time training finished and a random model GUID
+(:data:`RUN_METADATA`); neither takes part in predicting, and both would make the same model saved
+twice two different files. They are removed from the model's metadata before it is saved, so the
+file depends only on the data, the hyperparameters and the seed.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ VALID_NAME = "validation"  # CatBoost's name for the eval set in its metrics
 # loss per task; CatBoost tracks the same loss on the eval set for early stopping
 LOSSES = {"binary": "Logloss", "multiclass": "MultiClass", "regression": "RMSE"}
 MAX_DEPTH = 16  # CatBoost's limit for oblivious trees
+# metadata CatBoost writes into each model that describes the training run, not the model
+RUN_METADATA = ("train_finish_time", "model_guid")
 
 
 class _StopControl:
@@ -195,6 +202,10 @@ class CatBoostLearner(TabularLearner):
         return self._raw(X, "RawFormulaVal").reshape(-1)
 
     def _save_model(self, directory: Path) -> dict[str, Any]:
+        metadata = self.model_.get_metadata()
+        for key in RUN_METADATA:
+            if key in metadata:
+                del metadata[key]
         with tempfile.TemporaryDirectory(dir=directory, prefix=".tmp-catboost-") as scratch:
             path = Path(scratch) / MODEL_FILE
             self.model_.save_model(str(path), format="cbm")
