@@ -8,6 +8,11 @@ tasks softmax cross-entropy, regression MSE on the standardised target. Without 
 ``save`` writes ``model.safetensors`` plus ``learner.json`` (hyperparameters, architecture, column
 layout with category lists, classes, target scaling, history); ``load`` rebuilds the network from
 that data alone.
+
+The saved files depend only on the data, the hyperparameters and the seed: the history is saved
+without its timings (seconds per epoch, rows per second: they stay in ``history_`` and in the run's
+metric series), ``checkpoint_dir`` and ``verbose`` are saved at their defaults, and training
+computes with ``n_jobs`` threads (default 1) whatever the machine's core count.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from sklearn.model_selection import train_test_split
 
 from modelyard.atomic import atomic_write_bytes
 from modelyard.errors import SpecError, TrainingError, did_you_mean
+from modelyard.evaluation.kpis import cpus_available
 from modelyard.learners.base import register
 from modelyard.learners.neural_net import (
     ACTIVATIONS,
@@ -44,6 +50,7 @@ from modelyard.training import (
     find_checkpoint,
     seeded,
 )
+from modelyard.training.history import TIMING_KEYS
 
 WEIGHTS_FILE = "model.safetensors"
 HOLDOUT_FRACTION = 0.1  # share of training rows held out for early stopping without an eval_set
@@ -93,8 +100,10 @@ class MLPLearner(TabularLearner):
 
     ``checkpoint_dir``: checkpoint there after every epoch and, when it already holds a checkpoint,
     resume from it. ``budget``: anything with ``remaining()`` seconds; training stops when it runs
-    out. ``device='auto'`` trains on CUDA when available; on CPU a fixed ``seed`` gives identical
-    models.
+    out. ``device='auto'`` trains on CUDA when available. ``n_jobs``: CPU threads training computes
+    with (-1: every core); on CPU, a fixed ``seed`` and ``n_jobs`` give identical weights on any
+    machine with the same libraries, and more than one thread may not (see docs/spec.md,
+    "Reproducibility"). Predicting uses the process's PyTorch thread count.
     """
 
     name = "mlp"
@@ -103,6 +112,7 @@ class MLPLearner(TabularLearner):
     needs_scaling = True
     cost_hint = 5.0
     library = "torch"
+    run_settings = ("checkpoint_dir", "verbose")
 
     def __init__(
         self,
@@ -122,6 +132,7 @@ class MLPLearner(TabularLearner):
         grad_clip_norm=None,
         device="auto",
         seed=0,
+        n_jobs=1,
         checkpoint_dir=None,
         verbose=False,
         target_transform=None,
@@ -143,6 +154,7 @@ class MLPLearner(TabularLearner):
         self.grad_clip_norm = grad_clip_norm
         self.device = device
         self.seed = seed
+        self.n_jobs = n_jobs
         self.checkpoint_dir = checkpoint_dir
         self.verbose = verbose
         self.target_transform = target_transform
@@ -274,6 +286,7 @@ class MLPLearner(TabularLearner):
             grad_clip_norm=self.grad_clip_norm,
             device=self.device,
             seed=self.seed,
+            threads=max(1, cpus_available()) if self.n_jobs == -1 else self.n_jobs,
             monitor="val_loss",
             patience=self.patience if val is not None else None,
             optimizer=OptimizerConfig(
@@ -335,8 +348,12 @@ class MLPLearner(TabularLearner):
             for k, v in self.module_.state_dict().items()
         }
         atomic_write_bytes(directory / WEIGHTS_FILE, safetensors.torch.save(state))
-        finite = [
-            {k: (v if not isinstance(v, float) or math.isfinite(v) else None) for k, v in r.items()}
+        finite = [  # timings differ from run to run: they are the run's, not the model's
+            {
+                k: (v if not isinstance(v, float) or math.isfinite(v) else None)
+                for k, v in r.items()
+                if k not in TIMING_KEYS
+            }
             for r in self.history_
         ]
         return {

@@ -141,6 +141,10 @@ class TabularLearner(Learner):
     """Plumbing shared by the tabular families: input checks, predict dispatch, save/load."""
 
     library: ClassVar[str] = "sklearn"  # module whose __version__ is recorded on save
+    # hyperparameters that steer one training run (where to checkpoint, whether to show progress)
+    # and not the model: saved at their defaults, so a model's files do not depend on where or
+    # how it was trained (a loaded model has no checkpoint folder and shows no progress)
+    run_settings: ClassVar[tuple[str, ...]] = ()
     # hyperparameter -> (valid?, expected); checked with COMMON_CHECKS at the start of fit
     param_checks: ClassVar[dict[str, Check]] = {}
 
@@ -228,7 +232,7 @@ class TabularLearner(Learner):
             {
                 "format_version": FORMAT_VERSION,
                 "learner": self.name,
-                "params": self.get_params(deep=False),
+                "params": self.saved_params(),
                 "task": self.task_,
                 "classes": None if classes is None else classes.tolist(),
                 "feature_names": self.feature_names_in_.tolist(),
@@ -261,6 +265,12 @@ class TabularLearner(Learner):
             learner.target_range_ = [float(v) for v in meta["target_range"]]
         learner._load_model(directory, meta["model"])
         return learner
+
+    def saved_params(self) -> dict[str, Any]:
+        """The hyperparameters ``save`` records: all of them, ``run_settings`` at their defaults."""
+        params = self.get_params(deep=False)
+        defaults = inspect.signature(type(self).__init__).parameters
+        return {k: defaults[k].default if k in self.run_settings else v for k, v in params.items()}
 
     # -- helpers for subclasses -----------------------------------------------------------------
     def _validate_params(self) -> None:

@@ -148,7 +148,10 @@ class LoopConfig:
     'train_loss', or 'val_<name>' of a custom metric); ``mode`` 'auto' means 'max' for accuracy-like
     metrics and 'min' for losses and errors. ``patience`` None disables early stopping.
     ``divergence_factor``: a batch loss above this multiple of the first batch's loss counts as
-    diverged. ``eval_batch_size`` only bounds memory during evaluation.
+    diverged. ``eval_batch_size`` only bounds memory during evaluation. ``threads``: how many CPU
+    threads PyTorch computes with during the fit (None leaves the process's setting, one per core).
+    PyTorch splits a large sum among its threads, and floating-point sums added up in another order
+    differ in the last bits; with one thread the weights do not depend on the machine's cores.
     """
 
     epochs: int = 20
@@ -166,6 +169,7 @@ class LoopConfig:
     restore_best: bool = True
     divergence_factor: float = 1e6
     eval_batch_size: int = 8192
+    threads: int | None = None
     optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
 
@@ -173,6 +177,8 @@ class LoopConfig:
         _number(self, "epochs", "epochs", low=1, integer=True)
         _number(self, "batch_size", "batch_size", low=1, integer=True)
         _number(self, "eval_batch_size", "eval_batch_size", low=1, integer=True)
+        if self.threads is not None:
+            _number(self, "threads", "threads", low=1, integer=True)
         _choice("loss", self.loss, LOSSES)
         if self.metric is not None:
             _choice("metric", self.metric, METRICS)

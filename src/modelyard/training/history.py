@@ -6,6 +6,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+# keys of a record that measure how fast the epoch ran, not what it learnt: they differ from one
+# run to the next, so they belong to the run's record (its metric series), never to a saved model
+TIMING_KEYS = ("epoch_seconds", "samples_per_sec")
+
 
 @dataclass
 class History:
@@ -13,7 +17,8 @@ class History:
 
     Each record is a dict with ``epoch`` (1-based), ``train_loss``, ``val_loss`` and
     ``val_<metric>`` when there is validation data, ``lr`` (at the start of the epoch),
-    ``epoch_seconds`` and ``samples_per_sec`` (training rows per second of the training phase).
+    ``epoch_seconds`` and ``samples_per_sec`` (training rows per second of the training phase;
+    these two are :data:`TIMING_KEYS`).
     ``stop_reason`` is set by the loop alone: 'max_epochs', 'early_stopping: ...', 'budget: ...',
     or the reason another callback gave. ``best_epoch`` is the epoch whose weights the model ends
     with when the best weights were restored, else None.

@@ -84,6 +84,20 @@ def seeded(seed: int, device: torch.device | None = None) -> Iterator[None]:
         yield
 
 
+@contextlib.contextmanager
+def torch_threads(threads: int | None) -> Iterator[None]:
+    """PyTorch's CPU thread count set to ``threads`` for the block (None: left as it is)."""
+    if threads is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def epoch_seed(seed: int, epoch: int) -> int:
     """The shuffle seed of one epoch, derived from (seed, epoch) only."""
     return int(np.random.SeedSequence([seed, epoch]).generate_state(1, dtype=np.uint64)[0] >> 1)
@@ -244,7 +258,9 @@ class Trainer:
         )
         for cb in callbacks:
             cb.clear_flags()
-        with seeded(cfg.seed, device):  # dropout and other module randomness: from the seed only
+        # dropout and other module randomness from the seed only; sums split among a fixed
+        # number of threads, when the config fixes one
+        with seeded(cfg.seed, device), torch_threads(cfg.threads):
             resumed: Checkpointed | None = None
             if resume_from is not None:
                 resumed = read_checkpoint(resume_from)
