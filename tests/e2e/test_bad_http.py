@@ -1,0 +1,48 @@
+"""Every HTTP probe of hostile or malformed requests, against one real ``modelyard serve``.
+
+The server runs over a copy of a store holding a registered churn model; after all probes the
+store is unchanged and the server still answers a good request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from bad_input import probes_http
+from bad_input.harness import DATA, store_state
+from bad_input.http import PREDICT, RECORD, assert_answer, send, serving
+
+from modelyard.pipeline import train
+from modelyard.settings import load_settings
+from modelyard.spec import validate_spec
+
+PROBES = [*probes_http.PROBES]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[tuple[httpx.Client, object, dict]]:
+    home = tmp_path_factory.mktemp("bad-http") / "home"
+    train(validate_spec({
+        "name": "churn",
+        "data": {"source": {"path": str(DATA / "telco_churn.csv")}, "target": "Churn"},
+        "model": "logistic",
+        "evaluation": {"importance": False, "latency": False, "bootstrap": 10},
+    }), load_settings(home))
+    before = store_state(home)
+    with serving(home, home.parent / "serve.log") as client:
+        yield client, home, before
+        assert client.post(PREDICT, json=RECORD).status_code == 200  # still serving
+    assert store_state(home) == before, "the store changed"
+
+
+def test_probe_names_are_unique():
+    names = [p.name for p in PROBES]
+    assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize("probe", PROBES, ids=lambda p: p.name)
+def test_bad_request_gets_a_clear_answer(probe, server):
+    client, home, _ = server
+    assert_answer(send(client, probe), probe, home)
