@@ -124,7 +124,9 @@ def model_name(spec: Spec) -> str:
     )
     base = Path(first if isinstance(first, str) else "model").name.split(".")[0]
     base = base if base != "model" else (spec.data.source.table or "model")
-    return re.sub(r"[^A-Za-z0-9_.\-]+", "-", f"{base}-{spec.data.target}").strip("-") or "model"
+    # the one name rule (modelyard.names): starts with a letter or digit, no other characters
+    return re.sub(r"[^A-Za-z0-9_.\-]+", "-", f"{base}-{spec.data.target}").strip("-_.") \
+        or "model"
 
 
 def train(

@@ -365,8 +365,9 @@ def test_alias_moves_are_audited(store):
         store.set_alias("churn", "production", 1, actor="")
     with pytest.raises(NotFound, match="no version 3"):
         store.set_alias("churn", "production", 3, actor="alice")
-    with pytest.raises(RegistryError, match="invalid alias"):
-        store.set_alias("churn", "9lives", 1, actor="alice")
+    for bad in ("..", "-x", "pro duction", "a/b", "x@y", ""):  # the one name rule
+        with pytest.raises(RegistryError, match="invalid alias"):
+            store.set_alias("churn", bad, 1, actor="alice")
     with pytest.raises(NotFound, match="no alias"):
         store.delete_alias("churn", "production", actor="carol")
 

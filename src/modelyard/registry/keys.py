@@ -14,7 +14,6 @@ Clients send the key as ``Authorization: Bearer <key>``; ``serving.auth`` checks
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,16 +24,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from modelyard.errors import Conflict, NotFound, RegistryError, closest, did_you_mean
+from modelyard.names import check_name
 from modelyard.registry.records import Page
 from modelyard.registry.store import MetadataStore
-from modelyard.registry.tables import NAME_LENGTH, api_keys
+from modelyard.registry.tables import api_keys
 from modelyard.registry.tables import models as models_table
 from modelyard.registry.values import check_model_name, check_page, now
 
 KEY_PREFIX = "myk_"  # makes a leaked key recognisable (secret scanners, logs)
 KEY_BYTES = 32  # 256 bits of randomness
-KEY_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
-KEY_NAME_RULE = f"1 to {NAME_LENGTH} letters, digits, '-', '_' or '.'"
 SHOWN_MODELS = 30  # registered model names listed when a key names an unregistered one
 
 
@@ -189,12 +187,7 @@ def _info(row: Any) -> KeyInfo:
 
 
 def _check_name(name: object) -> str:
-    if not isinstance(name, str) or len(name) > NAME_LENGTH or not KEY_NAME.fullmatch(name):
-        raise RegistryError(
-            f"invalid API key name {name!r}: expected {KEY_NAME_RULE}",
-            hint="name a key after who uses it, e.g. 'checkout-service' or 'ci'",
-        )
-    return name
+    return check_name(name, "API key")
 
 
 def _check_registered(conn: sa.Connection, key: str, names: tuple[str, ...]) -> None:

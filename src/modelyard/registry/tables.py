@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
+from modelyard.names import NAME_LENGTH
+
 RUN_STATUSES = ("running", "finished", "failed", "killed")
 FINAL_STATUSES = RUN_STATUSES[1:]
-NAME_LENGTH = 255
 KEY_LENGTH = 250
 
 

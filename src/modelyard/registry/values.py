@@ -7,41 +7,28 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from modelyard.errors import RegistryError
-from modelyard.registry.tables import KEY_LENGTH, NAME_LENGTH
+from modelyard.names import NAME, check_name
+from modelyard.registry.tables import KEY_LENGTH
 
-MODEL_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
-MODEL_NAME_RULE = f"1 to {NAME_LENGTH} letters, digits, '-', '_' or '.'"
-ALIAS = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{0,63}")
-ALIAS_RULE = "a letter followed by up to 63 letters, digits, '-' or '_'"
+ALIAS = NAME  # aliases follow the one name rule (modelyard.names) too
 MAX_PAGE = 10_000  # the largest page a listing returns
 MAX_STORED_INT = 2**63 - 1  # SQLite INTEGER and PostgreSQL BIGINT are signed 64-bit
 MIN_STORED_INT = -(2**63)
 
 
 def check_model_name(name: object) -> str:
-    """A valid model name, or RegistryError stating the rule."""
-    if not isinstance(name, str) or len(name) > NAME_LENGTH or not MODEL_NAME.fullmatch(name):
-        raise RegistryError(
-            f"invalid model name {name!r}: expected {MODEL_NAME_RULE}",
-            hint="e.g. 'churn-classifier' or 'sales_forecast.v2'",
-        )
-    return name
+    """A valid model name (the one name rule of ``modelyard.names``), or RegistryError."""
+    return check_name(name, "model")
 
 
 def check_alias(alias: object) -> str:
-    """A valid alias name, or RegistryError stating the rule."""
-    if not isinstance(alias, str) or not ALIAS.fullmatch(alias):
-        raise RegistryError(
-            f"invalid alias {alias!r}: expected {ALIAS_RULE}",
-            hint="e.g. 'production', 'staging' or 'challenger'",
-        )
-    return alias
+    """A valid alias (the one name rule of ``modelyard.names``), or RegistryError."""
+    return check_name(alias, "alias")
 
 
 def check_key(key: object, what: str) -> str:

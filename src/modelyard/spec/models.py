@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from modelyard.names import NAME_RULE, is_name
 from modelyard.spec.search import SearchSpec
 
 FORMATS = ("csv", "tsv", "whitespace", "parquet", "jsonl", "sql", "duckdb", "idx", "sklearn")
@@ -199,6 +200,13 @@ class Spec(_Strict):
     evaluation: EvaluationSpec = Field(default_factory=EvaluationSpec)
     costs: CostSpec = Field(default_factory=CostSpec)
     seed: Annotated[int, Field(ge=0)] = 42
+
+    @field_validator("name")
+    @classmethod
+    def _name_rule(cls, value: str | None) -> str | None:
+        if value is not None and not is_name(value):
+            raise ValueError(f"a model name is {NAME_RULE}, e.g. churn or churn-classifier")
+        return value
 
     @model_validator(mode="before")
     @classmethod
