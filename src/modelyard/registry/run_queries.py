@@ -36,7 +36,8 @@ _FILTER = re.compile(
 _ORDER = re.compile(r"\s*(?P<key>\S+)(?:\s+(?P<dir>asc|desc))?\s*", re.IGNORECASE)
 
 MetricFilter = tuple[str, str, float]
-FILTER_FORMS = "'roc_auc > 0.8', 'metric.rmse<=3', ('roc_auc', '>', 0.8) or a list of these"
+FILTER_FORMS = ("'test_roc_auc > 0.8', 'metric.test_rmse<=3', ('test_roc_auc', '>', 0.8) or a "
+                "list of these")
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def _check_filter(key: object, op: object, value: object) -> MetricFilter:
 
 
 def parse_order(spec: object) -> Order:
-    """Read ``order_by``: 'start_time', 'end_time desc', 'metric.roc_auc DESC', ...
+    """Read ``order_by``: 'start_time', 'end_time desc', 'metric.test_roc_auc DESC', ...
 
     Run columns sort ascending unless told otherwise, except start_time alone, which lists the
     newest runs first; metrics sort ascending unless DESC is given.
@@ -112,7 +113,7 @@ def parse_order(spec: object) -> Order:
     if not match:
         raise RegistryError(
             f"cannot read order_by {spec!r}: expected '<column or metric.NAME> [ASC|DESC]'",
-            hint=f"columns: {', '.join(ORDER_COLUMNS)}; or e.g. 'metric.roc_auc DESC'",
+            hint=f"columns: {', '.join(ORDER_COLUMNS)}; or e.g. 'metric.test_roc_auc DESC'",
         )
     key, direction = match["key"], (match["dir"] or "").lower()
     if key.startswith(METRIC_PREFIX) and len(key) > len(METRIC_PREFIX):
@@ -120,7 +121,7 @@ def parse_order(spec: object) -> Order:
     if key not in ORDER_COLUMNS:
         raise RegistryError(
             f"cannot order runs by {key!r}: expected a run column or 'metric.<name>'",
-            hint=did_you_mean(key, ORDER_COLUMNS) + " (or e.g. 'metric.roc_auc DESC')",
+            hint=did_you_mean(key, ORDER_COLUMNS) + " (or e.g. 'metric.test_roc_auc DESC')",
         )
     descending = direction == "desc" or (direction == "" and key == "start_time")
     return Order(key, metric=False, descending=descending)

@@ -399,11 +399,12 @@ class RunsMixin(StoreBase):
         'metric.<name> [ASC|DESC]'; runs without that metric come last.
         """
         limit, offset = check_page(limit, offset)
+        filters, order = parse_metric_filters(metric_filter), parse_order(order_by)
         page_query, count_query = run_queries(
             status=check_status(status),
             name=name,
-            filters=parse_metric_filters(metric_filter),
-            order=parse_order(order_by),
+            filters=filters,
+            order=order,
             limit=limit,
             offset=offset,
         )
@@ -412,7 +413,22 @@ class RunsMixin(StoreBase):
             rows = conn.execute(page_query).all()
             total = conn.execute(count_query).scalar_one()
             items = self._run_infos(conn, rows)
+            named = [key for key, _, _ in filters] + ([order.key] if order.metric else [])
+            if named and total == 0:  # an empty answer: was a metric misspelt?
+                self._check_metric_names(conn, named)
         return Page(tuple(items), total, limit, offset)
+
+    def _check_metric_names(self, conn: sa.Connection, names: list[str]) -> None:
+        """NotFound for the first of ``names`` that no run has, listing the names runs have."""
+        known = sorted(conn.execute(sa.select(run_metrics.c.key).distinct()).scalars())
+        for name in names:
+            if name not in known:
+                shown = ", ".join(known[:30]) + (f" and {len(known) - 30} more"
+                                                 if len(known) > 30 else "")
+                raise NotFound(
+                    f"no run has a metric {name!r}; the metrics runs have: {shown or 'none yet'}",
+                    hint=did_you_mean(name, known) if known else "train a model first",
+                )
 
     # -- helpers ------------------------------------------------------------------------------
     def _require_run(self, conn: sa.Connection, run_id: str, *, lock: bool = False) -> Any:

@@ -19,6 +19,8 @@ PROBES = [
           says=("no run",)),
     Probe("sql-in-a-filter", ("runs", "list", "--filter", "test_roc_auc > 0; drop table runs"),
           says=("filter",)),
+    Probe("filter-on-a-metric-no-run-has", ("runs", "list", "--filter", "roc_auc > 0"),
+          says=("no run has a metric 'roc_auc'", "test_roc_auc")),
     Probe("sql-in-a-model-name", ("models", "show", "churn'; drop table models; --"),
           says=("churn'; drop table models; --",)),
     Probe("keys-for-an-unregistered-model", ("keys", "create", "--name", "k",

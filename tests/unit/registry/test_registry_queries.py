@@ -84,3 +84,19 @@ def test_page_bounds():
             check_page(limit, offset)
     page = Page(items=(1, 2), total=5, limit=2, offset=2)
     assert page.has_more and list(page) == [1, 2] and len(page) == 2
+
+
+def test_a_filter_on_a_metric_no_run_has_names_the_ones_that_exist(tmp_path):
+    from modelyard.errors import NotFound
+    from modelyard.registry.store import MetadataStore
+
+    with MetadataStore(f"sqlite:///{tmp_path / 'm.db'}") as store:
+        run = store.create_run("churn", {}, seed=0)
+        store.log_metrics(run, {"test_roc_auc": 0.8, "test_f1": 0.5})
+        with pytest.raises(NotFound, match="no run has a metric 'roc_auc'") as caught:
+            store.list_runs(metric_filter="roc_auc > 0")
+        assert "test_roc_auc" in caught.value.message and "test_roc_auc" in caught.value.hint
+        with pytest.raises(NotFound, match="'accuracy'"):
+            store.list_runs(order_by="metric.accuracy DESC", status="failed")
+        assert store.list_runs(metric_filter="test_roc_auc > 0.9").total == 0  # known: no error
+        assert store.list_runs(metric_filter="test_roc_auc > 0.5").total == 1
