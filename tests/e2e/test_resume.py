@@ -12,6 +12,9 @@ from pathlib import Path
 
 from safetensors.numpy import load_file
 
+from modelyard.registry.registry import Registry
+from modelyard.settings import load_settings
+
 SPEC = """
 name: fashion
 data:
@@ -64,6 +67,9 @@ def test_resume_after_kill_matches_uninterrupted_run(tmp_path, data_dir, cli):
     proc.wait()
     run_dir = checkpoint.parent.parent
     assert not (run_dir / "model").exists()  # killed before any model was written
+    with Registry.open(load_settings(home)) as registry:
+        killed = registry.store.get_run(run_dir.name)
+    assert killed.status == "killed"
 
     resumed = subprocess.run(
         [sys.executable, "-m", "modelyard", "train", "--resume", run_dir.name, "--json"],
@@ -73,6 +79,12 @@ def test_resume_after_kill_matches_uninterrupted_run(tmp_path, data_dir, cli):
         timeout=300,
     )
     assert resumed.returncode == 0, resumed.stderr
+    with Registry.open(load_settings(home)) as registry:
+        finished = registry.store.get_run(run_dir.name)
+    # the run keeps when it started; the resume is recorded beside it
+    assert finished.start_time == killed.start_time  # exact: a stored time read back
+    assert len(finished.data["resumed_at"]) == 1 and finished.data["resumes"] == 1
+    assert finished.status == "finished"
 
     whole = cli("train", spec, "--json")
     assert whole.code == 0, whole.err

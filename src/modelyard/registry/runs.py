@@ -7,6 +7,7 @@ import socket
 import time
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -255,9 +256,9 @@ class RunsMixin(StoreBase):
     def reopen_run(self, run_id: str) -> RunInfo:
         """Set a killed or failed run back to 'running' in this process (to resume it).
 
-        The run keeps its id, spec, params and metric series; host, pid, start time and CPU
-        accounting become this process's (the first start is kept in the run data as
-        ``first_start_time``), and the earlier end and error are cleared.
+        The run keeps its id, start time, spec, params and metric series; host, pid and CPU
+        accounting become this process's, the resume time is appended to the run data's
+        ``resumed_at`` list (``resumes`` counts them), and the earlier end and error are cleared.
         """
         self.mark_dead_runs()
         env = current_environment()
@@ -270,15 +271,13 @@ class RunsMixin(StoreBase):
                     hint="a running run is still training; a finished run has its model already",
                 )
             data = dict(row.data or {})
-            data.setdefault("first_start_time", row.start_time.isoformat())
-            data["resumes"] = int(data.get("resumes", 0)) + 1
-            # start_time moves to now: liveness tells a reused pid by a process that started
-            # after its run, and this process did start after the first attempt
+            data["resumed_at"] = [*data.get("resumed_at", []), now().isoformat()]
+            data["resumes"] = len(data["resumed_at"])
             conn.execute(
                 runs.update()
                 .where(runs.c.run_id == run_id)
                 .values(status="running", end_time=None, error=None, host=env.host, pid=env.pid,
-                        start_time=now(), data=data)
+                        data=data)
             )
 
         self._write(work, what="reopen_run")
@@ -294,11 +293,11 @@ class RunsMixin(StoreBase):
         host = socket.gethostname()
         with self._read() as conn:
             candidates = conn.execute(
-                sa.select(runs.c.run_id, runs.c.pid, runs.c.start_time).where(
+                sa.select(runs.c.run_id, runs.c.pid, runs.c.start_time, runs.c.data).where(
                     runs.c.status == "running", runs.c.host == host
                 )
             ).all()
-        dead = [r for r in candidates if not process_alive(r.pid, r.start_time)]
+        dead = [r for r in candidates if not process_alive(r.pid, _last_start(r))]
         if not dead:
             return []
 
@@ -481,3 +480,10 @@ class RunsMixin(StoreBase):
             )
             for r in rows
         ]
+
+
+def _last_start(row: Any) -> datetime:
+    """When the process now holding a run started it: its last resume, else its start. A pid
+    that belongs to a process started before that is a reused pid, not the run's."""
+    resumed = (row.data or {}).get("resumed_at") or []
+    return datetime.fromisoformat(resumed[-1]) if resumed else row.start_time
