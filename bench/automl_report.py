@@ -30,12 +30,16 @@ def markdown(records: list[dict], systems: list[str]) -> str:
         cells = []
         for system in systems:
             value = scores.get(system)
-            text = ("–" if system not in row else "n/a" if value is None
-                    else f"{value:.4f}" if value < 100 else f"{value:,.0f}")
+            text = "–" if system not in row else "n/a" if value is None else cell(value)
             cells.append(f"**{text}**" if value is not None and value == best else text)
         lines.append(f"| {dataset} | {metric} | {budget:g} s | {cores} | {seed} | "
                      + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def cell(value: float) -> str:
+    """A score as the tables show it: 4 decimals, or a whole number with thousands separators."""
+    return f"{value:.4f}" if value < 100 else f"{value:,.0f}"
 
 
 def _setting(record: dict) -> tuple[float, int | None, int]:

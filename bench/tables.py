@@ -215,6 +215,83 @@ def automl() -> str:
     return automl_report.markdown(shown, systems)
 
 
+def automl_peers() -> str:
+    """Who ran the current peer rows: versions, learners, date and load, per system and seed."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in record.current("automl"):
+        if r["system"] in ("flaml", "autogluon"):
+            groups.setdefault((r["system"], r["budget"], r["seed"]), []).append(r)
+    rows = []
+    for (system, budget, seed), group in sorted(groups.items()):
+        stamped = [r for r in group if "stamp" in r and r["stamp"].get("peer")]
+        if not stamped:
+            rows.append([system, f"{budget:g} s", str(seed), str(len(group))]
+                        + ["not recorded"] * 6)
+            continue
+        peer = stamped[0]["stamp"]["peer"]
+        version = peer["versions"].get(system if system == "flaml" else "autogluon.tabular")
+        learned = _learners(stamped)
+        trials = [sum(r["stamp"]["peer"].get("trials_per_learner", {}).values())
+                  for r in stamped]
+        loads = [x for r in stamped for x in (r["stamp"]["load"]["start"][0],
+                                              r["stamp"]["load"]["end"][0])]
+        dates = sorted(r["stamp"]["date"][:10] for r in stamped)
+        rows.append([
+            system, f"{budget:g} s", str(seed), str(len(group)), f"{system} {version}",
+            ", ".join(f"{lib} {peer['versions'].get(lib)}"
+                      for lib in ("catboost", "xgboost", "lightgbm")),
+            learned,
+            f"{min(trials)}–{max(trials)}" if trials else "–",
+            dates[0] if dates[0] == dates[-1] else f"{dates[0]} – {dates[-1]}",
+            f"{min(loads):.1f}–{max(loads):.1f}",
+        ])
+    return _table(["peer", "budget", "seed", "datasets", "version", "learner libraries",
+                   "learners searched", "trials", "date", "load"], rows)
+
+
+def automl_flaml_rerun() -> str:
+    """Each rerun FLAML row against the row it superseded (same dataset, budget, cores, seed)."""
+    records = record.read("automl")["records"]
+    rows = []
+    for new in records:
+        if new["system"] != "flaml" or new.get("superseded") or "stamp" not in new:
+            continue
+        key = automl_report._setting(new)
+        old = [r for r in records if r["system"] == "flaml" and r.get("superseded")
+               and r["dataset"] == new["dataset"] and automl_report._setting(r) == key]
+        if not old or old[-1]["score"] is None or new["score"] is None:
+            continue
+        before = old[-1]
+        change = automl_report._better(new["metric"], new["score"], before["score"])
+        trials = sum(new["stamp"]["peer"].get("trials_per_learner", {}).values())
+        rows.append((key[2], automl_report.DATASETS.index(new["dataset"]), [
+            new["dataset"], str(key[2]), automl_report.cell(before["score"]),
+            before.get("info", {}).get("best_estimator", "–"), automl_report.cell(new["score"]),
+            new["info"].get("best_estimator", "–"), f"{100 * change:+.1f}%", str(trials),
+            f"{new['stamp']['load']['start'][0]:.1f}"]))
+    return _table(["dataset", "seed", "before", "best learner then", "now", "best learner now",
+                   "change (positive: better)", "trials now", "load at start"],
+                  [row for *_, row in sorted(rows)])
+
+
+def _learners(records: list[dict]) -> str:
+    """The learners the peer searched; those searched on classification datasets only marked."""
+    lists = [(r["metric"] != "rmse", r["stamp"]["peer"].get("learners") or []) for r in records]
+    names = list(dict.fromkeys(name for _, names in lists for name in names))
+    if not names:
+        return "–"
+
+    def label(name: str) -> str:
+        if all(name in names for _, names in lists):
+            return name
+        if all(name in names for classification, names in lists if classification) and \
+                not any(name in names for classification, names in lists if not classification):
+            return f"{name} (classification)"
+        return f"{name} (some datasets)"
+
+    return ", ".join(label(name) for name in names)
+
+
 def automl_targets() -> str:
     return automl_report.summary(record.current("automl"))
 
@@ -227,7 +304,9 @@ TABLES: dict[str, Callable[[], str]] = {
     "changes": changes, "train_loop": train_loop, "fashion_mnist": fashion_mnist,
     "lgbm_memory": lgbm_memory,
     "registry": registry, "serve": serve, "predict_latency": predict_latency,
-    "automl": automl, "automl_targets": automl_targets, "train_budget": train_budget_table,
+    "automl": automl, "automl_peers": automl_peers, "automl_targets": automl_targets,
+    "automl_flaml_rerun": automl_flaml_rerun,
+    "train_budget": train_budget_table,
 }
 
 
