@@ -331,7 +331,8 @@ def _final_evaluation(
     result.metrics["test"] = dict(report["metrics"]["test"])
     result.kpis = report["kpis"]
     result.primary_metric = report["primary_metric"]
-    result.warnings = [w for w in [report["overfitting"].get("warning")] if w]
+    result.warnings = [w for w in [report["overfitting"].get("warning")] if w] \
+        + list(report.get("warnings", []))
     return report
 
 

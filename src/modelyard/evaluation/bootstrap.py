@@ -230,7 +230,7 @@ def _fallback(name: str, task: str, r: _Rows, W: np.ndarray) -> np.ndarray:
         y = r.y[idx]
         proba = None if r.proba is None else r.proba[idx]
         if computable(metric, y, proba):
-            out[i] = metric.fn(y, r.pred[idx], proba)
+            out[i] = metric.value(y, r.pred[idx], proba)
     return out
 
 

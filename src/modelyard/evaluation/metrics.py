@@ -12,6 +12,7 @@ intervals live in :mod:`modelyard.evaluation.bootstrap`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +32,8 @@ class Metric:
 
     ``perfect`` is the best attainable value (1 for the bounded scores, 0 for the losses); error
     reduction measures the distance to it. ``needs_every_class`` marks ranking metrics (AUC, average
-    precision) that are undefined when a class is absent from ``y_true``.
+    precision) that are undefined when a class is absent from ``y_true``. A score whose perfect
+    value is 1 lies in [0, 1] unless ``unbounded_below`` (R², which a bad model takes below 0).
     """
 
     name: str
@@ -41,6 +43,18 @@ class Metric:
     needs_proba: bool = False
     needs_every_class: bool = False
     perfect: float | None = None
+    unbounded_below: bool = False
+
+    def value(self, y_true, y_pred, proba) -> float:
+        """The metric on these rows, clamped to its mathematical range: floating-point sums can
+        step just outside it (an average precision of 1.0000000000000002 on a perfect ranking)."""
+        value = float(self.fn(y_true, y_pred, proba))
+        if self.perfect is None or not math.isfinite(value):
+            return value
+        if not self.greater_is_better:
+            return max(value, self.perfect)
+        value = min(value, self.perfect)
+        return value if self.unbounded_below else max(value, 0.0)
 
 
 def _positive(proba: np.ndarray) -> np.ndarray:
@@ -101,7 +115,8 @@ METRICS: dict[str, Metric] = {
                ("regression",), perfect=0.0),
         Metric("mae", lambda y, p, _: skm.mean_absolute_error(y, p), False, ("regression",),
                perfect=0.0),
-        Metric("r2", lambda y, p, _: skm.r2_score(y, p), True, ("regression",), perfect=1.0),
+        Metric("r2", lambda y, p, _: skm.r2_score(y, p), True, ("regression",), perfect=1.0,
+               unbounded_below=True),
         Metric("mape", _mape, False, ("regression",), perfect=0.0),
     )
 }
@@ -163,7 +178,7 @@ def score(
         metric = get_metric(name, task)
         if not computable(metric, y_true, proba):
             continue
-        out[name] = float(metric.fn(y_true, y_pred, proba))
+        out[name] = metric.value(y_true, y_pred, proba)
     return out
 
 

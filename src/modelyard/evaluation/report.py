@@ -184,6 +184,7 @@ def build_report(task: str, *, model: Mapping[str, Any], data: Mapping[str, Any]
                  latency: Mapping[str, Any] | None = None,
                  production: Mapping[str, Any] | None = None,
                  training_cpu_seconds: float | None = None, notes: Sequence[str] = (),
+                 warnings: Sequence[str] = (),
                  leaderboard: Sequence[Mapping[str, Any]] = (),
                  settings: ReportSettings = ReportSettings()) -> dict[str, Any]:
     """Assemble and validate the evaluation report of one model on its test rows.
@@ -272,6 +273,7 @@ def build_report(task: str, *, model: Mapping[str, Any], data: Mapping[str, Any]
         "learning_curves": [{k: v for k, v in r.items() if _scalar(v)} for r in history],
         "curves": _test_curves(task, y_test, y_pred, proba, class_names, settings.seed, notes),
         "notes": [str(n) for n in notes],
+        "warnings": [str(w) for w in warnings],
         "leaderboard": [dict(r) for r in leaderboard],
     }
     report = jsonable(report)

@@ -195,7 +195,9 @@ def render_html(report: Mapping[str, Any]) -> str:
     model = report["model"]
     name = model["name"] or model["learner"] or "model"
     version = f" version {model['version']}" if model["version"] is not None else ""
-    notes = "".join(f'<p class="note">{_text(n)}</p>' for n in report["notes"])
+    notes = "".join(f'<p class="warn">warning: {_text(w)}</p>'
+                    for w in report.get("warnings", []))
+    notes += "".join(f'<p class="note">{_text(n)}</p>' for n in report["notes"])
     sections = [
         ("summary", "Key figures", _kpi_table(report)),
         ("metrics", "Metrics", _metrics_table(report)),

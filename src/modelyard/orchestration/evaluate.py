@@ -17,6 +17,7 @@ import pandas as pd
 import modelyard.learners.formats  # noqa: F401  (registers the model formats)
 from modelyard.evaluation.importance import permutation_importance
 from modelyard.evaluation.kpis import cpus_available, measure_latency
+from modelyard.evaluation.leakage import leakage_warning
 from modelyard.evaluation.metrics import DEFAULT_METRICS, get_metric, score
 from modelyard.evaluation.report import REPORT_METRICS, ReportSettings, build_report, write_report
 from modelyard.learners.threads import pinned_threads
@@ -80,7 +81,7 @@ def _importance(
         X = bundle.transform(frame)
         proba = None if bundle.task == "regression" else np.asarray(bundle.learner.predict_proba(X))
         pred = bundle.predict_codes(X, proba)
-        return float(metric.fn(truth.loc[frame.index].to_numpy(), pred, proba))
+        return metric.value(truth.loc[frame.index].to_numpy(), pred, proba)
 
     sample = rows.iloc[:IMPORTANCE_ROWS]
     started = time.perf_counter()
@@ -180,6 +181,10 @@ def evaluate_saved_model(
             cpu_hour_price=costs.cpu_hour,
         ),
     )
+    leak = leakage_warning(bundle.task, report["metrics"]["test"], primary, inputs.train,
+                           inputs.y_train)
+    if leak:
+        report["warnings"] = [*report.get("warnings", []), leak]
     json_path, html_path = write_report(report, report_dir)
     return report, json_path, html_path
 

@@ -31,12 +31,12 @@ def score_predictions(metric: Metric, task: str, y: np.ndarray, predictions: np.
     a class).
     """
     if task == "regression":
-        return float(metric.fn(y, np.asarray(predictions, dtype=np.float64), None))
+        return metric.value(y, np.asarray(predictions, dtype=np.float64), None)
     proba = np.asarray(predictions, dtype=np.float64)
     if metric.needs_every_class and len(np.unique(y)) < proba.shape[1]:
         return math.nan
     codes = np.argmax(proba, axis=1)
-    return float(metric.fn(y, codes, proba))
+    return metric.value(y, codes, proba)
 
 
 def utility(metric: Metric, value: float | None) -> float:
