@@ -1,5 +1,5 @@
-"""split.folds on a single learner: cross-validated metrics on the training part, while the saved
-model stays the one fitted on the whole training part."""
+"""Outcomes of a single-learner train a user must be able to read: cross-validated metrics from
+split.folds (the saved model unchanged), and a perfect model registered with a leakage warning."""
 
 from __future__ import annotations
 
@@ -45,3 +45,24 @@ def test_folds_give_cross_validated_metrics_and_leave_the_model_alone(tmp_path, 
     home = str(tmp_path / "home")
     np.testing.assert_allclose(load("churn4:1", home=home).predict_proba(rows),
                                load("churn0:1", home=home).predict_proba(rows), rtol=1e-12)
+
+
+def test_a_perfect_model_is_registered_with_a_leakage_warning(tmp_path, data_dir):
+    """A column that encodes the target gives a perfect test score: a result, not a failure."""
+    rows = pd.read_csv(data_dir / "telco_churn.csv")
+    rows["closed_account"] = (rows["Churn"] == "Yes").map({True: "closed", False: "open"})
+    path = tmp_path / "leaky.csv"
+    rows.to_csv(path, index=False)
+    result = train(validate_spec({
+        "name": "leaky",
+        "data": {"source": {"path": str(path)}, "target": "Churn"},
+        "model": "lightgbm",
+        "evaluation": {"importance": False, "latency": False, "bootstrap": 50},
+    }), load_settings(tmp_path / "home"))
+    assert result.version == 1 and result.metrics["test"]["roc_auc"] == pytest.approx(1.0)
+    assert any("closed_account" in w and "leak" in w for w in result.warnings)
+    report = json.loads(Path(result.report["json"]).read_text())
+    assert report["warnings"] == [w for w in result.warnings if "leak" in w]
+    bounded = ("roc_auc", "average_precision", "accuracy", "f1", "precision", "recall")
+    assert all(0.0 <= report["metrics"]["test"][m] <= 1.0 for m in bounded)
+    assert 'class="warn">warning:' in Path(result.report["html"]).read_text()
