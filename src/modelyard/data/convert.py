@@ -15,9 +15,13 @@ from pandas.tseries.api import guess_datetime_format
 from modelyard.data.schema import KINDS
 from modelyard.errors import DataError, did_you_mean
 
-__all__ = ["PARSE_SHARE", "convert_column"]
+__all__ = ["LARGEST_FLOAT32", "PARSE_SHARE", "convert_column"]
 
 PARSE_SHARE = 0.95  # share of non-blank text cells that must parse for a column to be numbers/dates
+# The largest single-precision float (about 3.4e38): the preprocessing clips numeric features to
+# +-this, so that learners computing in float32 never see a finite value turn infinite
+# (``features/numeric.py``); a column holding larger values gets a note saying how many.
+LARGEST_FLOAT32 = float(np.finfo(np.float32).max)
 
 _TRUE = frozenset({"yes", "true", "y", "t", "1", "1.0"})
 _FALSE = frozenset({"no", "false", "n", "f", "0", "0.0"})
@@ -55,9 +59,28 @@ def convert_column(
         notes.append(f"{blanks} blank value(s) read as missing")
     if n_bad:
         notes.append(f"{n_bad} value(s) not readable as {kind} read as missing, e.g. {example!r}")
+    if kind == "numeric":
+        notes.extend(_extreme_notes(values))
     if kind == "datetime" and fmt:
         notes.append(f"parsed with format '{fmt}'")
     return values.rename(name), fmt, "; ".join(notes) or None
+
+
+def _extreme_notes(values: pd.Series) -> list[str]:
+    """Notes on infinite values (read as missing) and on finite values beyond +-3.4e38."""
+    numbers = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    infinite = np.isinf(numbers)
+    huge = np.isfinite(numbers) & (np.abs(numbers) > LARGEST_FLOAT32)
+    notes = []
+    if infinite.any():
+        notes.append(f"{int(infinite.sum())} infinite value(s) read as missing")
+    if huge.any():
+        largest = numbers[huge][np.argmax(np.abs(numbers[huge]))]
+        notes.append(
+            f"{int(huge.sum())} value(s) beyond +-3.4e38 (the largest: {largest:g}) are used as "
+            "+-3.4e38, the largest single-precision number"
+        )
+    return notes
 
 
 def _convert(

@@ -198,11 +198,19 @@ def _numeric_stats(series: pd.Series) -> dict[str, float | None]:
     numbers = series.dropna().astype("float64")
     if numbers.empty:
         return {"min": None, "max": None, "mean": None, "std": None}
+    # values near the float limit (1e308) overflow a plain sum or a square: computed at a power
+    # of two (exact) that brings the largest below 2**480, mean and std stay finite; a column of
+    # ordinary numbers is not rescaled
+    values = numbers.to_numpy()
+    largest = float(np.abs(values[np.isfinite(values)]).max(initial=0.0))
+    exponent = int(np.frexp(largest)[1])
+    scale = 2.0 ** (exponent - 480) if exponent > 480 else 1.0
+    scaled = numbers / scale
     return {
         "min": _number(numbers.min()),
         "max": _number(numbers.max()),
-        "mean": _number(numbers.mean()),
-        "std": _number(numbers.std()) if len(numbers) > 1 else None,
+        "mean": _number(scaled.mean() * scale),
+        "std": _number(scaled.std() * scale) if len(numbers) > 1 else None,
     }
 
 

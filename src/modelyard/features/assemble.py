@@ -123,12 +123,16 @@ def _impute(
     missing = np.isnan(x)
     fill = np.array([e.mode_ if b else e.median_ for e, b in zip(encoders, is_bool, strict=True)])
     filled = np.where(missing, fill, x)
+    numeric = ~is_bool
+    if numeric.any():  # every numeric column is clipped to its range, then maybe scaled
+        chosen = [e for e, n in zip(encoders, numeric, strict=True) if n]
+        low, high = np.array([e.low_ for e in chosen]), np.array([e.high_ for e in chosen])
+        filled[:, numeric] = np.clip(filled[:, numeric], low, high)
     scaled = np.array([not b and bool(e.scale) for e, b in zip(encoders, is_bool, strict=True)])
     if scaled.any():
         chosen = [e for e, s in zip(encoders, scaled, strict=True) if s]
-        low, high = np.array([e.low_ for e in chosen]), np.array([e.high_ for e in chosen])
         mean, std = np.array([e.mean_ for e in chosen]), np.array([e.std_ for e in chosen])
-        filled[:, scaled] = (np.clip(filled[:, scaled], low, high) - mean) / std
+        filled[:, scaled] = (filled[:, scaled] - mean) / std
     starts = np.array([start for start, _ in items], dtype=np.int64)
     out[:, starts] = filled
     flagged = np.array([e.has_missing_ for e in encoders], dtype=bool)

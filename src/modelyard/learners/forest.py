@@ -28,6 +28,7 @@ from sklearn.ensemble import (
 )
 
 from modelyard.atomic import atomic_write_bytes
+from modelyard.data.convert import LARGEST_FLOAT32
 from modelyard.errors import DataError, IntegrityError, TrainingError
 from modelyard.learners import skops_file
 from modelyard.learners.base import register
@@ -106,10 +107,18 @@ class _ForestBase(TabularLearner):
 
     def _fit_model(self, X, y, eval_set, budget) -> None:
         matrix = X.to_numpy(dtype=np.float64)
-        if np.isinf(matrix).any():
+        # scikit-learn's trees compute in float32: a larger finite value would become infinite
+        with np.errstate(invalid="ignore"):
+            bad = np.isinf(matrix) | (np.abs(matrix) > LARGEST_FLOAT32)
+        if bad.any():
+            row, col = np.argwhere(bad)[0]
             raise DataError(
-                f"learner '{self.name}' got infinite values; trees handle NaN but not infinity",
-                hint="clip or impute infinities in the preprocessing (features/)",
+                f"learner '{self.name}' got {int(bad.sum())} value(s) beyond +-3.4e38 or "
+                f"infinite (the first: {matrix[row, col]} in column '{X.columns[col]}', row "
+                f"{row + 1}); its trees compute in single precision, which ends at +-3.4e38, "
+                "and handle missing values but not infinity",
+                hint="train it with `modelyard train`, whose preprocessing clips numbers to "
+                "+-3.4e38 and reads infinity as missing, or clip the column before fitting",
             )
         common = {
             "n_estimators": self.n_estimators,

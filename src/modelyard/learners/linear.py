@@ -33,11 +33,14 @@ def _finite_matrix(X: pd.DataFrame, learner: str) -> np.ndarray:
     bad = ~np.isfinite(matrix)
     if bad.any():
         columns = [str(c) for c in X.columns[bad.any(axis=0)]]
+        row, col = np.argwhere(bad)[0]
         raise DataError(
             f"learner '{learner}' got {int(bad.sum())} missing or infinite values in columns "
-            f"{columns[:10]}; it needs every value finite",
-            hint="impute missing values and clip infinities in the preprocessing (features/), "
-            "or use a tree learner such as 'lightgbm', which handles missing values",
+            f"{columns[:10]} (the first: {matrix[row, col]} in column '{X.columns[col]}', "
+            f"row {row + 1}); it needs every value finite",
+            hint="train it with `modelyard train`, whose preprocessing imputes missing values "
+            "and clips extreme ones, or use a tree learner such as 'lightgbm', which handles "
+            "missing values",
         )
     return matrix
 
