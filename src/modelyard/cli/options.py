@@ -37,6 +37,14 @@ SkipSpace = Annotated[
 ]
 SkipRows = Annotated[int | None, typer.Option("--skip-rows", help="Lines to skip at the top.")]
 Quoting = Annotated[str | None, typer.Option("--quoting", help="'minimal' or 'none'.")]
+OnBadLines = Annotated[
+    str | None,
+    typer.Option(
+        "--on-bad-lines",
+        help="A row with more or fewer fields than the header: 'error' (default) stops and names "
+        "its line; 'skip' leaves such rows out and counts them.",
+    ),
+]
 Table = Annotated[str | None, typer.Option("--table", help="SQL table (SOURCE is a URL).")]
 Query = Annotated[
     str | None,
@@ -114,6 +122,7 @@ def source_mapping(source: str, opts: dict[str, Any]) -> dict[str, Any]:
         "encoding": opts.get("encoding"),
         "skip_rows": opts.get("skip_rows"),
         "quoting": opts.get("quoting"),
+        "on_bad_lines": opts.get("on_bad_lines"),
         "table": opts.get("table"),
         "query": opts.get("query"),
     }
@@ -241,6 +250,7 @@ def _read_flags_given(opts: dict[str, Any]) -> bool:
         "encoding",
         "skip_rows",
         "quoting",
+        "on_bad_lines",
         "table",
         "query",
         "columns",

@@ -151,6 +151,7 @@ def train_command(
     skip_initial_space: o.SkipSpace = False,
     skip_rows: o.SkipRows = None,
     quoting: o.Quoting = None,
+    on_bad_lines: o.OnBadLines = None,
     table: o.Table = None,
     query: o.Query = None,
     set_: o.Set = None,

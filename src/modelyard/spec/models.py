@@ -49,6 +49,11 @@ class ReadOptions(_Strict):
         "minimal", description="'none' reads quotes as text."
     )
     comment: str | None = Field(None, description="Lines starting with this are ignored.")
+    on_bad_lines: Literal["error", "skip"] = Field(
+        "error",
+        description="A row with more or fewer fields than the header: 'error' stops with the "
+        "first line numbers; 'skip' leaves such rows out and counts them in the notes.",
+    )
 
 
 class SourceSpec(ReadOptions):
