@@ -3,17 +3,23 @@
 Layout under ``root``::
 
     objects/ab/cdef...   the bytes of a file (or of a tree object) whose sha256 is "abcdef..."
-    cache/<hex>/...      directories materialised by get_dir (rebuilt when they do not verify)
+    cache/<hex>/...      directories materialised by get_dir: a cache, never the truth
 
 A directory is stored as its files plus a tree object: canonical JSON listing each relative path
 with its hash. The tree's own hash is the directory's uri. Every write goes to a temporary file
 in the target's folder and is moved into place with os.replace, so a reader never sees half a file.
+
+The objects are the truth; the cache is rebuilt from them. Each read of a cached directory checks
+every listed file against the verified tree: a missing file is copied in again, a file whose bytes
+differ (or a link, or a folder in its place) is replaced and the corruption logged, and anything
+the tree does not list is removed. Only a missing or corrupt *object* makes a directory unreadable.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -24,6 +30,7 @@ from typing import Any
 from modelyard.errors import Conflict, IntegrityError, NotFound, RegistryError
 from modelyard.hashing import sha256_file
 
+log = logging.getLogger("modelyard.registry")
 URI_PREFIX = "sha256:"
 TREE_KIND = "modelyard.tree"
 TREE_VERSION = 1
@@ -152,19 +159,19 @@ class ArtifactStore:
         os.chmod(tmp, 0o444)  # stored objects are never edited in place
         os.replace(tmp, target)
 
-    def _verify(self, path: Path, digest: str, *, what: str, hint: str | None = None) -> None:
+    def _verify(self, path: Path, digest: str, *, what: str) -> None:
         if not path.is_file():
             raise NotFound(
                 f"{what} is not in the artifact store at {self.root}",
-                hint="check the uri, or whether the model was registered against another "
-                "artifact root (MODELYARD_HOME)",
+                hint="restore the artifact store from a backup or register the model again; if it "
+                "was registered under another MODELYARD_HOME, point MODELYARD_HOME there",
             )
         actual = sha256_file(path)
         if actual != digest:
             raise IntegrityError(
                 f"{what} is corrupt: its bytes hash to sha256:{actual[:12]}..., "
                 f"expected sha256:{digest[:12]}...",
-                hint=hint or RESTORE_HINT.format(root=self.root),
+                hint=RESTORE_HINT.format(root=self.root),
             )
 
     def _tree(self, uri: str) -> dict[str, str]:
@@ -197,27 +204,55 @@ class ArtifactStore:
 
     def _materialise(self, uri: str, files: dict[str, str], dest: Path) -> None:
         for rel, file_uri in sorted(files.items()):
-            digest = parse_uri(file_uri)
-            source = self._object_path(digest)
-            self._verify(source, digest, what=f"file {rel!r} of directory {uri}")
             target = dest.joinpath(*PurePosixPath(rel).parts)
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+            self._install(parse_uri(file_uri), target, what=f"file {rel!r} of directory {uri}")
+
+    def _install(
+        self, digest: str, target: Path, *, what: str, tmp_dir: Path | None = None
+    ) -> None:
+        """Copy the object ``digest`` to ``target`` (atomically, replacing what is there), hashing
+        the bytes as they are copied: what lands in ``target`` is exactly what was verified.
+        The temporary copy is made in ``tmp_dir`` (default: ``target``'s folder), which must be on
+        the same file system."""
+        source = self._object_path(digest)
+        if not source.is_file():
+            self._verify(source, digest, what=what)  # raises NotFound, naming the object
+        fd, tmp = tempfile.mkstemp(dir=tmp_dir or target.parent, prefix=".tmp-")
+        try:
+            hashed = hashlib.sha256()
+            with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+                for block in iter(lambda: src.read(BLOCK), b""):
+                    hashed.update(block)
+                    out.write(block)
+            if hashed.hexdigest() != digest:
+                raise IntegrityError(
+                    f"{what} is corrupt: its bytes hash to sha256:{hashed.hexdigest()[:12]}..., "
+                    f"expected sha256:{digest[:12]}...",
+                    hint=RESTORE_HINT.format(root=self.root),
+                )
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)  # a folder where the file belongs
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     def _cached_dir(self, uri: str, files: dict[str, str]) -> Path:
-        """The cache copy of a directory, verified file by file; rebuilt atomically when absent."""
+        """The cache copy of a directory: built atomically when absent, repaired file by file from
+        the verified objects when anything in it differs from the tree."""
         cached = self.root / "cache" / parse_uri(uri)
-        if cached.is_dir():
-            for rel, file_uri in sorted(files.items()):
-                path = cached.joinpath(*PurePosixPath(rel).parts)
-                self._verify(
-                    path,
-                    parse_uri(file_uri),
-                    what=f"file {rel!r} of directory {uri} (cached in {cached})",
-                    hint=f"the cached copy was edited; delete {cached} and it is rebuilt "
-                    "from the stored objects on the next read",
-                )
-            return cached
+        if cached.is_symlink() or (cached.exists() and not cached.is_dir()):
+            log.warning("the cache entry of %s was not a folder; rebuilding it from the stored "
+                        "objects", uri)  # fmt: skip
+            _remove(cached)
+        if not cached.is_dir():
+            self._build_cache(uri, files, cached)
+        else:
+            self._repair_cache(uri, files, cached)
+        return cached
+
+    def _build_cache(self, uri: str, files: dict[str, str], cached: Path) -> None:
         cached.parent.mkdir(parents=True, exist_ok=True)
         building = Path(tempfile.mkdtemp(dir=cached.parent, prefix=".tmp-"))
         try:
@@ -226,10 +261,91 @@ class ArtifactStore:
         except OSError:
             if not cached.is_dir():  # another process did not win the race: a real failure
                 raise
+            self._repair_cache(uri, files, cached)  # theirs: checked like any cached copy
         finally:
             shutil.rmtree(building, ignore_errors=True)
-        return cached
 
+    def _repair_cache(self, uri: str, files: dict[str, str], cached: Path) -> None:
+        """Check each listed file of a cached directory; copy in again what is missing or wrong,
+        remove what the tree does not list. Each fix is an atomic rename of a verified copy, so
+        processes repairing the same copy at once write the same bytes and readers never see half
+        a file."""
+        for rel, file_uri in sorted(files.items()):
+            digest = parse_uri(file_uri)
+            path = cached.joinpath(*PurePosixPath(rel).parts)
+            problem = _cache_problem(cached, path, digest)
+            if problem is None:
+                continue
+            what = f"file {rel!r} of directory {uri}"
+            if problem == "missing":  # a cache may be pruned: not worth a warning
+                log.info("the cached copy of %s was missing; copied it again from the stored "
+                         "object", what)  # fmt: skip
+            else:
+                log.warning("the cached copy of %s in %s %s; replaced it with the verified stored "
+                            "object", what, cached, problem)  # fmt: skip
+            _make_parents(cached, path)
+            # the temporary copy lies outside the cached folder, which holds only listed files
+            self._install(digest, path, what=what, tmp_dir=cached.parent)
+        stray = _strays(cached, set(files))
+        if stray:
+            log.warning("the cached copy of directory %s in %s held %d entries its tree does not "
+                        "list (%s); removed them", uri, cached, len(stray),
+                        ", ".join(sorted(stray)[:5]))  # fmt: skip
+            for rel in stray:
+                _remove(cached.joinpath(*PurePosixPath(rel).parts))
+
+
+def _cache_problem(cached: Path, path: Path, digest: str) -> str | None:
+    """What is wrong with one cached file (None when it verifies): 'missing', or the words that
+    describe the corruption for the log."""
+    for parent in reversed(path.relative_to(cached).parents[:-1]):
+        folder = cached / parent
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            return f"lay under {parent.as_posix()!r}, which was not a folder"
+    if path.is_symlink():
+        return "was a link, not a file"
+    if path.is_dir():
+        return "was a folder, not a file"
+    if not path.exists():
+        return "missing"
+    actual = sha256_file(path)
+    if actual != digest:
+        return f"was corrupt (its bytes hash to sha256:{actual[:12]}..., " \
+            f"expected sha256:{digest[:12]}...)"
+    return None
+
+
+def _make_parents(cached: Path, path: Path) -> None:
+    """Make the folders above ``path`` inside ``cached``, replacing links or files in their way."""
+    for parent in reversed(path.relative_to(cached).parents[:-1]):
+        folder = cached / parent
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            _remove(folder)
+        folder.mkdir(exist_ok=True)
+
+
+def _strays(cached: Path, listed: set[str]) -> list[str]:
+    """Entries under ``cached`` (relative POSIX paths) that are neither a listed file nor a folder
+    holding one; links are never followed."""
+    folders = {p.as_posix() for rel in listed for p in PurePosixPath(rel).parents} - {"."}
+    stray = []
+    for top, dirs, names in os.walk(cached):
+        base = Path(top).relative_to(cached)
+        for name in list(dirs):
+            rel = (base / name).as_posix()
+            if rel not in folders:
+                stray.append(rel)
+                dirs.remove(name)  # removed whole; do not walk into it
+        stray.extend(rel for rel in ((base / n).as_posix() for n in names) if rel not in listed)
+    return stray
+
+
+def _remove(path: Path) -> None:
+    """Delete a file, link or folder (a folder with everything in it; links are not followed)."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
 
 def parse_uri(uri: object) -> str:
     """The hex digest in ``sha256:<64 hex>``, or RegistryError showing the expected form."""

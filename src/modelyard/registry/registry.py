@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from modelyard.errors import RegistryError
 from modelyard.registry.artifacts import ArtifactStore
 from modelyard.registry.formats import load_artifact
 from modelyard.registry.records import VersionInfo
@@ -54,6 +55,9 @@ class Registry:
     def load(self, ref: str) -> LoadedModel:
         """Resolve ``ref`` and load the version's artifact through the format table."""
         version = self.store.resolve(ref)
-        path = self.artifacts.get_dir(version.artifact_uri)
+        try:
+            path = self.artifacts.get_dir(version.artifact_uri)
+        except RegistryError as err:  # a missing or corrupt object: say which model it breaks
+            raise type(err)(f"cannot load {version.ref}: {err.message}", hint=err.hint) from err
         fmt = version.tags.get("format", DEFAULT_FORMAT)
         return LoadedModel(version, load_artifact(fmt, path), path)

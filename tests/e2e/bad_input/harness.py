@@ -33,7 +33,8 @@ class Probe:
     given, gets the work folder and may make anything else: folders, symlinks). ``says``: words
     the error output must contain (case-insensitive). ``code``: the exit status expected (2 for
     every user error). ``stdout``: words the standard output must contain instead, for probes
-    whose right answer is a success with a note.
+    whose right answer is a success with a note. ``never``: words neither output may contain
+    (what a success must not alarm the user with).
     """
 
     name: str
@@ -44,6 +45,7 @@ class Probe:
     code: int = 2
     stdout: tuple[str, ...] = ()
     timeout: int = 180
+    never: tuple[str, ...] = ()
 
 
 def write_files(work: Path, probe: Probe) -> None:
@@ -95,3 +97,5 @@ def assert_user_error(done: subprocess.CompletedProcess, probe: Probe) -> None:
         assert word.lower() in done.stderr.lower(), (word, shown)
     for word in probe.stdout:
         assert word.lower() in done.stdout.lower(), (word, shown)
+    for word in probe.never:
+        assert word.lower() not in (done.stdout + done.stderr).lower(), (word, shown)
