@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import errno
+import socket
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -10,6 +12,7 @@ import typer
 
 from modelyard.cli.context import current_settings
 from modelyard.cli.render import console
+from modelyard.errors import ServingError
 from modelyard.serving.config import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_SWAP_INTERVAL_S,
@@ -104,20 +107,55 @@ def serve_command(
         log_predictions=not no_prediction_log,
     )
     resolved = preflight(settings, config, host)
+    sock = bind(host, port)  # before anything starts: a port in use is a clear error
+    port = sock.getsockname()[1]  # the one the system chose for --port 0
     for line in resolved or ["every registered model, by name"]:
         console.print(f"serving {line}", highlight=False)
     keys = "required" if config.require_keys else "optional (loopback)"
     docs = f"docs at http://{host}:{port}/docs"
     if config.require_keys:
         docs += " (the browser asks for a key: give it as the password)"
-    console.print(f"API keys: {keys}; {docs}", highlight=False)
-    uvicorn.run(
+    console.print(f"API keys: {keys}; {docs}", highlight=False, soft_wrap=True)
+    console.print(f"listening on http://{host}:{port} (Ctrl-C stops it)", highlight=False,
+                  soft_wrap=True)
+    server = uvicorn.Server(uvicorn.Config(
         create_app(settings, config),
-        host=host,
-        port=port,
         log_level=log_level.value,
         log_config=log_config(log_level.value),
-    )
+    ))
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:  # Ctrl-C is how a server is stopped: a clean exit, log flushed
+        pass
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host``:``port``, or a ServingError that says why not."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    except socket.gaierror as err:
+        raise ServingError(f"cannot listen on --host {host!r}: {err.strerror}",
+                           hint="give an address of this machine, e.g. --host 127.0.0.1 "
+                           "or --host 0.0.0.0 (with API keys)") from err
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as err:
+        sock.close()
+        if err.errno == errno.EADDRINUSE:
+            raise ServingError(f"port {port} on {host} is in use by another process",
+                               hint="pick another with --port, or stop the process that "
+                               f"listens there (see: ss -ltnp 'sport = :{port}')") from err
+        if err.errno == errno.EACCES:
+            raise ServingError(f"no permission to listen on port {port} on {host}",
+                               hint="use a port from 1024 up, e.g. --port 8000") from err
+        raise ServingError(f"cannot listen on {host}:{port}: {err.strerror}",
+                           hint="check --host and --port") from err
+    sock.set_inheritable(True)
+    return sock
 
 
 def log_config(level: str) -> dict[str, Any]:

@@ -3,10 +3,21 @@ filters, choices."""
 
 from __future__ import annotations
 
+import socket
+
 from bad_input.harness import Probe
 
 DATA_ARGS = ("{data}/telco_churn.csv", "--target", "Churn")
 HUGE = "99999999999999999999999"
+_HELD: list[socket.socket] = []  # listening sockets kept open for the life of the test process
+
+
+def _port_in_use() -> str:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()
+    _HELD.append(sock)
+    return str(sock.getsockname()[1])
 
 PROBES = [
     Probe("unknown-model", ("models", "show", "nosuchmodel"), says=("nosuchmodel",)),
@@ -47,6 +58,8 @@ PROBES = [
           says=("invalid API key name",)),
     Probe("alias-with-a-slash", ("models", "promote", "churn", "1", "--alias", "a/b"),
           says=("invalid alias name",)),
+    Probe("serve-port-in-use", ("serve", "--port", _port_in_use()),
+          says=("in use", "--port")),
     Probe("serve-port-out-of-range", ("serve", "--port", "99999"), says=("--port",)),
     Probe("serve-unknown-log-level", ("serve", "--log-level", "nope"), says=("log-level",)),
 ]

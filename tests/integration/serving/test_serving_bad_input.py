@@ -156,7 +156,7 @@ def serve_in_a_process(home: Path, log_path: Path) -> tuple[subprocess.Popen, in
         )
     deadline = time.monotonic() + 120
     while True:
-        found = re.search(r"Uvicorn running on http://127\.0\.0\.1:(\d+)", log_path.read_text())
+        found = re.search(r"listening on http://127\.0\.0\.1:(\d+)", log_path.read_text())
         if found:
             return process, int(found[1])
         assert process.poll() is None, log_path.read_text()
