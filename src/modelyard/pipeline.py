@@ -32,7 +32,7 @@ from modelyard.orchestration.fit import Fitted, check_model, fit_model
 from modelyard.orchestration.search_fit import search_model
 from modelyard.registry.registry import Registry
 from modelyard.settings import Settings
-from modelyard.spec.models import Spec, SplitSpec
+from modelyard.spec.models import UNSEEN_CATEGORIES_TAG, Spec, SplitSpec
 
 Step = Callable[[str], None]
 
@@ -254,7 +254,9 @@ def _train(
         artifact_uri=uri,
         schema=dataset.schema.to_dict(),
         metrics=headline,
-        tags={"format": fitted.format, "learner": fitted.learner},
+        # the version applies the spec's input policy wherever it predicts (serving.inputs)
+        tags={"format": fitted.format, "learner": fitted.learner,
+              UNSEEN_CATEGORIES_TAG: spec.predict.unseen_categories},
     )
     if report is not None:  # the report names the version it describes
         report["model"]["version"] = result.version

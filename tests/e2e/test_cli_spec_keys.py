@@ -68,6 +68,7 @@ VALUES: dict[str, tuple[Any, tuple[str, ...]]] = {
     "evaluation.latency": (False, ()),
     "costs.cpu_hour": (0.12, ()),
     "costs.prediction_cpus": (2, ()),
+    "predict.unseen_categories": ("error", ()),
     "seed": (7, ()),
 }
 

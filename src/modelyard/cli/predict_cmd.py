@@ -1,28 +1,53 @@
 """``modelyard predict NAME[@ALIAS|:VERSION] INPUT -o OUTPUT``: predictions for a file of rows.
 
-The rows go through ``serving.predict.predict_records``, the same code the HTTP server runs, so a
-file and a request give identical answers for the same rows.
+The rows go through ``serving.predict.predict_batch``, the same code the HTTP server runs, so a
+file and a request give identical answers for the same rows and meet the same input rules
+(``serving.inputs``): an infinite number is an error naming the column, the lines and the values;
+categories training never saw follow the version's ``predict.unseen_categories`` policy (or
+``--unseen-categories``) and are counted per column in the summary and ``--json``.
+
+The file is read with the same reading flags as ``train`` (``--encoding``, ``--sep``, ...), and
+the reader's hints name those flags rather than the spec keys they stand for.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
+from pydantic import ValidationError
 
 from modelyard.cli import options as o
 from modelyard.cli.context import current_settings
 from modelyard.cli.render import console, print_json
-from modelyard.data.sources import read_file
-from modelyard.errors import DataError
+from modelyard.data.row_lines import data_lines
+from modelyard.data.sources import FILE_FORMATS, read_file
+from modelyard.errors import DataError, ModelyardError, SpecError, did_you_mean
 from modelyard.registry.registry import Registry
-from modelyard.serving.predict import predict_records
+from modelyard.serving.inputs import UNSEEN_POLICIES, Origin, policy_of
+from modelyard.serving.predict import predict_batch
 from modelyard.spec.models import ReadOptions
 
 OUTPUT_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+# spec key under data.source -> this command's flag (the reader's hints name spec keys)
+FLAGS = {
+    "format": "--format",
+    "header": "--no-header",
+    "columns": "--columns",
+    "separator": "--sep",
+    "encoding": "--encoding",
+    "missing_values": "--missing",
+    "skip_initial_space": "--skip-initial-space",
+    "skip_rows": "--skip-rows",
+    "quoting": "--quoting",
+    "comment": "--comment",
+    "on_bad_lines": "--on-bad-lines",
+}
+_SPEC_KEY = re.compile(r"data\.source\.([a-z_]+)(:?)")
 
 Ref = Annotated[str, typer.Argument(help="Model: NAME, NAME@ALIAS or NAME:VERSION.")]
 Input = Annotated[Path, typer.Argument(help="Rows to predict: CSV or Parquet (TSV, JSONL too).")]
@@ -35,34 +60,133 @@ Output = Annotated[
         "'prediction' and 'proba_<label>' columns (.csv/.parquet).",
     ),
 ]
+FileFormat = Annotated[
+    str | None,
+    typer.Option("--format", help=f"{', '.join(FILE_FORMATS)}; inferred from the extension."),
+]
+Comment = Annotated[
+    str | None, typer.Option("--comment", help="Lines starting with this are ignored.")
+]
+Unseen = Annotated[
+    str | None,
+    typer.Option(
+        "--unseen-categories",
+        help="Categories training never saw: 'error' stops and names them, 'warn' scores and "
+        "counts them, 'ignore' scores them quietly (default: what the model's spec said, "
+        "predict.unseen_categories).",
+    ),
+]
 
 
-def predict_command(ref: Ref, input: Input, output: Output, json: o.Json = False) -> None:
+def predict_command(
+    ref: Ref,
+    input: Input,
+    output: Output,
+    unseen_categories: Unseen = None,
+    format: FileFormat = None,
+    no_header: o.NoHeader = False,
+    columns: o.Columns = None,
+    sep: o.Separator = None,
+    encoding: o.Encoding = None,
+    missing: o.Missing = None,
+    skip_initial_space: o.SkipSpace = False,
+    skip_rows: o.SkipRows = None,
+    quoting: o.Quoting = None,
+    comment: Comment = None,
+    on_bad_lines: o.OnBadLines = None,
+    json: o.Json = False,
+) -> None:
     """Predict every row of a file with a registered model and write them out with the answers."""
     kind = _output_format(output)
-    frame = read_file(input, ReadOptions())
+    if unseen_categories is not None and unseen_categories not in UNSEEN_POLICIES:
+        raise SpecError(
+            f"--unseen-categories must be one of {', '.join(UNSEEN_POLICIES)}, got "
+            f"{unseen_categories!r}", hint=did_you_mean(unseen_categories, UNSEEN_POLICIES),
+        )  # fmt: skip
+    options = read_options(locals())
+    frame = _with_flag_hints(read_file, input, options)
     with Registry.open(current_settings()) as registry:
         loaded = registry.load(ref)
-    outputs = predict_records(loaded.model, frame)
+    policy = unseen_categories or policy_of(loaded.version.tags)
+    origin = Origin("file", lines=lambda: data_lines(input, options, len(frame)))
+    batch = _with_flag_hints(predict_batch, loaded.model, frame, unseen_categories=policy,
+                             origin=origin)
     result = frame.copy()
-    for column in outputs.columns:
-        result[column] = outputs[column]
+    for column in batch.outputs.columns:
+        result[column] = batch.outputs[column]
     write_table(result, output, kind)
-    report = {
+    unseen = batch.unseen_report()
+    report: dict[str, Any] = {
         "model": loaded.version.model,
         "version": loaded.version.version,
         "rows": len(result),
         "input": str(input),
         "output": str(output),
-        "columns": list(outputs.columns),
+        "columns": list(batch.outputs.columns),
+        "unseen_categories_policy": policy,
     }
+    if unseen is not None:
+        report["unseen_categories"] = unseen
     if json:
         print_json(report)
         return
     console.print(
         f"{len(result)} rows predicted with {loaded.version.ref}; written to {output}",
-        highlight=False,
+        highlight=False, soft_wrap=True,
     )
+    if unseen:
+        rows = sum(entry["count"] for entry in unseen.values())
+        console.print(
+            f"[bold yellow]warning:[/] {rows} value(s) in {len(unseen)} column(s) are categories "
+            "training never saw, scored the way the model treats a value it does not know: "
+            + "; ".join(u.describe(origin) for u in batch.unseen),
+            highlight=False, soft_wrap=True,
+        )
+
+
+def read_options(flags: dict[str, Any]) -> ReadOptions:
+    """The ``ReadOptions`` the reading flags make (``train``'s flags, same meaning)."""
+    fmt = flags.get("format")
+    if fmt is not None and fmt not in FILE_FORMATS:
+        raise SpecError(
+            f"--format {fmt!r} does not read a file; predict reads files: "
+            f"{', '.join(FILE_FORMATS)}",
+            hint=did_you_mean(fmt, FILE_FORMATS),
+        )
+    mapping = o.source_mapping(str(flags["input"]), flags)
+    mapping.pop("path", None)
+    if flags.get("comment"):
+        mapping["comment"] = flags["comment"]
+    try:
+        return ReadOptions.model_validate(mapping)
+    except ValidationError as err:
+        problem = err.errors(include_url=False)[0]
+        key = str(problem["loc"][0]) if problem["loc"] else ""
+        flag = FLAGS.get(key, key)
+        raise SpecError(f"{flag}: {problem['msg']}", hint=f"see modelyard predict --help for "
+                        f"{flag}") from None
+
+
+def _with_flag_hints(function: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call ``function``; the spec keys an error names become this command's flags."""
+    try:
+        return function(*args, **kwargs)
+    except ModelyardError as err:
+        err.message = _flags_for_keys(err.message)
+        err.args = (err.message,)
+        if err.hint:
+            err.hint = _flags_for_keys(err.hint)
+        raise
+
+
+def _flags_for_keys(text: str) -> str:
+    """'set data.source.encoding to ...' -> 'set --encoding to ...' ('key: value' -> 'flag
+    value'); a key with no flag here is left as it is."""
+
+    def flag(match: re.Match[str]) -> str:
+        return FLAGS.get(match[1], match[0]) if match[1] in FLAGS else match[0]
+
+    return _SPEC_KEY.sub(flag, text)
 
 
 def _output_format(path: Path) -> str:

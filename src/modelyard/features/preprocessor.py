@@ -36,7 +36,7 @@ from modelyard.errors import DataError, SchemaMismatch, SpecError, TrainingError
 from modelyard.features import state as st
 from modelyard.features.assemble import encode_frame
 from modelyard.features.base import DENSE_DTYPE, ColumnEncoder
-from modelyard.features.categorical import HIGH_CARDINALITY, INPUT_KINDS
+from modelyard.features.categorical import HIGH_CARDINALITY, INPUT_KINDS, CategoricalEncoder
 
 _SKIPPED_KINDS = ("identifier",)
 
@@ -191,6 +191,20 @@ class Preprocessor:
         self._check_frame(frame)
         # the same output as concatenating each encoder's transform (``_assemble``), grouped
         return encode_frame(self.encoders_, self.feature_names_out_, frame)
+
+    def unseen_categories(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Per categorical column, a boolean mask of the rows holding a category that training
+        never saw (missing values are not unseen).
+
+        ``frame`` holds rows as ``transform`` takes them (checked against the schema). The mask
+        comes from the encoder's own lookup, so a flagged row is exactly one that ``transform``
+        encodes as unseen (all zeros for one-hot, NaN for native, 0 frequency, the prior).
+        """
+        return {
+            name: encoder.codes(frame[name]) < 0
+            for name, encoder in self.encoders_.items()
+            if isinstance(encoder, CategoricalEncoder)
+        }
 
     def _assemble(self, blocks: list[pd.DataFrame], index: pd.Index) -> pd.DataFrame:
         """One frame in ``feature_names_out_`` order; a single float64 block when all-dense."""

@@ -68,6 +68,12 @@ class ServingMetrics:
             "modelyard_model_refresh_errors", "Failed re-resolutions or reloads of a reference",
             ["ref"], registry=self.registry,
         )  # fmt: skip
+        self.unseen = Counter(
+            "modelyard_unseen_categories",
+            "Input values of a categorical column that no training row held (counted whatever "
+            "the version's predict.unseen_categories policy), by model, version and column",
+            ["model", "version", "column"], registry=self.registry,
+        )  # fmt: skip
         self.log_rows = Counter(
             "modelyard_prediction_log_rows", "Rows written to the prediction log", ["model"],
             registry=self.registry,

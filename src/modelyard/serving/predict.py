@@ -1,24 +1,39 @@
 """The one predict path: the HTTP server and ``modelyard predict`` (batch files) both call
-``predict_records``, so a file and a request give identical answers for the same rows.
+``predict_batch``, so a file and a request give identical answers for the same rows, and are
+refused or warned about by the same rules (``serving.inputs``: finite numbers, unseen categories).
 
-``predict_records(bundle, frame)`` returns only the outputs, on ``frame``'s index:
+``predict_batch(bundle, frame, unseen_categories=..., origin=...)`` checks the rows once against
+the model's schema, applies those rules, and returns a ``Batch``: the outputs, on ``frame``'s
+index, and the unseen categories found per column:
 
 * ``prediction``: the label in the training label space (or the value, for regression);
 * ``proba_<label>``: one column per class, for classifiers.
 
-``output_columns`` names them; ``to_json_rows`` turns them into what the HTTP answer carries.
+``predict_records(bundle, frame)`` is the outputs alone (policy ``warn``). ``output_columns``
+names them; ``to_json_rows`` turns them into what the HTTP answer carries.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from modelyard.data.infer import check_schema
 from modelyard.errors import DataError, ServingError
 from modelyard.learners.bundle import ModelBundle
 from modelyard.learners.formats import MODEL_TYPES  # also registers the model formats
+from modelyard.serving.inputs import (
+    DEFAULT_UNSEEN,
+    UNSEEN_POLICIES,
+    Origin,
+    UnseenCategories,
+    UnseenColumn,
+    check_finite,
+    find_unseen,
+)
 
 PREDICTION = "prediction"
 PROBA_PREFIX = "proba_"
@@ -31,12 +46,38 @@ def output_columns(bundle: ModelBundle) -> list[str]:
     return [PREDICTION] + [f"{PROBA_PREFIX}{label}" for label in bundle.classes or []]
 
 
-def predict_records(bundle: ModelBundle, frame: pd.DataFrame) -> pd.DataFrame:
-    """Predictions (and class probabilities) for every row of ``frame``, on its index.
+@dataclass(frozen=True)
+class Batch:
+    """What ``predict_batch`` returns: the outputs and the unseen categories per column."""
+
+    outputs: pd.DataFrame
+    unseen: tuple[UnseenColumn, ...] = ()
+    policy: str = DEFAULT_UNSEEN
+    origin: Origin = Origin()
+
+    def unseen_report(self) -> dict[str, Any] | None:
+        """``{column: {count, values, near, records|lines}}`` to show the caller; None when the
+        policy is ``ignore`` (the caller is told nothing)."""
+        if self.policy == "ignore":
+            return None
+        return {u.column: u.to_json(self.origin) for u in self.unseen}
+
+
+def predict_batch(
+    bundle: Any,
+    frame: pd.DataFrame,
+    *,
+    unseen_categories: str = DEFAULT_UNSEEN,
+    origin: Origin | None = None,
+) -> Batch:
+    """Predictions (and class probabilities) for every row of ``frame``, with its input report.
 
     ``frame`` holds raw input rows: at least the model's feature columns (extra columns are
     ignored), values as read from a file or validated from a request. A value that does not fit its
-    column raises ``SchemaMismatch`` naming the column.
+    column raises ``SchemaMismatch`` naming the column; an infinite number too; a category training
+    never saw raises ``UnseenCategories`` when ``unseen_categories`` is 'error' and is reported in
+    ``Batch.unseen`` otherwise. ``origin`` says how messages name the rows (default: records of a
+    request).
     """
     if not isinstance(bundle, MODEL_TYPES):
         raise ServingError(
@@ -44,11 +85,49 @@ def predict_records(bundle: ModelBundle, frame: pd.DataFrame) -> pd.DataFrame:
             "expected a modelyard model bundle or ensemble",
             hint="register models saved by `modelyard train`",
         )
+    if unseen_categories not in UNSEEN_POLICIES:
+        raise ServingError(
+            f"unseen_categories must be one of {', '.join(UNSEEN_POLICIES)}, got "
+            f"{unseen_categories!r}", hint="set predict.unseen_categories to error, warn or ignore",
+        )  # fmt: skip
     if len(frame) == 0:
         raise DataError("there are no rows to predict", hint="pass at least one input row")
-    columns = output_columns(bundle)
-    out = bundle.predict_frame(frame)
-    return pd.DataFrame({c: out[c].to_numpy() for c in columns}, index=frame.index)
+    origin = origin or Origin()
+    check_finite(frame, bundle.schema, origin)
+    checked = check_schema(frame, bundle.schema)
+    unseen = tuple(find_unseen(_preprocessors(bundle), checked))
+    if unseen and unseen_categories == "error":
+        raise UnseenCategories(list(unseen), origin)
+    outputs = pd.DataFrame(_outputs(bundle, checked), index=frame.index)
+    return Batch(outputs, unseen, unseen_categories, origin)
+
+
+def predict_records(bundle: ModelBundle, frame: pd.DataFrame) -> pd.DataFrame:
+    """The outputs of ``predict_batch`` with the default policy (unseen categories scored)."""
+    return predict_batch(bundle, frame).outputs
+
+
+def _preprocessors(bundle: Any) -> list[Any]:
+    """The fitted preprocessing of a bundle, or of each member of an ensemble."""
+    if isinstance(bundle, ModelBundle):
+        return [bundle.preprocessor]
+    return [member.preprocessor for member in bundle.members]
+
+
+def _outputs(bundle: Any, checked: pd.DataFrame) -> dict[str, np.ndarray]:
+    """``output_columns`` from rows already checked against the schema (checked once).
+
+    The same steps as the bundles' ``predict_frame``, which checks the rows itself: a bundle's
+    ``learner`` reads its preprocessing's output, an ensemble's reads the checked rows.
+    """
+    X = bundle.preprocessor.transform(checked) if isinstance(bundle, ModelBundle) else checked
+    if bundle.task == "regression":
+        return {PREDICTION: np.asarray(bundle.learner.predict(X), dtype=float)}
+    proba = np.asarray(bundle.learner.predict_proba(X))
+    out = {PREDICTION: np.asarray(bundle.decode(bundle.predict_codes(X, proba)))}
+    for code, label in enumerate(bundle.classes or []):
+        out[f"{PROBA_PREFIX}{label}"] = proba[:, code]
+    return out
 
 
 def to_json_rows(bundle: ModelBundle, outputs: pd.DataFrame) -> dict[str, Any]:

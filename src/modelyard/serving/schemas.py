@@ -6,7 +6,9 @@ feature column (``extra='forbid'``), typed by the column's kind:
 ========================  ================================================================
 kind                      accepted JSON value (``null`` always means "missing")
 ========================  ================================================================
-numeric                   a finite number; true/false, strings, NaN and infinity are refused
+numeric                   a finite number; true/false, strings, NaN and infinity (and numbers
+                          beyond a double, such as 1e400) are refused with the finite-number
+                          rule of ``serving.inputs``, the one ``modelyard predict`` applies
 boolean                   true/false, or exactly a value the training rows held (``Column.
                           spellings``: "Yes"/"No", 0/1, ...); older schemas without spellings:
                           true/false, 0/1 or "yes"/"no", "true"/"false", "y"/"n", "t"/"f"
@@ -33,7 +35,6 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainValidator,
-    Strict,
     TypeAdapter,
     ValidationError,
     WithJsonSchema,
@@ -44,6 +45,7 @@ from pydantic_core import PydanticCustomError
 from modelyard.data.schema import Column, Schema
 from modelyard.features.boolean import FALSE_TOKENS, TRUE_TOKENS, to_bool_float
 from modelyard.serving.errors import BadRequest, InvalidInput
+from modelyard.serving.inputs import TOO_LARGE, finite_number, not_finite
 
 MAX_CATEGORY_CHARS = 1_000  # a category label longer than this is a client bug
 MAX_TEXT_CHARS = 100_000  # free text: about 15,000 words
@@ -51,14 +53,38 @@ MAX_DATETIME_CHARS = 64
 MAX_DETAILS = 20  # field errors listed in one response
 SHAPE_HINT = "send one record as a JSON object, or a non-empty JSON array of records"
 
-_NUMBER = Annotated[float, Strict()]
+NUMBER_SCHEMA = {"anyOf": [{"type": "number"}, {"type": "null"}]}
+
+
+def _number(value: Any) -> float | None:
+    """A numeric field: a JSON number that is finite, or null.
+
+    JSON's NaN and Infinity literals and numbers beyond a double (1e400, read as infinity) fail
+    with ``serving.inputs.not_finite``, the sentence a file's infinite cells get; text and
+    true/false fail as not numbers at all.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError(
+            "float_type", "expected a valid number; received {received}",
+            {"received": json.dumps(value, default=str)[:60]},
+        )  # fmt: skip
+    number = finite_number(value)
+    if number is None:
+        received = json.dumps(value if isinstance(value, float) else float("inf"))
+        raise PydanticCustomError("finite_number", not_finite(received))
+    return number
+
+
+_NUMBER = Annotated[Any, PlainValidator(_number), WithJsonSchema(NUMBER_SCHEMA)]
 
 
 def _field(column: Column) -> tuple[Any, Any]:
     """(annotation, FieldInfo) for one feature column, aliased to the column's own name."""
     doc = f"{column.kind} column '{column.name}'"
     if column.kind == "numeric":
-        return _NUMBER | None, Field(alias=column.name, allow_inf_nan=False, description=doc)
+        return _NUMBER, Field(alias=column.name, description=doc)
     if column.kind == "boolean":
         boolean = BooleanField(column)
         annotated = Annotated[Any, PlainValidator(boolean), WithJsonSchema(boolean.json_schema())]
@@ -233,7 +259,7 @@ class RequestSchema:
             listing = ", ".join(self.names[:40]) + (" ..." if len(self.names) > 40 else "")
             return f"send exactly these fields (null for a missing value): {listing}"
         if "finite_number" in kinds:
-            return "NaN and infinity are not numbers here; send null for a missing value"
+            return f"send finite numbers, or null for a missing value ({TOO_LARGE})"
         if "boolean_value" in kinds:
             return "send true or false, or a value the field's description lists (see "
             "GET /v1/models/{name}, 'columns'); null for a missing value"

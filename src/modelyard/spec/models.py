@@ -191,6 +191,23 @@ class CostSpec(_Strict):
     )
 
 
+UNSEEN_CATEGORIES = ("error", "warn", "ignore")
+UNSEEN_CATEGORIES_TAG = "unseen_categories"  # the version tag predict.unseen_categories goes to
+
+
+class PredictSpec(_Strict):
+    """How the registered model treats input rows when it predicts (``modelyard predict`` and
+    the model server alike); recorded with the version, which applies it wherever it serves."""
+
+    unseen_categories: Literal["error", "warn", "ignore"] = Field(
+        "warn",
+        description="A categorical value no training row held: 'error' refuses the rows (HTTP "
+        "422, exit 2) naming column, rows and value; 'warn' scores them and reports a count per "
+        "column with the answer; 'ignore' scores them without a word. The server's /metrics "
+        "counts them whatever the choice.",
+    )
+
+
 class Spec(_Strict):
     """A whole modelyard spec."""
 
@@ -204,6 +221,9 @@ class Spec(_Strict):
     )
     evaluation: EvaluationSpec = Field(default_factory=EvaluationSpec)
     costs: CostSpec = Field(default_factory=CostSpec)
+    predict: PredictSpec = Field(
+        default_factory=PredictSpec, description="How the model treats inputs when it predicts."
+    )
     seed: Annotated[int, Field(ge=0)] = 42
 
     @field_validator("name")

@@ -3,11 +3,15 @@ predictions, class probabilities, the version that answered and the request id o
 
 The body is read with a size limit (413 beyond it), validated against the request schema generated
 from the answering version's training schema, predicted through ``serving.predict`` (the same code
-as ``modelyard predict``) off the event loop, and handed to the prediction log.
+and the same input rules as ``modelyard predict``) off the event loop, and handed to the
+prediction log. Categories training never saw are counted per column in ``/metrics`` and, under
+the version's ``predict.unseen_categories`` policy, refused (422, ``error``) or reported in the
+answer's ``unseen_categories`` (``warn``, the default; an empty object when there were none).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,8 +21,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from modelyard.serving.errors import BadRequest, PayloadTooLarge
+from modelyard.serving.inputs import Origin, UnseenCategories, UnseenColumn, policy_of
+from modelyard.serving.metrics import ServingMetrics
 from modelyard.serving.pool import Served
-from modelyard.serving.predict import predict_records, to_json_rows
+from modelyard.serving.predict import Batch, predict_batch, to_json_rows
 from modelyard.serving.predlog import LoggedBatch
 from modelyard.serving.state import ServerState, get_state
 
@@ -53,6 +59,11 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
                     "request_id": "5f1c0d3e9a8b4c7d",
                     "predictions": ["No"],
                     "probabilities": [{"No": 0.87, "Yes": 0.13}],
+                    "unseen_categories": {
+                        "Contract": {"count": 1, "values": ["month-to-month"],
+                                     "near": {"month-to-month": "Month-to-month"},
+                                     "records": [0]}
+                    },
                 }
             }
         },
@@ -62,7 +73,8 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {"description": "the API key may not use this model"},
     404: {"description": "no such model, alias or version"},
     413: {"description": "the body is larger than the server accepts"},
-    422: {"description": "fields missing, unknown, of the wrong type, NaN or infinite"},
+    422: {"description": "fields missing, unknown, of the wrong type, NaN or infinite; or "
+          "categories training never saw, when the version's policy is 'error'"},
 }
 
 
@@ -90,11 +102,30 @@ def _too_large(size: str, limit: int) -> PayloadTooLarge:
     )
 
 
-def _answer(served: Served, body: bytes) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+def _answer(served: Served, body: bytes,
+            metrics: ServingMetrics) -> tuple[pd.DataFrame, Batch, dict[str, Any]]:
     """Validate, predict and shape the answer (CPU work: runs in a worker thread)."""
     inputs = served.request.parse(body)
-    outputs = predict_records(served.bundle, inputs)
-    return inputs, outputs, to_json_rows(served.bundle, outputs)
+    origin = Origin("request", listed=body.lstrip()[:1] == b"[")
+    try:
+        batch = predict_batch(served.bundle, inputs, origin=origin,
+                              unseen_categories=policy_of(served.version.tags))
+    except UnseenCategories as err:
+        _count_unseen(metrics, served, err.unseen)
+        raise
+    _count_unseen(metrics, served, batch.unseen)
+    answer = to_json_rows(served.bundle, batch.outputs)
+    report = batch.unseen_report()
+    if report is not None:
+        answer["unseen_categories"] = report
+    return inputs, batch, answer
+
+
+def _count_unseen(metrics: ServingMetrics, served: Served,
+                  unseen: Sequence[UnseenColumn]) -> None:
+    name, version = served.key
+    for column in unseen:
+        metrics.unseen.labels(name, str(version), column.column).inc(column.count)
 
 
 @router.post(
@@ -110,7 +141,8 @@ async def predict(ref: str, request: Request, state: ServerState = Depends(get_s
     served = pool.lookup(ref) or await run_in_threadpool(pool.get, ref)
     name, version = served.key
     request.state.model, request.state.version = name, version
-    inputs, outputs, answer = await run_in_threadpool(_answer, served, body)
+    inputs, batch, answer = await run_in_threadpool(_answer, served, body, state.metrics)
+    outputs = batch.outputs
     request_id = request.state.request_id
     state.metrics.rows.labels(name, str(version)).inc(len(outputs))
     if state.predlog is not None:
