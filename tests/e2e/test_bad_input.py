@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from bad_input import probes_artifacts, probes_cli, probes_data, probes_spec
+from bad_input import probes_artifacts, probes_cli, probes_data, probes_numbers, probes_spec
 from bad_input.harness import (
     DATA,
     Probe,
@@ -26,7 +26,7 @@ from modelyard.settings import load_settings
 from modelyard.spec import validate_spec
 
 PROBES: list[Probe] = [*probes_cli.PROBES, *probes_data.PROBES, *probes_spec.PROBES,
-                       *probes_artifacts.PROBES]
+                       *probes_artifacts.PROBES, *probes_numbers.PROBES]
 
 
 @pytest.fixture(scope="session")
