@@ -21,6 +21,7 @@ import pandas as pd
 from modelyard.data.dataset import PART_COLUMN, Dataset, load_dataset
 from modelyard.data.split import Split, make_split
 from modelyard.errors import ModelyardError, NotFound, SpecError
+from modelyard.evaluation.metrics import get_metric
 from modelyard.evaluation.report import write_report
 from modelyard.learners.base import get_learner
 from modelyard.orchestration.evaluate import (
@@ -31,6 +32,7 @@ from modelyard.orchestration.evaluate import (
 from modelyard.orchestration.fit import Fitted, check_model, fit_model
 from modelyard.orchestration.search_fit import search_model
 from modelyard.registry.registry import Registry
+from modelyard.search.orchestrator import search_learners
 from modelyard.settings import Settings
 from modelyard.spec.models import UNSEEN_CATEGORIES_TAG, Spec, SplitSpec
 
@@ -152,8 +154,7 @@ def train(
                 get_learner(spec.model.learner)  # an unknown learner is a spec error, not a run
             # bad data and a learner that cannot take it are the user's to fix: no run for them
             prepared = prepare(spec, on_step)
-            if spec.model is not None:
-                check_model(spec.model, prepared.dataset.task)
+            check_before_run(spec, prepared.dataset.task)
             run_id = store.create_run(model_name(spec), spec.model_dump(mode="json"), spec.seed)
         try:
             result = _train(spec, registry, run_id, settings.runs_root / run_id, on_step, verbose,
@@ -166,6 +167,19 @@ def train(
             raise
         store.finish_run(run_id, "finished", cpu_seconds=result.cpu_seconds)
         return result
+
+
+def check_before_run(spec: Spec, task: str) -> None:
+    """Every name in the spec that needs the task to check (a learner and its hyperparameters,
+    the metrics, the search's learners): a mistake here is a SpecError before any run exists,
+    not a failed run after the data was read and a model trained."""
+    if spec.model is not None:
+        check_model(spec.model, task)
+    if spec.evaluation.metric:
+        get_metric(spec.evaluation.metric, task)
+    if spec.search is not None:
+        get_metric(spec.search.metric_for(task), task)
+        search_learners(spec.search.learners, task)
 
 
 def _train(

@@ -85,7 +85,7 @@ def search(frame_train: pd.DataFrame, y_train: np.ndarray, *, schema: Schema, ta
                                data_bytes=int(frame_train.memory_usage(deep=True).sum()))
     budget = Budget(time_budget, reserve_fraction=RESERVE_FRACTION, workers=parallel)
     metric_obj = search_metric(metric or DEFAULT_SEARCH_METRIC.get(task, ""), task)
-    names = _learners(learners, task)
+    names = search_learners(learners, task)
     y = np.asarray(y_train)
     plan = plan_validation(y, task, folds=folds, seed=seed, classes=classes)
     n_classes = len(classes) if classes else (int(y.max()) + 1 if task != "regression" else None)
@@ -120,7 +120,7 @@ def search(frame_train: pd.DataFrame, y_train: np.ndarray, *, schema: Schema, ta
                         board.notes + final.notes)
 
 
-def _learners(names: list[str] | None, task: str) -> list[str]:
+def search_learners(names: list[str] | None, task: str) -> list[str]:
     """The learners to search: the ones named (checked), else every one serving ``task`` that is
     searched by default."""
     serving = list(available(task))
