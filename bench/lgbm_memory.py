@@ -6,8 +6,9 @@ Target (issue 3): modelyard's peak at most 1.5 times the direct call's.
 
     .venv/bin/python bench/lgbm_memory.py [--data PATH --target COLUMN --rounds N]
 
-Adds one record (both peaks, trees, the ratio) to ``bench/results/lgbm_memory.json`` through
-``bench/record.py``.
+Each variant's imports alone are measured too (a process that imports what the variant imports and
+nothing else), which tells how much of the difference is code rather than data. Adds one record
+(the peaks, trees, the ratio) to ``bench/results/lgbm_memory.json`` through ``bench/record.py``.
 """
 
 from __future__ import annotations
@@ -55,6 +56,13 @@ print(json.dumps({"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss 
 """
 
 
+def imports_only(code: str) -> str:
+    """The import lines of a variant, then its peak: what importing alone costs."""
+    lines = [line for line in code.splitlines() if line.startswith(("import ", "from "))]
+    return "\n".join([*lines, 'print(json.dumps({"peak_mb": resource.getrusage('
+                       'resource.RUSAGE_SELF).ru_maxrss / 1024, "trees": 0}))'])
+
+
 def run(code: str, args: list[str]) -> dict:
     out = subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
@@ -71,14 +79,19 @@ def main() -> None:
     stamper = record.Stamper()
     argv = [args.data, args.target, str(args.rounds)]
     direct, ours = run(DIRECT, argv), run(MODELYARD, argv)
+    direct_imports, our_imports = run(imports_only(DIRECT), []), run(imports_only(MODELYARD), [])
     ratio = ours["peak_mb"] / direct["peak_mb"]
     print(f"{'variant':<12}{'peak MB':>10}{'trees':>8}")
     print(f"{'lightgbm':<12}{direct['peak_mb']:>10.1f}{direct['trees']:>8}")
     print(f"{'modelyard':<12}{ours['peak_mb']:>10.1f}{ours['trees']:>8}")
     print(f"ratio modelyard/lightgbm: {ratio:.2f} (target <= 1.5)")
+    print(f"imports alone: lightgbm {direct_imports['peak_mb']:.1f} MB, "
+          f"modelyard {our_imports['peak_mb']:.1f} MB")
     done = {"data": args.data, "target": args.target, "rounds": args.rounds,
             "lightgbm_peak_mb": round(direct["peak_mb"], 1), "lightgbm_trees": direct["trees"],
             "modelyard_peak_mb": round(ours["peak_mb"], 1), "modelyard_trees": ours["trees"],
+            "lightgbm_imports_mb": round(direct_imports["peak_mb"], 1),
+            "modelyard_imports_mb": round(our_imports["peak_mb"], 1),
             "ratio": round(ratio, 4), "stamp": stamper.stamp()}
     record.add("lgbm_memory", [done], key=lambda r: (r["data"], r["target"], r["rounds"]))
 
