@@ -8,6 +8,8 @@ a Preprocessor and a learner on the rows, save a ModelBundle, store it and regis
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -81,6 +83,33 @@ def register(
 def move_alias(settings: Settings, name: str, alias: str, version: int) -> None:
     with Registry.open(settings) as registry:
         registry.store.set_alias(name, alias, version, actor="test")
+
+
+def corrupt_own_file(settings: Settings, ref: str, other: str) -> tuple[Path, bytes]:
+    """Flip one bit of the stored object of a file of ``ref``'s artifact that ``other``'s does not
+    share (two churn models fitted on the same rows share most files); returns the object's path
+    and its good bytes, to restore it."""
+    with Registry.open(settings) as registry:
+        trees = [
+            json.loads(registry.artifacts.get_file(registry.store.resolve(r).artifact_uri)
+                       .read_text())["files"]
+            for r in (ref, other)
+        ]  # fmt: skip
+        uri = next(u for _, u in sorted(trees[0].items()) if u not in trees[1].values())
+        digest = uri.removeprefix("sha256:")
+        path = registry.artifacts.root / "objects" / digest[:2] / digest[2:]
+    good = path.read_bytes()
+    os.chmod(path, 0o644)  # stored objects are read-only
+    path.write_bytes(bytes([good[0] ^ 1]) + good[1:])
+    return path, good
+
+
+def metric_value(client: Any, line_start: str) -> float:
+    """The value of the first /metrics sample whose line starts with ``line_start`` (0 if none)."""
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith(line_start):
+            return float(line.split()[-1])
+    return 0.0
 
 
 def json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -12,7 +12,13 @@ the router's one dependency): ``GET /models``, ``GET /models/{ref}``,
 key check; a limited key sees only its models), whose assets are served locally.
 
 Keys are required unless ``config.require_keys`` is False, which ``modelyard serve`` chooses only
-on a loopback address without ``--require-keys`` (``config.keys_required``).
+on a loopback address without ``--require-keys`` (``config.keys_required``). Every request with a
+body must send it as JSON (``json_body.require_json``: 415 otherwise), which keeps web pages from
+forging requests; routes that change the store will also require a key (``auth.require_write_key``).
+
+A model that cannot be loaded makes only itself unavailable (503); ``/readyz`` says which models
+answer and why the others do not. No error body names the server's folders or store URL
+(``errors.Redactor``); the log keeps the full text.
 """
 
 from __future__ import annotations
@@ -30,7 +36,8 @@ from modelyard.registry.keys import ApiKeys
 from modelyard.registry.registry import Registry
 from modelyard.serving.auth import KeyRing, require_key
 from modelyard.serving.config import ServeConfig, check_bind
-from modelyard.serving.errors import install_handlers
+from modelyard.serving.errors import Redactor, install_handlers
+from modelyard.serving.json_body import require_json
 from modelyard.serving.metrics import RequestMiddleware, ServingMetrics
 from modelyard.serving.openapi import install_openapi
 from modelyard.serving.pool import ModelPool
@@ -48,7 +55,8 @@ PREDICTIONS_DIR = "predictions"  # the prediction log lives in <home>/prediction
 def create_app(settings: Settings, config: ServeConfig | None = None) -> FastAPI:
     """The model-server app for the registry of ``settings``, serving what ``config`` says."""
     config = config or ServeConfig()
-    state = ServerState(settings=settings, config=config, metrics=ServingMetrics())
+    redact = Redactor.for_settings(settings)
+    state = ServerState(settings=settings, config=config, metrics=ServingMetrics(), redact=redact)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -71,6 +79,7 @@ def create_app(settings: Settings, config: ServeConfig | None = None) -> FastAPI
         openapi_url=None,  # routers.docs serves the document, the pages and their assets
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(require_json)],  # every route, present and future
     )
     app.state.serving = state
     v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_key)])
@@ -79,7 +88,7 @@ def create_app(settings: Settings, config: ServeConfig | None = None) -> FastAPI
     app.include_router(health.router)
     app.include_router(v1)
     install_docs(app)
-    install_handlers(app)
+    install_handlers(app, redact)
     install_openapi(app, state)
     app.add_middleware(RequestMiddleware, metrics=state.metrics)
     return app
@@ -114,21 +123,28 @@ def _close(state: ServerState) -> None:
 
 
 async def _load_and_swap(state: ServerState) -> None:
-    """Load the served models, then re-resolve them (and reload keys) every interval."""
+    """Load the served models, then re-resolve them (and reload keys) every interval. A failure
+    of the whole round (the store does not answer) is logged when it starts or changes, not
+    every interval; per-model failures are the pool's to log."""
     pool, keyring = state.pool, state.keyring
     assert pool is not None and keyring is not None, "the lifespan opens the pool first"
-    try:
-        await to_thread.run_sync(pool.start)
-    except Exception:  # noqa: BLE001 - keep the server up; the loop below retries
-        log.exception("loading the served models failed; retrying every %s s",
-                      state.config.swap_interval_s)  # fmt: skip
-    while True:
-        await asyncio.sleep(state.config.swap_interval_s)
+    failing: str | None = None  # the round failure last logged
+    while True:  # the first round loads the models
         try:
             await to_thread.run_sync(pool.refresh)
             await to_thread.run_sync(keyring.reload)
-        except Exception:  # noqa: BLE001 - a store hiccup must not end hot swap for good
-            log.exception("refreshing the served models or API keys failed; retrying")
+        except Exception as err:  # noqa: BLE001 - a store hiccup must not end hot swap for good
+            text = f"{type(err).__name__}: {err}"
+            if text != failing:
+                log.error("%s the served models or API keys failed; retrying every %s s (logged "
+                          "again when the error changes)", "refreshing" if pool.started
+                          else "loading", state.config.swap_interval_s, exc_info=err)  # fmt: skip
+            failing = text
+        else:
+            if failing is not None:
+                log.info("the served models and API keys refresh again")
+            failing = None
+        await asyncio.sleep(state.config.swap_interval_s)
 
 
 def preflight(settings: Settings, config: ServeConfig, host: str) -> list[str]:

@@ -11,7 +11,10 @@ with each hot-swap round, so a revoked key stops working and a new one starts wo
   ``--require-keys``): no key -> 401;
 * keys optional: no key is fine, but a key that is sent must be valid;
 * a wrong or revoked key -> 401; a key limited to other models -> 403 (and the docs of a limited
-  key show only its models).
+  key show only its models);
+* a route that changes the store (feedback, promotion) declares ``require_write_key`` as well: it
+  needs a valid key even where keys are optional, so neither another program on the machine nor
+  a web page (see ``json_body``) can change anything without one.
 """
 
 from __future__ import annotations
@@ -101,6 +104,24 @@ async def require_key(request: Request) -> KeyInfo | None:
     """Router dependency: check the key, and its access to the model named in the path."""
     ring: KeyRing = request.app.state.serving.keyring
     key = ring.check(request.headers.get("authorization"))
+    ref = request.path_params.get("ref")
+    if ref is not None:
+        authorize_model(key, model_name(ref))
+    request.state.api_key = key
+    return key
+
+
+async def require_write_key(request: Request) -> KeyInfo:
+    """Dependency of routes that change the store: a valid key, even where keys are optional, with
+    access to the model named in the path."""
+    ring: KeyRing = request.app.state.serving.keyring
+    key = ring.check(request.headers.get("authorization"))
+    if key is None:
+        raise Unauthorized(
+            f"{request.method} {request.url.path} changes the model store and needs an API key, "
+            "even on a server where keys are optional",
+            hint=KEYS_HINT,
+        )
     ref = request.path_params.get("ref")
     if ref is not None:
         authorize_model(key, model_name(ref))

@@ -10,6 +10,12 @@ move (not 'name:3'); when it names another version, that version is loaded next 
 and swapped in. Slots come from ``ServeConfig.models`` (or every registered model), plus references
 to a served model that requests ask for ('churn@staging'), loaded on first use and kept in a
 small LRU. Loading, resolving and refreshing block (database, disk): call them from a thread.
+
+A version that cannot be loaded (its files missing or corrupt in the artifact store) makes only
+the references that name it unavailable (503, ``ModelUnavailable``); every other slot keeps
+answering. Its failure is remembered, so requests do not re-read a broken artifact, and retried by
+later rounds at growing intervals (``RETRY_ROUNDS``). Each failure is logged once, with its cause,
+and again only when it changes; a reference that loads again says so.
 """
 
 from __future__ import annotations
@@ -29,13 +35,18 @@ from modelyard.learners.formats import MODEL_TYPES  # also registers the model f
 from modelyard.registry.records import VersionInfo
 from modelyard.registry.registry import Registry
 from modelyard.serving.config import ServeConfig
-from modelyard.serving.errors import NotReady, UnknownModel
+from modelyard.serving.errors import ModelUnavailable, NotReady, UnknownModel
 from modelyard.serving.metrics import ServingMetrics
 from modelyard.serving.schemas import RequestSchema
 
 log = logging.getLogger("modelyard.serving")
 
 _REF = re.compile(r"(?P<name>[^@:]+)(?P<rest>[@:].*)?")
+RETRY_ROUNDS = (1, 2, 4, 8, 15)  # refresh rounds before retrying a broken version, by failures
+UNAVAILABLE_HINT = (
+    "this version cannot answer until the server's operator restores its files (the server log "
+    "says what is wrong); the server's other models keep answering: GET /readyz lists them"
+)
 
 
 def model_name(ref: str) -> str:
@@ -71,8 +82,17 @@ class Slot:
     ref: str
     configured: bool  # from ServeConfig (kept) or asked for by a request (LRU)
     current: Served | None = None
-    error: str | None = None  # why the last load or refresh failed
+    failure: ModelyardError | None = None  # why the last load or refresh failed (None: it did not)
     last_used: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Broken:
+    """A version that failed to load: the error requests get until round ``retry_at`` retries."""
+
+    error: ModelUnavailable
+    failures: int
+    retry_at: int
 
 
 class ModelPool:
@@ -87,7 +107,9 @@ class ModelPool:
         self._loaded: dict[tuple[str, int], Served] = {}
         self._lock = threading.RLock()
         self._load_lock = threading.Lock()  # one on-demand load at a time
-        self.ready = False
+        self._broken: dict[tuple[str, int], Broken] = {}
+        self._logged: dict[str, str] = {}  # reference -> the failure last logged for it
+        self.rounds = 0  # refresh rounds finished
 
     # -- requests ---------------------------------------------------------------------------------
     def lookup(self, ref: str) -> Served | None:
@@ -115,7 +137,7 @@ class ModelPool:
                 if slot is None:
                     slot = self.slots[ref] = Slot(ref, configured=False)
                     self._evict()
-                slot.current, slot.error = served, None
+                slot.current, slot.failure = served, None
                 self._changed(ref, served)
             return served
 
@@ -128,9 +150,21 @@ class ModelPool:
         """The slots as a list (taken in one step: other threads may add or evict slots)."""
         return list(self.slots.values())
 
-    def errors(self) -> dict[str, str]:
-        """Why each slot that has no version yet could not be loaded."""
-        return {s.ref: s.error for s in self.snapshot() if s.error and s.current is None}
+    def failures(self) -> dict[str, ModelyardError]:
+        """Why each slot's last load or refresh failed (a slot may still answer with an older
+        version), configured slots first."""
+        slots = sorted(self.snapshot(), key=lambda s: (not s.configured, s.ref))
+        return {s.ref: s.failure for s in slots if s.failure is not None}
+
+    @property
+    def started(self) -> bool:
+        """Whether the first round of loading has finished (every slot loaded or failed)."""
+        return self.rounds > 0
+
+    @property
+    def ready(self) -> bool:
+        """Whether the server answers: the first round is done and a configured slot answers."""
+        return self.started and any(s.current for s in self.snapshot() if s.configured)
 
     # -- start and hot swap -----------------------------------------------------------------------
     def start(self) -> None:
@@ -149,25 +183,23 @@ class ModelPool:
                 version = self._resolve(slot.ref)
                 target = (version.model, version.version)
                 if slot.current is not None and slot.current.key == target:
+                    self._recovered(slot)
                     continue
                 served = self._load(version)
             except Exception as err:  # noqa: BLE001 - one broken version must not stop the round
-                slot.error = str(err) if isinstance(err, ModelyardError) else repr(err)
-                self.metrics.swap_errors.labels(slot.ref).inc()
-                log.warning("cannot refresh %s: %s", slot.ref, slot.error)
+                self._failed(slot, err)
                 continue
             old = slot.current.version.version if slot.current else 0
             with self._lock:
-                slot.current, slot.error = served, None  # the swap: one assignment
+                slot.current = served  # the swap: one assignment
                 self._changed(slot.ref, served)
+            self._recovered(slot)
             if old:
                 self.metrics.swaps.labels(slot.ref).inc()
                 log.info("%s now answers with version %d (was %d)", slot.ref, version.version, old)
                 swaps.append((slot.ref, old, version.version))
         self._forget_unused()
-        configured = [s for s in self.snapshot() if s.configured]
-        # sticky: a model added later that fails to load must not take a serving server out
-        self.ready = self.ready or (bool(configured) and all(s.current for s in configured))
+        self.rounds += 1
         return swaps
 
     # -- helpers ----------------------------------------------------------------------------------
@@ -210,29 +242,70 @@ class ModelPool:
             ) from err
 
     def _load(self, version: VersionInfo) -> Served:
+        """The loaded version (loading it when needed). A version that failed before raises its
+        ModelUnavailable again without touching the store until enough refresh rounds have passed
+        (``RETRY_ROUNDS``); then the next caller (a round or a request) tries it again."""
         key = (version.model, version.version)
         served = self._loaded.get(key)
         if served is not None:
             return served
+        broken = self._broken.get(key)
+        if broken is not None and self.rounds < broken.retry_at:
+            raise ModelUnavailable(broken.error.message, hint=broken.error.hint)
         started = time.perf_counter()
         try:
             loaded = self.registry.load(version.ref)
-        except SQLAlchemyError as err:
+            if not isinstance(loaded.model, MODEL_TYPES):
+                raise ModelUnavailable(
+                    f"{version.ref} is a {type(loaded.model).__name__}, which the server cannot "
+                    "serve", hint="serve models saved by `modelyard train`",
+                )  # fmt: skip
+            request = RequestSchema.for_model(version.model, version.version, loaded.model.schema)
+        except SQLAlchemyError as err:  # the database, not the version: retried on next use
             raise NotReady(
                 f"cannot load {version.ref}: the metadata store did not answer",
                 hint="check that the database is reachable; the server retries by itself",
             ) from err
-        if not isinstance(loaded.model, MODEL_TYPES):
-            raise NotReady(
-                f"{version.ref} is a {type(loaded.model).__name__}, which the server cannot serve",
-                hint="serve models saved by `modelyard train`",
-            )
-        request = RequestSchema.for_model(version.model, version.version, loaded.model.schema)
+        except Exception as err:
+            error = unavailable(version.ref, err)
+            failures = broken.failures + 1 if broken else 1
+            wait = RETRY_ROUNDS[min(failures, len(RETRY_ROUNDS)) - 1]
+            self._broken[key] = Broken(error, failures, self.rounds + wait)
+            if broken is None or broken.error.message != error.message:  # new, or changed
+                trace = None if isinstance(err, ModelyardError) else err  # unexpected: show where
+                text = str(err) if isinstance(err, ModelyardError) else repr(err)
+                prefix = f"cannot load {version.ref}: "
+                log.warning("%s%s", "" if text.startswith(prefix) else prefix, text, exc_info=trace)
+            raise error from err
+        if self._broken.pop(key, None) is not None:
+            log.info("%s loads again", version.ref)
         seconds = time.perf_counter() - started
         served = Served(version, loaded.model, request, datetime.now(UTC), seconds)
         self.metrics.load_seconds.labels(version.model, str(version.version)).observe(seconds)
         with self._lock:
             return self._loaded.setdefault(key, served)
+
+    def _failed(self, slot: Slot, err: Exception) -> None:
+        """Record why a slot could not be (re)loaded; log it the first time and when it changes
+        (a version that does not load is logged by ``_load``)."""
+        failure = err if isinstance(err, ModelyardError) else unavailable(slot.ref, err)
+        slot.failure = failure
+        self.metrics.swap_errors.labels(slot.ref).inc()
+        if isinstance(err, ModelUnavailable) or self._logged.get(slot.ref) == failure.message:
+            return
+        self._logged[slot.ref] = failure.message
+        trace = None if isinstance(err, ModelyardError) else err  # unexpected: show where
+        if slot.current is None:
+            log.warning("cannot load %s: %s", slot.ref, err, exc_info=trace)
+        else:
+            log.warning("cannot refresh %s (still answering with version %d): %s", slot.ref,
+                        slot.current.version.version, err, exc_info=trace)  # fmt: skip
+
+    def _recovered(self, slot: Slot) -> None:
+        """Forget a slot's failure once it resolves and answers again."""
+        slot.failure = None
+        if self._logged.pop(slot.ref, None) is not None and slot.current is not None:
+            log.info("%s answers again, with version %d", slot.ref, slot.current.version.version)
 
     def _changed(self, ref: str, served: Served) -> None:
         self.metrics.served_version.labels(ref).set(served.version.version)
@@ -255,3 +328,15 @@ class ModelPool:
             used = {s.current.key for s in self.snapshot() if s.current is not None}
             for key in [k for k in self._loaded if k not in used]:
                 del self._loaded[key]
+
+
+def unavailable(ref: str, err: BaseException) -> ModelUnavailable:
+    """What a client is told when version ``ref`` fails to load: the cause in a sentence (the HTTP
+    layer takes server paths out of it) and what it can do; the log gets the full cause."""
+    if isinstance(err, ModelUnavailable):
+        return err
+    if isinstance(err, ModelyardError):
+        reason = err.message.removeprefix(f"cannot load {ref}: ")
+    else:
+        reason = f"loading its files failed unexpectedly ({type(err).__name__})"
+    return ModelUnavailable(f"model version {ref} is unavailable: {reason}", hint=UNAVAILABLE_HINT)

@@ -6,14 +6,14 @@ test can swap the whole state with ``app.dependency_overrides[get_state]``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import Request
 
 from modelyard.registry.registry import Registry
 from modelyard.serving.auth import KeyRing
 from modelyard.serving.config import ServeConfig
-from modelyard.serving.errors import NotReady
+from modelyard.serving.errors import NotReady, Redactor
 from modelyard.serving.metrics import ServingMetrics
 from modelyard.serving.pool import ModelPool
 from modelyard.serving.predlog import PredictionLog
@@ -27,6 +27,7 @@ class ServerState:
     settings: Settings
     config: ServeConfig
     metrics: ServingMetrics
+    redact: Redactor = field(default_factory=Redactor)  # makes a message fit for a client
     registry: Registry | None = None
     pool: ModelPool | None = None
     keyring: KeyRing | None = None

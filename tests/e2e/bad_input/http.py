@@ -54,13 +54,13 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(home: Path, log: Path) -> Iterator[httpx.Client]:
-    """``modelyard serve`` on a free loopback port over ``home``, until the block ends."""
+def serving(home: Path, log: Path, *flags: str) -> Iterator[httpx.Client]:
+    """``modelyard serve [FLAGS]`` on a free loopback port over ``home``, until the block ends."""
     port = _free_port()
     env = {**os.environ, "MODELYARD_HOME": str(home)}
     with log.open("w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "modelyard", "serve", "--host",
-                                 "127.0.0.1", "--port", str(port)], env=env, stdout=out,
+                                 "127.0.0.1", "--port", str(port), *flags], env=env, stdout=out,
                                 stderr=subprocess.STDOUT)
         try:
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from bad_input.http import PREDICT, RECORD, HttpProbe
 
 HUGE = "99999999999999999999999"
@@ -27,4 +29,27 @@ PROBES = [
               headers={"authorization": "Bearer myk_not_a_key"}, says=("not valid",)),
     HttpProbe("sql-in-a-model-name", "/v1/models/churn';drop table models;--/predict", 404,
               json=RECORD),
+    # JSON routes take JSON only (a browser page can post the other types cross-origin unasked)
+    HttpProbe("json-sent-as-text-plain", PREDICT, 415, content=json.dumps(RECORD).encode(),
+              headers={"content-type": "text/plain"}, says=("application/json", "'text/plain'")),
+    HttpProbe("form-encoded-body", PREDICT, 415, content=b"gender=Female&tenure=1",
+              headers={"content-type": "application/x-www-form-urlencoded"},
+              says=("application/json", "x-www-form-urlencoded")),
+    HttpProbe("multipart-body", PREDICT, 415, content=b"--x\r\n\r\n{}\r\n--x--\r\n",
+              headers={"content-type": "multipart/form-data; boundary=x"},
+              says=("application/json", "multipart/form-data")),
+    HttpProbe("no-content-type", PREDICT, 415, content=json.dumps(RECORD).encode(),
+              says=("Content-Type", "application/json")),
+    HttpProbe("json-in-latin-1", PREDICT, 415, content=json.dumps(RECORD).encode(),
+              headers={"content-type": "application/json; charset=latin-1"},
+              says=("UTF-8", "latin-1")),
+    HttpProbe("json-declared-utf-8", PREDICT, 200, content=json.dumps(RECORD).encode(),
+              headers={"content-type": "Application/JSON; charset=UTF-8"}, says=('"version"',)),
+    # server paths and store URLs never reach a client; readiness per model
+    HttpProbe("unknown-version", "/v1/models/churn:99/predict", 404, json=RECORD,
+              says=("99",)),
+    HttpProbe("readyz-per-model", "/readyz?model=churn", 200, method="GET",
+              says=('"ready"', '"version"')),
+    HttpProbe("readyz-unknown-model", "/readyz?model=nosuchmodel", 404, method="GET",
+              says=("nosuchmodel", "churn")),
 ]

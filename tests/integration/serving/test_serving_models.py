@@ -20,7 +20,9 @@ def test_not_ready_until_the_configured_alias_exists(churn, serve, settings, bun
     time.sleep(0.5)
     response = client.get("/readyz")
     assert response.status_code == 503
-    assert "staging" in response.json()["errors"]["churn@staging"]
+    body = response.json()
+    assert body["status"] == "unavailable" and body["models"] == {}
+    assert "staging" in body["errors"]["churn@staging"]["message"]
     assert client.get("/healthz").status_code == 200
     move_alias(settings, "churn", "staging", 1)
     assert wait_ready(client, timeout=5)["models"] == {"churn@staging": 1}

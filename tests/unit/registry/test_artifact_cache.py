@@ -128,7 +128,7 @@ def test_a_cache_entry_that_is_a_file_is_rebuilt(store, uri):
 
 
 def test_a_good_cache_copy_is_served_even_when_an_object_is_corrupt(store, uri):
-    cached = store.get_dir(uri)  # verified against the tree when it was made, and again now
+    store.get_dir(uri)  # the cache copy: verified against the tree when made, and again now
     overwrite(object_of(store, "learner/model.txt"), b"rotten")
     assert contents(store.get_dir(uri)) == FILES
 

@@ -21,10 +21,12 @@ from modelyard.serving.errors import (
     BadRequest,
     Forbidden,
     InvalidInput,
+    ModelUnavailable,
     NotReady,
     PayloadTooLarge,
     Unauthorized,
     UnknownModel,
+    UnsupportedMediaType,
     error_response,
     status_for,
 )
@@ -75,7 +77,8 @@ def test_config_normalises_model_references():
      (UnknownModel("x"), 404), (NotFound("x"), 404), (PayloadTooLarge("x"), 413),
      (InvalidInput("x"), 422), (SchemaMismatch("x"), 422), (DataError("x"), 422),
      (Conflict("x"), 409), (NotReady("x"), 503), (RegistryError("x"), 503),
-     (IntegrityError("x"), 500), (ServingError("x"), 400), (ModelyardError("x"), 500),
+     (IntegrityError("x"), 503), (ModelUnavailable("x"), 503), (UnsupportedMediaType("x"), 415),
+     (ServingError("x"), 400), (ModelyardError("x"), 500),
      (ValueError("x"), 500), (KeyError("x"), 500)],
 )  # fmt: skip
 def test_one_table_maps_errors_to_statuses(error, status):
