@@ -8,6 +8,12 @@ from bad_input.http import PREDICT, RECORD, HttpProbe
 
 HUGE = "99999999999999999999999"
 
+
+def _raw(field: str, literal: str) -> bytes:
+    """RECORD as JSON with ``field`` set to a literal json.dumps would not write (NaN, 1e400)."""
+    return json.dumps({**RECORD, field: 0}).replace(f'"{field}": 0', f'"{field}": {literal}') \
+        .encode()
+
 PROBES = [
     HttpProbe("predict-ok", PREDICT, 200, json=RECORD, says=('"version"',)),
     HttpProbe("unknown-model", "/v1/models/nosuchmodel/predict", 404, json=RECORD,
@@ -52,4 +58,29 @@ PROBES = [
               says=('"ready"', '"version"')),
     HttpProbe("readyz-unknown-model", "/readyz?model=nosuchmodel", 404, method="GET",
               says=("nosuchmodel", "churn")),
+    # numbers: one finite-number rule, the sentence modelyard predict uses (serving/inputs.py)
+    HttpProbe("infinity-literal", PREDICT, 422, json={**RECORD, "tenure": float("inf")},
+              says=("tenure: Infinity is not a finite number", "expected a finite number",
+                    "null for a missing value")),
+    HttpProbe("nan-literal", PREDICT, 422, content=_raw("MonthlyCharges", "NaN"),
+              headers={"content-type": "application/json"},
+              says=("MonthlyCharges: NaN is not a finite number",)),
+    HttpProbe("number-beyond-a-double", PREDICT, 422, content=_raw("TotalCharges", "-1e400"),
+              headers={"content-type": "application/json"},
+              says=("TotalCharges: -Infinity is not a finite number", "1e400")),
+    HttpProbe("integer-beyond-a-double", PREDICT, 422, content=_raw("tenure", "1" + "0" * 400),
+              headers={"content-type": "application/json"},
+              says=("tenure: Infinity is not a finite number",)),
+    HttpProbe("nan-in-second-record", PREDICT, 422,
+              json=[RECORD, {**RECORD, "tenure": float("nan")}],
+              says=("[1].tenure: NaN is not a finite number",)),
+    HttpProbe("huge-finite-number-is-served", PREDICT, 200, json={**RECORD, "tenure": 1e308},
+              says=('"predictions"',)),
+    # unseen categories (the churn model's policy is the default, warn): scored and reported
+    HttpProbe("unseen-category-in-other-case", PREDICT, 200,
+              json={**RECORD, "Contract": "month-to-month"},
+              says=('"unseen_categories":{"Contract":{"count":1,"values":["month-to-month"]',
+                    '"near":{"month-to-month":"Month-to-month"}')),
+    HttpProbe("unseen-categories-counted-in-metrics", "/metrics", 200, method="GET",
+              says=("modelyard_unseen_categories_total",)),
 ]
