@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
+from modelyard.data.convert import LARGEST_FLOAT32
 from modelyard.data.fingerprint import fingerprint_frame
 from modelyard.data.infer import infer_schema, infer_task
 from modelyard.data.schema import Schema
@@ -159,4 +161,24 @@ def _check_target_fits_task(target: pd.Series, task: str) -> None:
         raise DataError(
             f"task 'regression' needs a numeric target but '{target.name}' holds text",
             hint="set task: binary or multiclass, or set data.types for the target to numeric",
+        )
+    if task == "regression":
+        _check_target_range(target)
+
+
+def _check_target_range(target: pd.Series) -> None:
+    """A regression target beyond +-3.4e38 (or infinite) cannot be learnt: the boosters hold
+    labels in single precision, and the metrics square errors that would overflow a double."""
+    values = target.to_numpy(dtype="float64", na_value=float("nan"))
+    with np.errstate(invalid="ignore"):
+        beyond = np.abs(values) > LARGEST_FLOAT32
+    if beyond.any():
+        largest = values[beyond][np.argmax(np.abs(values[beyond]))]
+        raise DataError(
+            f"the target '{target.name}' holds {int(beyond.sum())} value(s) beyond +-3.4e38 or "
+            f"infinite (the largest: {largest:g}); a regression target must be a finite number "
+            "within +-3.4e38, the range single-precision learners hold and whose squared errors "
+            "a metric can sum",
+            hint="fix or remove those rows (an empty target cell leaves its row out), or "
+            "rescale the target (e.g. in thousands)",
         )

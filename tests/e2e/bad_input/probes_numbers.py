@@ -29,7 +29,27 @@ def _rows(edits: dict[int, dict[str, str]], count: int = 12) -> str:
     return "\n".join(lines) + "\n"
 
 
+HOUSES = (DATA / "california_housing.csv").read_text(encoding="utf-8").splitlines()
+HOUSE_TARGET = HOUSES[0].split(",").index("median_house_value")
+
+
+def _houses(value: str) -> str:
+    """The housing slice with ``value`` as the target of its eighth row."""
+    rows = [row.split(",") for row in HOUSES]
+    rows[8][HOUSE_TARGET] = value
+    return "\n".join(",".join(row) for row in rows) + "\n"
+
+
+TRAIN_HOUSES = ("train", "{work}/houses.csv", "--target", "median_house_value", "--model",
+                "lightgbm")
+
 PROBES = [
+    # a regression target beyond +-3.4e38 cannot be learnt or scored: named before any run
+    Probe("train-regression-target-beyond-float32", TRAIN_HOUSES,
+          says=("target 'median_house_value'", "1 value(s) beyond +-3.4e38", "1e+308"),
+          files={"houses.csv": _houses("1e308")}),
+    Probe("train-regression-target-infinite", TRAIN_HOUSES,
+          says=("target 'median_house_value'", "-inf"), files={"houses.csv": _houses("-inf")}),
     # rows 2 and 5 are file lines 4 and 7 (the header is line 1)
     Probe("predict-infinite-numbers", PREDICT,
           says=("column 'tenure'", "not finite", "lines 4 and 7", "inf, -inf", "empty the cells"),
