@@ -269,15 +269,16 @@ class ArtifactStore:
         """Check each listed file of a cached directory; copy in again what is missing or wrong,
         remove what the tree does not list. Each fix is an atomic rename of a verified copy, so
         processes repairing the same copy at once write the same bytes and readers never see half
-        a file."""
+        a file. One scan of the folder (links not followed) gives every entry's kind."""
+        entries = _scan(cached)
         for rel, file_uri in sorted(files.items()):
             digest = parse_uri(file_uri)
-            path = cached.joinpath(*PurePosixPath(rel).parts)
-            problem = _cache_problem(cached, path, digest)
+            problem = _cache_problem(entries, rel, os.path.join(cached, rel), digest)
             if problem is None:
                 continue
+            path = cached.joinpath(*PurePosixPath(rel).parts)
             what = f"file {rel!r} of directory {uri}"
-            if problem == "missing":  # a cache may be pruned: not worth a warning
+            if problem == MISSING:  # a cache may be pruned: not worth a warning
                 log.info("the cached copy of %s was missing; copied it again from the stored "
                          "object", what)  # fmt: skip
             else:
@@ -286,7 +287,10 @@ class ArtifactStore:
             _make_parents(cached, path)
             # the temporary copy lies outside the cached folder, which holds only listed files
             self._install(digest, path, what=what, tmp_dir=cached.parent)
-        stray = _strays(cached, set(files))
+        folders = {folder for rel in files for folder in _folders_of(rel)} | {""}
+        # the topmost unlisted entries: what lies below them (or below a replaced file) goes too
+        stray = [rel for rel in entries if rel not in files and rel not in folders
+                 and rel.rpartition("/")[0] in folders]  # fmt: skip
         if stray:
             log.warning("the cached copy of directory %s in %s held %d entries its tree does not "
                         "list (%s); removed them", uri, cached, len(stray),
@@ -295,19 +299,49 @@ class ArtifactStore:
                 _remove(cached.joinpath(*PurePosixPath(rel).parts))
 
 
-def _cache_problem(cached: Path, path: Path, digest: str) -> str | None:
-    """What is wrong with one cached file (None when it verifies): 'missing', or the words that
+MISSING = "missing"
+
+
+def _scan(folder: Path) -> dict[str, str]:
+    """Every entry under ``folder`` by relative POSIX path: 'file', 'folder', 'link' or 'other'
+    (links are listed, never followed)."""
+    found: dict[str, str] = {}
+    pending = [(str(folder), "")]
+    while pending:
+        here, prefix = pending.pop()
+        with os.scandir(here) as listing:
+            for entry in listing:
+                rel = prefix + entry.name
+                if entry.is_symlink():
+                    found[rel] = "link"
+                elif entry.is_dir(follow_symlinks=False):
+                    found[rel] = "folder"
+                    pending.append((entry.path, rel + "/"))
+                else:
+                    found[rel] = "file" if entry.is_file(follow_symlinks=False) else "other"
+    return found
+
+
+def _folders_of(rel: str) -> list[str]:
+    """The folders a relative POSIX path lies in, outermost first ('a/b/c' -> ['a', 'a/b'])."""
+    parts = rel.split("/")[:-1]
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def _cache_problem(entries: dict[str, str], rel: str, path: str, digest: str) -> str | None:
+    """What is wrong with one cached file (None when it verifies): MISSING, or the words that
     describe the corruption for the log."""
-    for parent in reversed(path.relative_to(cached).parents[:-1]):
-        folder = cached / parent
-        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
-            return f"lay under {parent.as_posix()!r}, which was not a folder"
-    if path.is_symlink():
-        return "was a link, not a file"
-    if path.is_dir():
-        return "was a folder, not a file"
-    if not path.exists():
-        return "missing"
+    for folder in _folders_of(rel):
+        kind = entries.get(folder)
+        if kind is None:
+            return MISSING  # its folder is gone too
+        if kind != "folder":
+            return f"lay under {folder!r}, which was a {kind}, not a folder"
+    kind = entries.get(rel)
+    if kind is None:
+        return MISSING
+    if kind != "file":
+        return f"was a {kind}, not a file"
     actual = sha256_file(path)
     if actual != digest:
         return f"was corrupt (its bytes hash to sha256:{actual[:12]}..., " \
@@ -322,22 +356,6 @@ def _make_parents(cached: Path, path: Path) -> None:
         if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
             _remove(folder)
         folder.mkdir(exist_ok=True)
-
-
-def _strays(cached: Path, listed: set[str]) -> list[str]:
-    """Entries under ``cached`` (relative POSIX paths) that are neither a listed file nor a folder
-    holding one; links are never followed."""
-    folders = {p.as_posix() for rel in listed for p in PurePosixPath(rel).parents} - {"."}
-    stray = []
-    for top, dirs, names in os.walk(cached):
-        base = Path(top).relative_to(cached)
-        for name in list(dirs):
-            rel = (base / name).as_posix()
-            if rel not in folders:
-                stray.append(rel)
-                dirs.remove(name)  # removed whole; do not walk into it
-        stray.extend(rel for rel in ((base / n).as_posix() for n in names) if rel not in listed)
-    return stray
 
 
 def _remove(path: Path) -> None:
