@@ -36,7 +36,12 @@ from modelyard.errors import DataError, SchemaMismatch, SpecError, TrainingError
 from modelyard.features import state as st
 from modelyard.features.assemble import encode_frame
 from modelyard.features.base import DENSE_DTYPE, ColumnEncoder
-from modelyard.features.categorical import HIGH_CARDINALITY, INPUT_KINDS, CategoricalEncoder
+from modelyard.features.categorical import (
+    HIGH_CARDINALITY,
+    INPUT_KINDS,
+    CategoricalEncoder,
+    canonical,
+)
 
 _SKIPPED_KINDS = ("identifier",)
 
@@ -197,14 +202,23 @@ class Preprocessor:
         never saw (missing values are not unseen).
 
         ``frame`` holds rows as ``transform`` takes them (checked against the schema). The mask
-        comes from the encoder's own lookup, so a flagged row is exactly one that ``transform``
-        encodes as unseen (all zeros for one-hot, NaN for native, 0 frequency, the prior).
+        comes from the encoder's own canonical values and category lookup (the dict its small
+        batches use, built once), so a flagged row is exactly one that ``transform`` encodes as
+        unseen (all zeros for one-hot, NaN for native, 0 frequency, the prior); a lookup per
+        value costs less than ``codes`` builds for a large batch.
         """
-        return {
-            name: encoder.codes(frame[name]) < 0
-            for name, encoder in self.encoders_.items()
-            if isinstance(encoder, CategoricalEncoder)
-        }
+        out = {}
+        for name, encoder in self.encoders_.items():
+            if not isinstance(encoder, CategoricalEncoder):
+                continue
+            lookup = encoder._lookup()
+            if lookup is None:  # repeated categories: the encoder's own codes decide
+                out[name] = encoder.codes(frame[name]) < 0
+                continue
+            canon = canonical(frame[name])
+            out[name] = np.fromiter((v is not None and v not in lookup for v in canon),
+                                    dtype=bool, count=len(canon))
+        return out
 
     def _assemble(self, blocks: list[pd.DataFrame], index: pd.Index) -> pd.DataFrame:
         """One frame in ``feature_names_out_`` order; a single float64 block when all-dense."""
