@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 
 from modelyard.errors import SpecError
 from modelyard.spec import Spec, read_spec_file, validate_spec
+from modelyard.spec.yaml_reader import parse_yaml
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -205,14 +205,13 @@ def apply_sets(raw: dict[str, Any], items: list[str] | None) -> dict[str, Any]:
         if not sep or not all(keys):
             raise SpecError(f"--set expects KEY.PATH=VALUE, got {item!r}",
                             hint="e.g. --set model.threshold=none or --set search.folds=3")
-        try:
-            value = yaml.safe_load(text) if text.strip() else text
+        try:  # read within the bounds of a spec file: no tags, no alias bombs
+            value = parse_yaml(text, f"--set {path}") if text.strip() else text
             if value is None and text.strip() not in YAML_NULLS:
                 value = text  # '#' and the like: YAML reads them as a comment, the user meant text
-        except yaml.YAMLError as err:
-            raise SpecError(f"--set {path}: {text!r} is not a YAML value",
-                            hint="quote text that YAML would misread, e.g. --set "
-                            f"{path}='\"{text}\"'") from err
+        except SpecError as err:
+            raise SpecError(err.message, hint=f"{err.hint}; to pass the value as text, quote it: "
+                            f"--set {path}='\"{text}\"'") from err
         node = raw
         for depth, key in enumerate(keys[:-1]):
             child = node.get(key)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from modelyard.errors import SpecError, closest
 from modelyard.spec.models import Spec
+from modelyard.spec.yaml_reader import MAX_SPEC_BYTES, decode_spec_bytes, parse_yaml
 
 
 def _model_at(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
@@ -70,30 +71,65 @@ def validate_spec(raw: dict[str, Any]) -> Spec:
 
 
 def read_spec_file(path: str | Path) -> dict[str, Any]:
-    """The raw mapping in a YAML spec file, with relative data paths kept relative to the file."""
+    """The raw mapping in a YAML spec file, its relative data paths made relative to its folder.
+
+    The file is read within the bounds of ``spec.yaml_reader`` (size, UTF-8, no tags, no repeated
+    keys, aliases that add at most a few thousand values); each breach is a ``SpecError``.
+    """
     path = Path(path)
+    if path.is_dir():
+        raise SpecError(
+            f"the spec path {path} is a folder, not a spec file",
+            hint="name a .yaml file inside it",
+        )
     if not path.is_file():
         raise SpecError(f"spec file not found: {path}", hint="check the path, or pass a data file")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise SpecError(f"{path} is not valid YAML: {err}", hint="check indentation") from err
+        with path.open("rb") as fh:
+            data = fh.read(MAX_SPEC_BYTES + 1)
+    except OSError as err:
+        raise SpecError(f"cannot read the spec file {path}: {err.strerror or err}",
+                        hint="check the file's permissions") from err
+    if len(data) > MAX_SPEC_BYTES:
+        raise SpecError(
+            f"the spec file {path} is larger than {MAX_SPEC_BYTES:,} bytes; a spec is a few "
+            "kilobytes of settings",
+            hint="is it the data file? pass data files as SOURCE, or under data.source.path",
+        )
+    raw = parse_yaml(decode_spec_bytes(data, str(path)), str(path))
     if raw is None:
         raise SpecError(f"spec file {path} is empty", hint="it needs at least a 'data:' section")
     if not isinstance(raw, dict):
-        raise SpecError(f"{path} must hold a mapping of sections", hint="start with 'data:'")
-    _resolve_paths(raw, path.parent)
+        raise SpecError(
+            f"{path} must hold a mapping of sections, got a {_yaml_kind(raw)}",
+            hint="start with 'data:' and indent its keys under it",
+        )
+    resolve_paths(raw, path.parent)
     return raw
 
 
-def _resolve_paths(raw: dict[str, Any], base: Path) -> None:
+def _yaml_kind(value: Any) -> str:
+    return "list" if isinstance(value, list) else "single value" if value is not None else "null"
+
+
+def resolve_paths(raw: dict[str, Any], base: Path) -> None:
+    """Make the relative file paths and glob patterns of ``data.source.path`` relative to
+    ``base`` (the spec file's folder), in place: one rule, whether or not the file exists.
+
+    ``~`` is expanded first; absolute paths are kept. The folder is made absolute, so the path
+    means the same file from any working directory (and in the run's stored spec).
+    """
     source = raw.get("data", {}).get("source") if isinstance(raw.get("data"), dict) else None
     if not isinstance(source, dict) or "path" not in source:
         return
+    if source.get("format") == "sklearn":  # path names a bundled dataset, not a file
+        return
+    folder = base.absolute()
 
     def fix(p: Any) -> Any:
-        if isinstance(p, str) and not Path(p).is_absolute() and (base / p).exists():
-            return str(base / p)
+        if isinstance(p, str) and p:
+            expanded = Path(os.path.expanduser(p))
+            return str(expanded if expanded.is_absolute() else folder / expanded)
         if isinstance(p, list):
             return [fix(x) for x in p]
         if isinstance(p, dict):
