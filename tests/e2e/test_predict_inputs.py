@@ -199,6 +199,9 @@ def test_server_reports_unseen_categories_and_counts_them_in_metrics(server):
            "(training has 'Month-to-month')" in error["message"]
     assert error["details"][0]["field"] == "Contract"
     assert "GET /v1/models/{name}" in error["hint"] and "case included" in error["hint"]
+    described = {v: server.get(f"/v1/models/huge:{v}").json()["unseen_categories"]
+                 for v in (1, 2)}
+    assert described == {1: "warn", 2: "error"}
     after = server.get("/metrics").text
     assert _metric(after, 1, "Contract") - _metric(before, 1, "Contract") == pytest.approx(2)
     assert _metric(after, 2, "Contract") - _metric(before, 2, "Contract") == pytest.approx(1)

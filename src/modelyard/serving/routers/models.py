@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import SQLAlchemyError
 
 from modelyard.serving.errors import NotReady
+from modelyard.serving.inputs import policy_of
 from modelyard.serving.pool import Served, model_name
 from modelyard.serving.predict import output_columns
 from modelyard.serving.state import ServerState, get_state
@@ -72,6 +73,7 @@ async def describe_model(
         "created_at": version.created_at.isoformat(),
         "description": version.description,
         "input_schema": served.request.json_schema(),
+        "unseen_categories": policy_of(version.tags),  # error | warn | ignore (serving.inputs)
         "columns": [
             {
                 "name": c.name,
