@@ -153,7 +153,8 @@ class UnseenColumn:
 
     def _value(self, value: str) -> str:
         near = self.near.get(value)
-        return f"{value!r} (training has {near!r})" if near else repr(value)
+        shown = repr(value) if len(value) <= 60 else repr(value[:57] + "...")
+        return f"{shown} (training has {near!r})" if near else shown
 
 
 class UnseenCategories(InvalidInput):
