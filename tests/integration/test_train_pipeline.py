@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from modelyard.errors import IntegrityError
+from modelyard.errors import IntegrityError, SpecError
 from modelyard.features import rows_digest
 from modelyard.features.preprocessor import Preprocessor
 from modelyard.learners.bundle import ModelBundle
@@ -91,14 +91,24 @@ def test_regression_on_california_housing(tmp_path, data_dir):
 
 def test_failed_run_is_recorded_with_its_error(tmp_path, data_dir):
     settings = load_settings(tmp_path / "home")
-    spec = validate_spec(_spec(data_dir, "logistic", C=-1.0))
+    # a valid learning rate that makes this network diverge: only training finds out
+    spec = validate_spec(_spec(data_dir, "mlp", lr=1e9, epochs=3))
     with pytest.raises(Exception):  # noqa: B017 - any error; the record is what matters
         train(spec, settings)
     with Registry.open(settings) as registry:
         (run,) = registry.store.list_runs().items
         assert registry.store.list_models().total == 0  # no half-written version
     assert run.status == "failed"
-    assert "C" in run.error
+    assert "TrainingError" in run.error and "learning rate" in run.error
+
+
+def test_a_value_the_learner_cannot_take_is_a_spec_error_without_a_run(tmp_path, data_dir):
+    settings = load_settings(tmp_path / "home")
+    spec = validate_spec(_spec(data_dir, "logistic", C=-1.0))
+    with pytest.raises(SpecError, match="parameter 'C' expected a number in \\(0, inf\\]"):
+        train(spec, settings)
+    with Registry.open(settings) as registry:
+        assert registry.store.list_runs().total == 0
 
 
 def test_error_reduction_against_production(tmp_path, data_dir):

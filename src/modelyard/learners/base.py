@@ -49,6 +49,14 @@ class Learner(BaseEstimator):
         raise TypeError(f"{type(self).__name__} must implement predict")
 
     @classmethod
+    def check_params(cls, params: dict[str, Any], task: str | None = None) -> None:
+        """Raise ``SpecError`` for a hyperparameter value this learner cannot take: here, any
+        value that is not plain data (families add their declared checks)."""
+        from modelyard.learners.params import check_params
+
+        check_params(cls.name, params, {}, {}, task=task)
+
+    @classmethod
     def search_space(cls, n_rows: int, n_cols: int, task: str) -> dict[str, Any]:
         """Hyperparameter space sized by the data: name -> distribution description."""
         return {}

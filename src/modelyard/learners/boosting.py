@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from modelyard.learners.tabular import Check, integer
+from modelyard.learners.params import Check, integer
 
 EARLY_STOPPING_CHECK: Check = (
     lambda v: v is None or integer(1)[0](v), "None (off) or an integer >= 1"

@@ -32,8 +32,9 @@ from modelyard.data.convert import LARGEST_FLOAT32
 from modelyard.errors import DataError, IntegrityError, TrainingError
 from modelyard.learners import skops_file
 from modelyard.learners.base import register
+from modelyard.learners.params import integer, number
 from modelyard.learners.space import Choice, Float, Int
-from modelyard.learners.tabular import TabularLearner, integer, number
+from modelyard.learners.tabular import TabularLearner
 from modelyard.learners.threads import predict_threads
 
 MODEL_FILE = "model.skops"

@@ -29,8 +29,9 @@ from modelyard.atomic import atomic_write_bytes
 from modelyard.errors import TrainingError
 from modelyard.learners.base import register
 from modelyard.learners.boosting import EARLY_STOPPING_CHECK, restore_stopping, stopping_meta
+from modelyard.learners.params import integer, number
 from modelyard.learners.space import Choice, Float, Int
-from modelyard.learners.tabular import TabularLearner, integer, number
+from modelyard.learners.tabular import TabularLearner
 from modelyard.learners.threads import predict_threads
 
 MODEL_FILE = "model.cbm"
@@ -99,7 +100,7 @@ class CatBoostLearner(TabularLearner):
         "l2_leaf_reg": number(0),
         "random_strength": number(0),
         "bagging_temperature": number(0),
-        "max_bin": integer(2),
+        "max_bin": integer(2, 65535),  # CatBoost's limit on border_count
         "early_stopping_rounds": EARLY_STOPPING_CHECK,
     }
 

@@ -27,13 +27,15 @@ from modelyard.learners.boosting import (
     restore_stopping,
     stopping_meta,
 )
+from modelyard.learners.params import integer, number
 from modelyard.learners.space import Choice, Float, Int
-from modelyard.learners.tabular import TabularLearner, integer, number
+from modelyard.learners.tabular import TabularLearner
 from modelyard.learners.threads import predict_threads
 
 MODEL_FILE = "model.txt"
 VALID_NAME = "validation"
 TRAIN_NAME = "training"  # scored beside validation for the learning curve (from cached scores)
+MAX_LEAVES = 131072  # LightGBM refuses more leaves per tree (config_auto.cpp)
 # objective and evaluation metric per task; every metric here is lower-is-better
 OBJECTIVES = {
     "binary": ("binary", "binary_logloss"),
@@ -114,7 +116,7 @@ class LightGBMLearner(TabularLearner):
     param_checks = {
         "n_estimators": integer(1),
         "learning_rate": number(0, open_low=True),
-        "num_leaves": integer(2),
+        "num_leaves": integer(2, MAX_LEAVES),
         "max_depth": (lambda v: v == -1 or integer(1)[0](v), "-1 (no limit) or an integer >= 1"),
         "min_child_samples": integer(1),
         "subsample": number(0, 1, open_low=True),

@@ -25,8 +25,9 @@ from modelyard.learners.boosting import (
     restore_stopping,
     stopping_meta,
 )
+from modelyard.learners.params import integer, number
 from modelyard.learners.space import Choice, Float, Int
-from modelyard.learners.tabular import TabularLearner, integer, number
+from modelyard.learners.tabular import TabularLearner
 from modelyard.learners.threads import predict_threads
 
 MODEL_FILE = "model.ubj"

@@ -21,8 +21,9 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from modelyard.atomic import atomic_write_bytes
 from modelyard.errors import DataError, TrainingError
 from modelyard.learners.base import register
+from modelyard.learners.params import integer, number
 from modelyard.learners.space import Choice, Float
-from modelyard.learners.tabular import TabularLearner, integer, number
+from modelyard.learners.tabular import TabularLearner
 
 PARAMS_FILE = "linear.npz"
 

@@ -37,9 +37,13 @@ from modelyard.learners.neural_net import (
     TabularMLP,
     auto_embedding_dim,
 )
+from modelyard.learners.params import Check, choice, integer, number, optional
 from modelyard.learners.space import Choice, Float, Int
 from modelyard.learners.tabular import TabularLearner
 from modelyard.training import (
+    LOSSES,
+    OPTIMIZERS,
+    SCHEDULES,
     BudgetStop,
     Checkpoint,
     LoopConfig,
@@ -50,12 +54,15 @@ from modelyard.training import (
     find_checkpoint,
     seeded,
 )
+from modelyard.training.config import DEVICE_PATTERN, DEVICES
 from modelyard.training.history import TIMING_KEYS
 
 WEIGHTS_FILE = "model.safetensors"
 HOLDOUT_FRACTION = 0.1  # share of training rows held out for early stopping without an eval_set
 MIN_ROWS_FOR_HOLDOUT = 10
 PREDICT_CHUNK = 65536  # rows per forward pass at prediction time (bounds memory)
+MAX_LAYERS = 16  # hidden layers a spec may ask for
+MAX_WIDTH = 65536  # units per layer (and embedding width): 2**16 already means 4e9 weights
 LOSSES_BY_TASK = {
     "binary": ("bce", "cross_entropy"),
     "multiclass": ("cross_entropy",),
@@ -72,25 +79,32 @@ def _is_num(v: Any) -> bool:
 
 
 # Hyperparameter checks, declared as data: name -> (is valid, what is expected).
-_CHECKS: dict[str, tuple[Any, str]] = {
+_CHECKS: dict[str, Check] = {
     "hidden_sizes": (
-        lambda v: isinstance(v, tuple | list) and all(_is_int(h, 1) for h in v),
-        "a tuple of positive layer widths such as (128,) or (256, 128)",
+        lambda v: isinstance(v, tuple | list) and 0 < len(v) <= MAX_LAYERS
+        and all(_is_int(h, 1) and h <= MAX_WIDTH for h in v),
+        f"a list of 1 to {MAX_LAYERS} layer widths in [1, {MAX_WIDTH}], such as [128] or "
+        "[256, 128]",
     ),
     "activation": (lambda v: v in ACTIVATIONS, "one of " + ", ".join(map(repr, ACTIVATIONS))),
     "dropout": (lambda v: _is_num(v) and 0 <= v < 1, "a number in [0, 1)"),
-    "embedding_dim": (lambda v: v is None or _is_int(v, 1), "None (auto) or an integer >= 1"),
-    "epochs": (lambda v: _is_int(v, 1), "an integer >= 1"),
-    "batch_size": (lambda v: _is_int(v, 1), "an integer >= 1"),
-    "patience": (
-        lambda v: v is None or _is_int(v, 1),
-        "None (no early stopping) or an integer >= 1",
-    ),
+    "embedding_dim": optional(integer(1, MAX_WIDTH), "auto"),
+    "epochs": integer(1),
+    "batch_size": integer(1),
+    "patience": optional(integer(1), "no early stopping"),
     "verbose": (lambda v: isinstance(v, bool), "True or False"),
     "checkpoint_dir": (
         lambda v: v is None or isinstance(v, str | Path),
         "None or a directory path",
     ),
+    "optimizer": choice(tuple(OPTIMIZERS)),
+    "lr": number(0, open_low=True),
+    "weight_decay": number(0),
+    "schedule": choice(tuple(SCHEDULES)),
+    "loss": optional(choice(tuple(LOSSES)), "the task's usual loss"),
+    "grad_clip_norm": optional(number(0, open_low=True), "no clipping"),
+    "device": (lambda v: isinstance(v, str) and bool(DEVICE_PATTERN.match(v)),
+               "one of " + ", ".join(map(repr, DEVICES))),
 }
 
 
@@ -113,6 +127,7 @@ class MLPLearner(TabularLearner):
     cost_hint = 5.0
     library = "torch"
     run_settings = ("checkpoint_dir", "verbose")
+    param_checks = _CHECKS
 
     def __init__(
         self,
@@ -191,14 +206,19 @@ class MLPLearner(TabularLearner):
         return params
 
     # -- fitting ----------------------------------------------------------------------------------
-    def _check_params(self) -> None:
-        for name, (valid, expected) in _CHECKS.items():
-            value = getattr(self, name)
-            if not valid(value):
-                raise SpecError(
-                    f"mlp {name}: expected {expected}, received {value!r}",
-                    hint=f"fix '{name}' in the learner's hyperparameters",
-                )
+    @classmethod
+    def check_params(cls, params: dict[str, Any], task: str | None = None) -> None:
+        """The declared checks, and, with ``task``, that a ``loss`` given fits that task."""
+        super().check_params(params, task)
+        loss = params.get("loss")
+        if task is not None and loss is not None and loss not in LOSSES_BY_TASK[task]:
+            valid = LOSSES_BY_TASK[task]
+            raise SpecError(
+                f"learner 'mlp': parameter 'loss' {loss!r} does not fit a {task} task; valid: "
+                + ", ".join(map(repr, valid)),
+                hint=f"set model.params.loss to {valid[0]!r}, or leave it out for the task's "
+                "usual loss",
+            )
 
     def _loss_name(self) -> str:
         valid = LOSSES_BY_TASK[self.task_]
@@ -256,7 +276,6 @@ class MLPLearner(TabularLearner):
         return torch.from_numpy(((y - self.y_mean_) / self.y_scale_).astype(np.float32))
 
     def _fit_model(self, X: pd.DataFrame, y: np.ndarray, eval_set, budget) -> None:
-        self._check_params()
         self.loss_ = loss = self._loss_name()
         if eval_set is None:
             train_rows, val_rows = self._holdout(len(X), y)

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from collections.abc import Callable
-from numbers import Integral, Real
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -25,6 +23,7 @@ from sklearn.utils.metaestimators import available_if
 from modelyard.errors import DataError, SpecError, TrainingError
 from modelyard.learners import target_transform
 from modelyard.learners.base import TASKS, Learner, available
+from modelyard.learners.params import CLASS_WEIGHT_CHECK, COMMON_CHECKS, Check, check_params
 from modelyard.learners.persist import (
     CLASSIFICATION,
     FORMAT_VERSION,
@@ -92,44 +91,6 @@ def check_target(
             hint="check the target column and the split (stratify it)",
         )
     return task, codes, n_classes
-
-
-# -- declarative parameter checks ---------------------------------------------------------------
-Check = tuple[Callable[[Any], bool], str]  # (is the value valid?, what was expected)
-
-
-def integer(low: int = 0) -> Check:
-    """An int (not a bool), at least ``low``."""
-    return (
-        lambda v: isinstance(v, Integral) and not isinstance(v, bool) and v >= low,
-        f"an integer >= {low}",
-    )
-
-
-def number(low: float | None = None, high: float | None = None, *, open_low=False) -> Check:
-    """A finite real number (not a bool) in [low, high], or (low, high] with ``open_low``."""
-
-    def valid(v: Any) -> bool:
-        if not isinstance(v, Real) or isinstance(v, bool) or not np.isfinite(v):
-            return False
-        return (low is None or v > low or (v == low and not open_low)) and (
-            high is None or v <= high
-        )
-
-    span = f" in {'(' if open_low else '['}{low}, {'inf' if high is None else high}]"
-    return valid, "a number" + (span if low is not None else "")
-
-
-CLASS_WEIGHT_CHECK: Check = (
-    lambda v: v is None or v == "balanced" or isinstance(v, dict),
-    "None, 'balanced' or a dict {class code: weight}",
-)
-COMMON_CHECKS: dict[str, Check] = {
-    "task": (lambda v: v is None or v in TASKS, "None (infer from y) or " + ", ".join(TASKS)),
-    "seed": integer(0),
-    "n_jobs": (lambda v: v == -1 or integer(1)[0](v), "-1 (all cores) or an integer >= 1"),
-    "class_weight": CLASS_WEIGHT_CHECK,
-}
 
 
 # -- the shared base ----------------------------------------------------------------------------
@@ -273,17 +234,17 @@ class TabularLearner(Learner):
         return {k: defaults[k].default if k in self.run_settings else v for k, v in params.items()}
 
     # -- helpers for subclasses -----------------------------------------------------------------
+    @classmethod
+    def check_params(cls, params: dict[str, Any], task: str | None = None) -> None:
+        """Check hyperparameters against ``COMMON_CHECKS`` and the class's ``param_checks`` (and,
+        with ``task``, against that task); a ``SpecError`` names the first bad one."""
+        defaults = {name: p.default for name, p in
+                    inspect.signature(cls.__init__).parameters.items() if name != "self"}
+        check_params(cls.name, params, {**COMMON_CHECKS, **cls.param_checks}, defaults, task=task)
+
     def _validate_params(self) -> None:
-        """Check every hyperparameter against ``COMMON_CHECKS`` and the class's ``param_checks``."""
-        params = self.get_params(deep=False)
-        for name, (valid, expected) in {**COMMON_CHECKS, **self.param_checks}.items():
-            if name in params and not valid(params[name]):
-                raise SpecError(
-                    f"learner '{self.name}': parameter '{name}' expected {expected}; "
-                    f"got {params[name]!r}",
-                    hint=f"fix '{name}' or leave it at its default "
-                    f"({inspect.signature(type(self).__init__).parameters[name].default!r})",
-                )
+        """Check every hyperparameter against the declared checks (see ``check_params``)."""
+        self.check_params(self.get_params(deep=False))
 
     def _forget(self) -> None:
         """Drop every fitted attribute, so a failed (re)fit never leaves a half-fitted learner."""
@@ -335,6 +296,8 @@ class TabularLearner(Learner):
                 f"fitted for '{self.task_}'",
                 hint="leave class_weight=None for regression",
             )
+        if isinstance(cw, dict):  # codes written as text by a JSON round trip: '1' is class 1
+            return {int(code): float(weight) for code, weight in cw.items()}
         return cw
 
     def _sample_weight(self, y: np.ndarray) -> np.ndarray | None:

@@ -46,8 +46,9 @@ class Fitted:
 
 
 def check_model(model: ModelSpec, task: str) -> type[Learner]:
-    """The learner class of ``model``, after checking it serves ``task`` and takes every
-    hyperparameter named (a ``SpecError`` listing the valid ones otherwise)."""
+    """The learner class of ``model``, after checking it serves ``task``, takes every
+    hyperparameter named (a ``SpecError`` listing the valid ones otherwise) and can take each
+    value given (the learner's declared checks: a ``SpecError`` naming the first bad one)."""
     learner_cls = get_learner(model.learner)
     if task not in learner_cls.tasks:
         raise SpecError(
@@ -61,6 +62,7 @@ def check_model(model: ModelSpec, task: str) -> type[Learner]:
             f"learner '{model.learner}' has no hyperparameter(s) {unknown}",
             hint="valid: " + ", ".join(sorted(accepted)),
         )
+    learner_cls.check_params(dict(model.params), task)
     return learner_cls
 
 

@@ -216,11 +216,13 @@ def test_checkpoint_dir_resumes_and_budget_stops(kc1, tmp_path):
 @pytest.mark.parametrize(
     ("params", "match"),
     [
-        ({"hidden_sizes": (0,)}, r"hidden_sizes: expected a tuple of positive layer widths"),
-        ({"optimizer": "adamm"}, r"unknown name 'adamm'; valid: 'sgd', 'adam', 'adamw'"),
+        ({"hidden_sizes": (0,)}, r"'hidden_sizes' expected a list of 1 to 16 layer widths"),
+        ({"optimizer": "adamm"}, r"'optimizer' expected one of 'sgd', 'adam', 'adamw'; got 'adam"),
         ({"loss": "mse"}, r"loss: 'mse' does not fit task 'binary'"),
-        ({"activation": "sigmoidish"}, r"activation: expected one of 'relu'"),
-        ({"dropout": 1.0}, r"dropout: expected a number in \[0, 1\)"),
+        ({"activation": "sigmoidish"}, r"'activation' expected one of 'relu'"),
+        ({"dropout": 1.0}, r"'dropout' expected a number in \[0, 1\)"),
+        ({"device": "gpu"}, r"'device' expected one of 'auto', 'cpu', 'cuda', 'cuda:N', 'mps'"),
+        ({"lr": 0}, r"'lr' expected a number in \(0, inf\]"),
     ],
 )
 def test_bad_hyperparameters_are_spec_errors(kc1, params, match):

@@ -107,7 +107,7 @@ def test_a_negative_target_a_classifier_or_an_unknown_transform_is_refused():
     with pytest.raises(SpecError, match="target_transform applies to regression"):
         _learner("random_forest", target_transform="log").fit(
             X_train, (y_train > np.median(y_train)).astype(np.int64))
-    with pytest.raises(SpecError, match="target_transform expected None or 'log'"):
+    with pytest.raises(SpecError, match="'target_transform' expected None or 'log'"):
         _learner("xgboost", target_transform="sqrt").fit(X_train, y_train)
 
 
