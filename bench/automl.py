@@ -240,8 +240,11 @@ def run_peer(system: str, ds: dict, budget: float, seed: int,
         job = {"system": system, "task": ds["task"], "target": ds["target"],
                "metric": ds["metric"], "time_limit": budget, "seed": seed, "cores": cores}
         (job_dir / "job.json").write_text(json.dumps(job))
+        # cwd: the job folder, where peers that write files of their own (CatBoost's
+        # catboost_info/, AutoGluon's models) leave them, not the checkout
         done = subprocess.run([str(python), str(ROOT / "bench" / "automl_peer.py"), tmp],
-                              capture_output=True, text=True, timeout=budget * 3 + 600)
+                              capture_output=True, text=True, timeout=budget * 3 + 600,
+                              cwd=job_dir)
         if done.returncode != 0:
             raise RuntimeError(f"{system} failed: {done.stderr.strip().splitlines()[-1:]}")
         prediction = pd.read_parquet(job_dir / "predictions.parquet")["prediction"].to_numpy()
