@@ -218,7 +218,10 @@ class _ForestBase(TabularLearner):
 
 @register
 class RandomForestLearner(_ForestBase):
-    """Random forest: bootstrap samples, best split among ``max_features`` random features."""
+    """Random forest: trees on bootstrap samples, each split among a few random features.
+
+    Each split is the best among ``max_features`` features drawn at random.
+    """
 
     name = "random_forest"
     _classifier = RandomForestClassifier

@@ -77,7 +77,9 @@ class _StopControl:
 
 @register
 class CatBoostLearner(TabularLearner):
-    """CatBoost with oblivious trees of depth ``depth``.
+    """CatBoost: gradient-boosted symmetric trees with its own categorical encoding.
+
+    The trees are oblivious (one split per level) and ``depth`` levels deep.
 
     ``class_weight`` (None, 'balanced' or ``{code: weight}``) becomes per-row sample weights.
     ``max_bin`` is the number of borders per numeric feature. ``random_strength`` scales the noise

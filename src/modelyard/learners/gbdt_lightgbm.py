@@ -102,7 +102,9 @@ def _codes(X: pd.DataFrame) -> np.ndarray:
 
 @register
 class LightGBMLearner(TabularLearner):
-    """LightGBM booster. ``subsample`` < 1 only takes effect with ``subsample_freq`` >= 1.
+    """LightGBM: gradient-boosted trees grown leaf by leaf, categories split natively.
+
+    ``subsample`` < 1 only takes effect with ``subsample_freq`` >= 1.
 
     ``class_weight`` (None, 'balanced' or ``{code: weight}``) becomes per-row sample weights.
     ``seed`` and ``n_jobs`` with LightGBM's deterministic mode make results reproducible.

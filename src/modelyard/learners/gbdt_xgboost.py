@@ -56,7 +56,7 @@ class _BudgetStop(xgb.callback.TrainingCallback):
 
 @register
 class XGBoostLearner(TabularLearner):
-    """XGBoost booster with histogram trees.
+    """XGBoost: gradient-boosted trees on histograms of the features, grown level by level.
 
     ``class_weight`` (None, 'balanced' or ``{code: weight}``) becomes per-row sample weights.
     ``max_bin`` is the number of histogram bins per feature. ``seed`` and ``n_jobs`` are passed

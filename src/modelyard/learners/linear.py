@@ -161,7 +161,10 @@ class LogisticLearner(_LinearBase):
 
 @register
 class LinearLearner(_LinearBase):
-    """Ridge regression: least squares with an L2 penalty ``alpha``."""
+    """Ridge regression: least squares with an L2 penalty on the coefficients.
+
+    ``alpha`` is the penalty's strength.
+    """
 
     name = "linear"
     tasks = ("regression",)

@@ -110,7 +110,9 @@ _CHECKS: dict[str, Check] = {
 
 @register
 class MLPLearner(TabularLearner):
-    """Multilayer perceptron: ``hidden_sizes=(128,), dropout=0.2`` is Dense(128) ReLU Dropout Dense.
+    """Multilayer perceptron in PyTorch, trained with early stopping on validation loss.
+
+    ``hidden_sizes=(128,), dropout=0.2`` is Dense(128) ReLU Dropout Dense.
 
     ``checkpoint_dir``: checkpoint there after every epoch and, when it already holds a checkpoint,
     resume from it. ``budget``: anything with ``remaining()`` seconds; training stops when it runs
