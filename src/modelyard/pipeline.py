@@ -20,7 +20,7 @@ import pandas as pd
 
 from modelyard.data.dataset import PART_COLUMN, Dataset, load_dataset
 from modelyard.data.split import Split, make_split
-from modelyard.errors import ModelyardError, NotFound, SpecError
+from modelyard.errors import DataError, ModelyardError, NotFound, SpecError
 from modelyard.evaluation.metrics import get_metric
 from modelyard.evaluation.report import write_report
 from modelyard.learners.base import get_learner
@@ -144,9 +144,13 @@ def train(
         store = registry.store
         if resume:
             resume = store.resolve_run(resume)  # a unique prefix, as tables show run ids
-            info = store.reopen_run(resume)
-            spec = Spec.model_validate(info.spec)
-            run_id, prepared = resume, None
+            info = store.get_run(resume)
+            spec, prepared = Spec.model_validate(info.spec), None
+            if info.status in ("killed", "failed"):  # else reopen_run says why it cannot
+                prepared = prepare(spec, on_step)
+                check_same_data(info.run_id, info.data_fingerprint, prepared.dataset.fingerprint)
+            store.reopen_run(resume)
+            run_id = resume
         else:
             if spec is None:
                 raise SpecError("nothing to train", hint="pass a spec, or resume=RUN_ID")
@@ -167,6 +171,17 @@ def train(
             raise
         store.finish_run(run_id, "finished", cpu_seconds=result.cpu_seconds)
         return result
+
+
+def check_same_data(run_id: str, recorded: str | None, now: str) -> None:
+    """A resumed run continues on the rows it started on: its checkpoint holds a model trained
+    on them, and its record names their fingerprint."""
+    if recorded and recorded != now:
+        raise DataError(
+            f"the data of run {run_id} changed since it started (fingerprint {recorded[:19]} "
+            f"then, {now[:19]} now): resuming would continue its training on other rows",
+            hint="put back the data the run started on, or train a new run on the new data "
+            "(modelyard train SPEC)")
 
 
 def check_before_run(spec: Spec, task: str) -> None:

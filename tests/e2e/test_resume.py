@@ -3,7 +3,9 @@ was never interrupted (same seed)."""
 
 from __future__ import annotations
 
+import gzip
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -32,11 +34,21 @@ seed: 3
 
 def _write_spec(tmp_path: Path, data_dir: Path) -> Path:
     spec = tmp_path / "fashion.yaml"
-    fm = data_dir / "fashion_mnist"
+    fm = tmp_path / "fashion_mnist"  # a copy, which the resume test changes and puts back
+    shutil.copytree(data_dir / "fashion_mnist", fm)
     spec.write_text(
         SPEC.format(train=fm / "train-images-idx3-ubyte.gz", test=fm / "t10k-images-idx3-ubyte.gz")
     )
     return spec
+
+
+def _change_one_pixel(images: Path) -> bytes:
+    """Rewrite the gzipped idx file with one pixel changed; returns the original bytes."""
+    original = images.read_bytes()
+    raw = bytearray(gzip.decompress(original))
+    raw[-1] = (raw[-1] + 1) % 256  # the last pixel of the last image
+    images.write_bytes(gzip.compress(bytes(raw)))
+    return original
 
 
 def _weights(run_dir: Path) -> dict:
@@ -70,6 +82,18 @@ def test_resume_after_kill_matches_uninterrupted_run(tmp_path, data_dir, cli):
     with Registry.open(load_settings(home)) as registry:
         killed = registry.store.get_run(run_dir.name)
     assert killed.status == "killed"
+
+    # the data changed under the killed run: resuming would train on other rows, so it refuses
+    images = spec.parent / "fashion_mnist" / "train-images-idx3-ubyte.gz"
+    original = _change_one_pixel(images)
+    refused = subprocess.run(
+        [sys.executable, "-m", "modelyard", "train", "--resume", run_dir.name[:12]],
+        env=env, capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 2, refused.stderr
+    assert "changed since it started" in refused.stderr and "Traceback" not in refused.stderr
+    with Registry.open(load_settings(home)) as registry:
+        assert registry.store.get_run(run_dir.name).status == "killed"  # nothing was touched
+    images.write_bytes(original)
 
     resumed = subprocess.run(
         [sys.executable, "-m", "modelyard", "train", "--resume", run_dir.name, "--json"],

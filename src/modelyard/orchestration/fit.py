@@ -55,6 +55,14 @@ def check_model(model: ModelSpec, task: str) -> type[Learner]:
             f"learner '{model.learner}' does not serve {task} tasks",
             hint=f"it serves {', '.join(learner_cls.tasks)}; modelyard learners lists the others",
         )
+    reserved = sorted(set(model.params) & set(getattr(learner_cls, "run_settings", ())))
+    if reserved:
+        raise SpecError(
+            f"{', '.join(reserved)} of learner '{model.learner}' is set by modelyard, not the "
+            "spec: each run checkpoints in its own folder (MODELYARD_HOME/runs/RUN/checkpoint) "
+            "and shows progress when the CLI does",
+            hint="leave it out of model.params; to continue a killed run: modelyard train "
+            "--resume RUN")
     accepted = set(inspect.signature(learner_cls.__init__).parameters) - {"self"}
     unknown = sorted(set(model.params) - accepted)
     if unknown:

@@ -47,8 +47,14 @@ def _write_json(directory: Path, doc: dict[str, Any]) -> None:
     )
 
 
-def write_checkpoint(directory: str | Path, payload: dict[str, Any]) -> dict[str, Any]:
-    """Write ``payload`` (plain values and tensors) as the checkpoint of ``directory``."""
+def write_checkpoint(directory: str | Path, payload: dict[str, Any],
+                     replaces: str | None = None) -> dict[str, Any]:
+    """Write ``payload`` (plain values and tensors) as the checkpoint of ``directory``.
+
+    ``replaces`` names the tensor file of the checkpoint this one supersedes (one this fit wrote,
+    or the one it resumed from): only that file, and the temp files of this writer's own killed
+    writes, are removed. Nothing else in the directory is touched.
+    """
     directory = Path(directory)
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -67,12 +73,12 @@ def write_checkpoint(directory: str | Path, payload: dict[str, Any]) -> dict[str
             "state": tree,
         }
         _write_json(directory, doc)
-        for stale in directory.iterdir():  # older tensor files and temp files of killed writes
-            if stale.name != name and (
-                stale.name.startswith("state-") or stale.name.startswith(TMP_PREFIX)
-            ):
-                with contextlib.suppress(OSError):
-                    stale.unlink()
+        stale = [directory / replaces] if replaces and replaces != name else []
+        stale += [p for p in directory.iterdir()  # what a write of this format left when killed
+                  if p.name.startswith((f"{TMP_PREFIX}state-", f"{TMP_PREFIX}{CHECKPOINT_JSON}-"))]
+        for path in stale:
+            with contextlib.suppress(OSError):
+                path.unlink()
     except OSError as err:
         raise TrainingError(
             f"cannot write a checkpoint to {directory}: {err}",
@@ -142,6 +148,9 @@ class Checkpoint(Callback):
     """Write a checkpoint to ``directory`` after every epoch, and mark it finished at the end.
 
     Runs after the other callbacks (``order``) so that their states of the same epoch are saved.
+    A directory that holds another fit's checkpoint is refused (``claim``): a fresh fit never
+    overwrites or deletes what it did not write, and a resumed one takes over only the
+    checkpoint the trainer verified it resumes.
     """
 
     order = 100
@@ -150,13 +159,30 @@ class Checkpoint(Callback):
         self.directory = Path(directory)
         self.written = 0
         self._doc: dict[str, Any] | None = None
+        self._owned: str | None = None  # the tensor file of the checkpoint this fit may replace
+
+    def claim(self, resumed_from: str | Path | None) -> None:
+        """Before the first epoch: refuse a directory holding someone else's checkpoint."""
+        existing = find_checkpoint(self.directory)
+        if existing is None:
+            return
+        if resumed_from is not None and Path(resumed_from).resolve() == self.directory.resolve():
+            with contextlib.suppress(OSError, ValueError):
+                self._owned = json.loads(existing.read_text(encoding="utf-8")).get("tensors")
+            return
+        raise TrainingError(
+            f"{self.directory} holds a checkpoint of another training: this fit would "
+            "overwrite it",
+            hint="give this training an empty checkpoint folder, or resume the training that "
+            "wrote it (modelyard train --resume RUN)")
 
     def on_fit_start(self, state: FitState) -> None:
         self._doc = None
 
     def on_epoch_end(self, state: FitState) -> None:
         self.written += 1
-        self._doc = write_checkpoint(self.directory, collect(state))
+        self._doc = write_checkpoint(self.directory, collect(state), replaces=self._owned)
+        self._owned = self._doc["tensors"]
 
     def on_fit_end(self, state: FitState) -> None:
         if self._doc is not None:

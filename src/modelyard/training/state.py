@@ -47,6 +47,7 @@ class FitState:
     batch_loss: torch.Tensor | None = None
     batch_losses: torch.Tensor | None = None
     logs: dict[str, Any] = field(default_factory=dict)
+    data_digest: str | None = None  # SHA-256 of the rows trained on; a checkpoint records it
 
     @property
     def lr(self) -> float:
@@ -72,6 +73,7 @@ def collect(state: FitState) -> dict[str, Any]:
     scheduler = state.schedule.scheduler
     return {
         "epoch": state.epoch,
+        "data": state.data_digest,
         "config": state.config.to_dict(),
         "history": state.history.to_dict(),
         "model": state.module.state_dict(),

@@ -216,10 +216,38 @@ def test_tampered_or_missing_checkpoint_is_an_error(tmp_path):
 
 
 def test_a_killed_write_leaves_the_previous_checkpoint_readable(tmp_path):
-    write_checkpoint(tmp_path, {"epoch": 1, "w": torch.ones(3)})
+    first = write_checkpoint(tmp_path, {"epoch": 1, "w": torch.ones(3)})
     (tmp_path / ".tmp-state-000002-partial").write_bytes(b"half a file")  # a write cut short
     back = read_checkpoint(tmp_path)
     assert back.epoch == 1 and torch.equal(back.payload["w"], torch.ones(3))
-    write_checkpoint(tmp_path, {"epoch": 2, "w": torch.zeros(3)})
+    write_checkpoint(tmp_path, {"epoch": 2, "w": torch.zeros(3)}, replaces=first["tensors"])
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names[0] == "checkpoint.json" and len(names) == 2  # the stale temp file was cleaned up
+
+
+def test_a_checkpoint_never_deletes_what_it_did_not_write(tmp_path):
+    theirs = tmp_path / "state-000007-0123456789ab.safetensors"  # another writer's tensors
+    notes = tmp_path / "state-notes.txt"
+    for path in (theirs, notes):
+        path.write_bytes(b"not ours")
+    first = write_checkpoint(tmp_path, {"epoch": 1, "w": torch.ones(3)})
+    second = write_checkpoint(tmp_path, {"epoch": 2, "w": torch.ones(3)}, replaces=first["tensors"])
+    assert theirs.read_bytes() == notes.read_bytes() == b"not ours"
+    assert not (tmp_path / first["tensors"]).exists() and (tmp_path / second["tensors"]).exists()
+
+
+def test_a_fresh_fit_refuses_a_folder_holding_another_checkpoint(tmp_path):
+    _uninterrupted(tmp_path, job.config())
+    before = {p.name: p.read_bytes() for p in (tmp_path / "full").iterdir()}
+    train, val = job.data()
+    with pytest.raises(TrainingError, match="holds a checkpoint of another training"):
+        Trainer(job.config(), [Checkpoint(tmp_path / "full")]).fit(job.model(), train, val)
+    assert {p.name: p.read_bytes() for p in (tmp_path / "full").iterdir()} == before
+
+
+def test_resuming_on_other_rows_is_refused(tmp_path):
+    _uninterrupted(tmp_path, job.config())
+    train, val = job.data()
+    other = (train[0] + 1.0, *train[1:])  # the same shapes, other numbers
+    with pytest.raises(TrainingError, match="trained on other data"):
+        Trainer(job.config()).fit(job.model(), other, val, resume_from=tmp_path / "full")
