@@ -181,6 +181,16 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def _for_key(err: ModelyardError, request: Request) -> ModelyardError:
+    """A not-found error as a key limited to some models may read it: its hint lists the models
+    of the store (a did-you-mean over every name), so it becomes the models the key may use."""
+    key = getattr(request.state, "api_key", None)
+    models = getattr(key, "models", None)
+    if not isinstance(err, NotFound) or not models:
+        return err
+    return type(err)(err.message, hint=f"this API key may use: {', '.join(models)}")
+
+
 def request_id_of(request: Request) -> str | None:
     return getattr(request.state, "request_id", None)
 
@@ -194,7 +204,7 @@ def install_handlers(app: FastAPI, redact: Redactor | None = None) -> None:
     async def _domain(request: Request, err: ModelyardError) -> JSONResponse:
         if status_for(err) >= 500 and not isinstance(err, QUIET):
             log.error("request %s failed: %s", request_id_of(request), err, exc_info=err)
-        return error_response(err, request_id_of(request), redact)
+        return error_response(_for_key(err, request), request_id_of(request), redact)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, err: RequestValidationError) -> JSONResponse:

@@ -156,3 +156,19 @@ def test_keys_list_pages_like_every_listing(churn, settings, capsys):
     assert main(["keys", "list", "--limit", "2"]) == 0
     table = capsys.readouterr().out
     assert "API keys 1-2 of 3" in table and "next page: --offset 2" in table
+
+
+def test_a_limited_key_is_never_told_the_names_of_other_models(churn, serve, settings, bundle_v1,
+                                                               bundle_v2):
+    register(settings, "secret-model", bundle_v2)
+    with Registry.open(settings) as registry:
+        limited = ApiKeys(registry.store).create("partner", ["churn", "churn-v2"],
+                                                 allow_unregistered=True)[1]
+    _, client = serve(require_keys=True)
+    record = feature_records(bundle_v1, churn_rows().iloc[:1])[0]
+    for path in ("/v1/models/churn-v2/predict", "/v1/models/churn:99/predict"):
+        answer = client.post(path, json=record, headers=bearer(limited))
+        assert answer.status_code == 404, answer.text
+        assert "secret-model" not in answer.text, answer.text
+    unknown = client.post("/v1/models/churn-v2/predict", json=record, headers=bearer(limited))
+    assert unknown.json()["error"]["hint"] == "this API key may use: churn, churn-v2"
