@@ -83,4 +83,10 @@ PROBES = [
                     '"near":{"month-to-month":"Month-to-month"}')),
     HttpProbe("unseen-categories-counted-in-metrics", "/metrics", 200, method="GET",
               says=("modelyard_unseen_categories_total",)),
+    HttpProbe("model-name-against-the-rule", "/v1/models/-x/predict", 404, json=RECORD,
+              says=("'-x'",)),
+    HttpProbe("reference-with-an-empty-alias", "/v1/models/churn@/predict", 404, json=RECORD,
+              says=("churn@",)),
+    HttpProbe("reference-with-two-separators", "/v1/models/churn@a:1/predict", 404, json=RECORD,
+              says=("churn@a:1",)),
 ]
