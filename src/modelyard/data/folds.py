@@ -40,6 +40,7 @@ def as_positions(values: Any, part: str) -> np.ndarray:
     if arr.size == 0:
         arr = np.zeros(0, dtype=np.int64)
     elif not np.issubdtype(arr.dtype, np.integer):
+        # hint: python-api: only code that calls modelyard directly meets it
         raise DataError(
             f"the {part} positions must be integers, got values of dtype {arr.dtype}",
             hint="pass 0-based row positions (as from positions_dict()), not index labels",

@@ -65,8 +65,7 @@ def read_jsonl(path: Path, options: ReadOptions) -> pd.DataFrame:
     if first.startswith("["):
         raise DataError(
             f"{path} holds a JSON array; expected JSON Lines (one object per line)",
-            hint="convert it, e.g. with `jq -c '.[]' file.json > file.jsonl`, or "
-            "pandas.read_json(path).to_json(out, orient='records', lines=True)",
+            hint="convert it to one object per line, e.g. jq -c '.[]' file.json > file.jsonl",
         )
     try:
         frame = pd.read_json(path, lines=True, encoding=encoding, dtype=False, compression="infer")

@@ -89,6 +89,7 @@ class Split:
     def test(self) -> np.ndarray:
         """The test positions, only after ``open_test``; raises ``DataError`` before."""
         if not self._opened_for:
+            # hint: python-api: only code that calls modelyard directly meets it
             raise DataError(
                 "the test rows are reserved for the final evaluation; nothing before it may read "
                 f"them (this split holds {self.n_test} test rows, still sealed)",
@@ -100,6 +101,7 @@ class Split:
     def open_test(self, reason: str) -> np.ndarray:
         """Unseal the test part for ``reason`` (recorded) and return its positions."""
         if not isinstance(reason, str) or not reason.strip():
+            # hint: python-api: only code that calls modelyard directly meets it
             raise DataError(
                 f"open_test needs a reason saying why the test rows are read, got {reason!r}",
                 hint="e.g. split.open_test('final evaluation of the selected model')",
@@ -150,6 +152,7 @@ class Split:
         needed = ("train", "validation", "test")
         missing = [key for key in needed if key not in positions]
         if missing:
+            # hint: python-api: only code that calls modelyard directly meets it
             raise DataError(
                 f"split positions lack {missing}; got keys {sorted(positions)}",
                 hint=f"pass the dict from Split.positions_dict(), which holds {list(needed)}",

@@ -44,6 +44,7 @@ def _check_task(task: str) -> None:
 
 def _class_codes(y: np.ndarray, what: str) -> np.ndarray:
     if y.size and (not np.issubdtype(y.dtype, np.integer) or y.min() < 0):
+        # hint: python-api: only code that calls modelyard directly meets it
         raise DataError(
             f"{what} must hold class codes 0..k-1 for a classification baseline; got dtype "
             f"{y.dtype} with values {np.unique(y)[:5].tolist()}",
@@ -65,6 +66,7 @@ def baseline_predictions(kind: str, task: str, y_train, n_rows: int,
                         + ", ".join(BASELINES[task]),
                         hint="classification: majority, prior; regression: mean, median")
     if isinstance(n_rows, bool) or not isinstance(n_rows, int) or n_rows < 0:
+        # hint: python-api: only code that calls modelyard directly meets it
         raise SpecError(f"n_rows must be a non-negative integer; got {n_rows!r}",
                         hint="pass len(y_test)")
     y = np.asarray(y_train)

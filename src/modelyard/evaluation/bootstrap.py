@@ -208,6 +208,7 @@ def _rows(task: str, y_true, y_pred, proba) -> _Rows:
     if task == "regression":
         return _Rows(y.astype(np.float64), pred.astype(np.float64), None, 0)
     if not (np.issubdtype(y.dtype, np.integer) and np.issubdtype(pred.dtype, np.integer)):
+        # hint: python-api: only code that calls modelyard directly meets it
         raise DataError(
             "classification metrics need integer class codes; got dtypes "
             f"{y.dtype} and {pred.dtype}",

@@ -38,6 +38,7 @@ def _binary_inputs(y_true, proba_pos) -> tuple[np.ndarray, np.ndarray]:
         p = p[:, 1]
     _check_lengths(y, proba_pos=p)
     if p.ndim != 1 or not np.isin(y, (0, 1)).all() or len(np.unique(y)) < 2:
+        # hint: python-api: only code that calls modelyard directly meets it
         raise DataError(
             "ROC and precision-recall curves need 0/1 targets with both classes present and "
             f"positive-class probabilities; got targets {np.unique(y)[:5].tolist()} and "

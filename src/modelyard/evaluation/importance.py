@@ -22,6 +22,7 @@ from modelyard.errors import DataError, SpecError
 def _call(score_fn: Callable[[pd.DataFrame], float], frame: pd.DataFrame, what: str) -> float:
     value = float(score_fn(frame))
     if not math.isfinite(value):
+        # hint: python-api: only code that calls modelyard directly meets it
         raise DataError(f"score_fn returned {value} on {what}",
                         hint="score_fn must return a finite score for any rows it is given")
     return value

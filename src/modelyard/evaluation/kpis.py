@@ -153,6 +153,7 @@ def cost_per_1000(throughput_rows_per_s: float, cpu_hour_price: float = DEFAULT_
     cpus = _positive_int("cpus", cpus)
     throughput = throughput_rows_per_s
     if not isinstance(throughput, (int, float)) or not math.isfinite(throughput) or throughput <= 0:
+        # hint: python-api: only code that calls modelyard directly meets it
         raise DataError(f"throughput must be a positive number of rows per second; got "
                         f"{throughput_rows_per_s!r}", hint="measure it with measure_latency")
     return price * cpus * (1000.0 / throughput) / 3600.0
@@ -163,6 +164,7 @@ def training_cost(cpu_seconds: float, cpu_hour_price: float = DEFAULT_CPU_HOUR) 
     price = check_price(cpu_hour_price)
     if not isinstance(cpu_seconds, (int, float)) or not math.isfinite(cpu_seconds) \
             or cpu_seconds < 0:
+        # hint: python-api: only code that calls modelyard directly meets it
         raise DataError(f"cpu_seconds must be a non-negative number; got {cpu_seconds!r}",
                         hint="pass the training run's CPU time, e.g. time.process_time() deltas")
     return price * cpu_seconds / 3600.0

@@ -223,6 +223,7 @@ def confusion(y_true, y_pred, labels: Sequence[Any] | None = None, *,
         labels = np.unique(np.concatenate([y_true, y_pred])).tolist()
     labels = list(labels)
     if not labels:
+        # hint: python-api: only code that calls modelyard directly meets it
         raise DataError("confusion matrix needs at least one label; got none",
                         hint="pass the class codes as labels, e.g. range(n_classes)")
     if names is not None and len(names) != len(labels):
@@ -255,6 +256,7 @@ def calibration_curve_data(y_true, proba_pos, bins: int = 10) -> dict[str, Any]:
         p = p[:, 1]
     _check_lengths(y, proba_pos=p)
     if p.ndim != 1 or (p.size and (p.min() < 0 or p.max() > 1)) or not np.isin(y, (0, 1)).all():
+        # hint: python-api: only code that calls modelyard directly meets it
         raise DataError(
             "calibration needs 0/1 targets and positive-class probabilities in [0, 1]; got "
             f"probabilities of shape {p.shape} and targets {np.unique(y)[:5].tolist()}",

@@ -295,7 +295,8 @@ def validate_report(report: Mapping[str, Any]) -> None:
         raise DataError(
             f"the report does not match report.schema.json ({len(errors)} problem(s)): "
             + "; ".join(lines),
-            hint="build reports with build_report; docs/report.md documents every field",
+            hint="this is a bug in modelyard, not in your data: report it with the run id "
+            "(docs/report.md documents every field)",
         )
 
 
@@ -308,7 +309,8 @@ def write_report(report: Mapping[str, Any], directory: str | os.PathLike[str]) -
         text = json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False)
     except ValueError as err:
         raise DataError(f"the report is not plain JSON: {err}",
-                        hint="nan and inf must be None; build reports with build_report") from err
+                        hint="this is a bug in modelyard, not in your data: report it with the "
+                        "run id") from err
     json_path, html_path = directory / "report.json", directory / "report.html"
     html = render_html(report)
     atomic_write_text(json_path, text + "\n")

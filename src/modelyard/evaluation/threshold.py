@@ -59,12 +59,14 @@ def _positive_column(proba_pos, what: str) -> np.ndarray:
     if arr.ndim == 2 and arr.shape[1] == 2:
         arr = arr[:, 1]
     if arr.ndim != 1:
+        # hint: python-api: only code that calls modelyard directly meets it
         raise DataError(
             f"{what} must be the positive-class probabilities, shape (n,) or (n, 2); "
             f"got shape {arr.shape}",
             hint="pass learner.predict_proba(X)[:, 1]",
         )
     if not np.all(np.isfinite(arr)) or arr.size and (arr.min() < 0 or arr.max() > 1):
+        # hint: python-api: only code that calls modelyard directly meets it
         raise DataError(
             f"{what} must be probabilities in [0, 1]; got values in "
             f"[{np.nanmin(arr) if arr.size else 'n/a'}, {np.nanmax(arr) if arr.size else 'n/a'}]",
@@ -87,6 +89,7 @@ def tune_threshold(y_true, proba_pos, metric: str = "f1") -> tuple[float, float]
     proba = _positive_column(proba_pos, "proba_pos")
     y = np.asarray(y_true)
     if y.ndim != 1 or len(y) != len(proba):
+        # hint: python-api: only code that calls modelyard directly meets it
         raise DataError(
             f"y_true must be 1-d with one code per probability ({len(proba)}); got shape {y.shape}",
             hint="pass the validation targets that match predict_proba's rows",
@@ -119,6 +122,7 @@ def tune_threshold(y_true, proba_pos, metric: str = "f1") -> tuple[float, float]
 def apply_threshold(proba_pos, threshold: float) -> np.ndarray:
     """0/1 class codes: 1 where ``proba_pos >= threshold``."""
     if isinstance(threshold, bool) or not isinstance(threshold, Real) or not 0 <= threshold <= 1:
+        # hint: python-api: only code that calls modelyard directly meets it
         raise SpecError(
             f"threshold must be a number in [0, 1]; got {threshold!r}",
             hint="use the threshold tune_threshold returned, or 0.5",

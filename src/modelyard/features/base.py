@@ -71,6 +71,7 @@ class ColumnEncoder:
     # -- helpers --------------------------------------------------------------------------------
     def check_fitted(self) -> None:
         if not hasattr(self, "names_out_"):
+            # hint: python-api: only code that calls modelyard directly meets it
             raise TrainingError(
                 f"the {self.kind} encoder for column '{self.column}' is not fitted yet",
                 hint="call fit(frame) on the training rows before transform",

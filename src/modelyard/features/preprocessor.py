@@ -189,6 +189,7 @@ class Preprocessor:
     def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Encode any rows with the state learnt at fit; extra columns are ignored."""
         if not hasattr(self, "encoders_"):
+            # hint: python-api: only code that calls modelyard directly meets it
             raise TrainingError(
                 "this Preprocessor is not fitted yet",
                 hint="call fit(train_frame) (or load a saved one) before transform",
@@ -233,6 +234,7 @@ class Preprocessor:
     # -- checks ---------------------------------------------------------------------------------
     def _check_params(self) -> None:
         if not isinstance(self.schema, Schema):
+            # hint: python-api: only code that calls modelyard directly meets it
             raise SpecError(
                 f"schema must be a modelyard Schema, got {type(self.schema).__name__}",
                 hint="build one with modelyard.data.infer.infer_schema or Schema(columns=...)",
@@ -265,6 +267,7 @@ class Preprocessor:
 
     def _check_frame(self, frame: pd.DataFrame) -> None:
         if not isinstance(frame, pd.DataFrame):
+            # hint: python-api: only code that calls modelyard directly meets it
             raise DataError(
                 f"preprocessing expects a pandas DataFrame, got {type(frame).__name__}",
                 hint="wrap the rows in pd.DataFrame(...) with the schema's column names",

@@ -106,6 +106,7 @@ def read(directory: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     manifest_path, arrays_path = directory / MANIFEST, directory / ARRAYS
     for path in (manifest_path, arrays_path):
         if not path.is_file():
+            # hint: python-api: only code that calls modelyard directly meets it
             raise DataError(
                 f"no saved preprocessing at {directory}: {path.name} is missing",
                 hint="pass the directory given to Preprocessor.save()",

@@ -45,6 +45,7 @@ def target_matrix(y: Any, task: str | None, n_rows: int) -> tuple[np.ndarray, li
     for multiclass. Raises ``DataError`` for a missing target, a length mismatch or missing values.
     """
     if y is None:
+        # hint: python-api: only code that calls modelyard directly meets it
         raise DataError(
             "target encoding needs the target, but no y was given and the frame has no target "
             "column",

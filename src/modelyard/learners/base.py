@@ -76,6 +76,7 @@ class Learner(BaseEstimator):
     def _check_fitted(self) -> None:
         fitted = [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]
         if not fitted:
+            # hint: python-api: only code that calls modelyard directly meets it
             raise TrainingError(
                 f"this {type(self).__name__} is not fitted yet",
                 hint="call fit(X, y) before predict, predict_proba or save",

@@ -73,6 +73,7 @@ def read_meta(directory: str | Path, learner_name: str) -> dict[str, Any]:
     """Read ``learner.json`` and check that it describes a ``learner_name`` learner."""
     path = Path(directory) / META_FILE
     if not path.is_file():
+        # hint: python-api: only code that calls modelyard directly meets it
         raise NotFound(
             f"no saved learner in {directory}: expected {META_FILE}, found none",
             hint="pass the directory that learner.save(directory) wrote",
@@ -85,6 +86,7 @@ def read_meta(directory: str | Path, learner_name: str) -> dict[str, Any]:
             hint="upgrade modelyard to load this model",
         )
     if meta.get("learner") != learner_name:
+        # hint: python-api: only code that calls modelyard directly meets it
         raise SpecError(
             f"{directory} holds a '{meta.get('learner')}' learner, not '{learner_name}'",
             hint=f"load it with get_learner({meta.get('learner')!r}).load(directory)",

@@ -42,6 +42,7 @@ def check_target(
     """Validate ``y``; return (task, y as int64 codes or float64 values, number of classes)."""
     arr = np.asarray(y)
     if arr.ndim != 1 or len(arr) != n_rows:
+        # hint: python-api: only code that calls modelyard directly meets it
         raise DataError(
             f"y must be 1-d with one value per row of X ({n_rows}); got shape {arr.shape}",
             hint="pass a 1-d array or Series (y.ravel())",

@@ -128,7 +128,8 @@ class AliasesMixin(ModelsMixin):
             + (f"; its aliases: {listed}" if pointers else "; it has no aliases"),
             hint=did_you_mean(alias, list(pointers))
             if pointers
-            else f"set one with set_alias({model.name!r}, {alias!r}, <version>, actor)",
+            else f"point it at a version: modelyard models promote {model.name} VERSION "
+            f"--alias {alias}",
         )
 
     def _default_version(self, conn: sa.Connection, model: Any) -> int:
@@ -147,7 +148,7 @@ class AliasesMixin(ModelsMixin):
         if latest is None:
             raise NotFound(
                 f"model {model.name!r} has no versions",
-                hint="register one with register_version",
+                hint=f"train and register one: modelyard train SPEC --name {model.name}",
             )
         return latest
 

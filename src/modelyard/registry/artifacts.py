@@ -56,6 +56,7 @@ class ArtifactStore:
         """Store one file; returns its uri ``sha256:<hex>``. Storing the same bytes again: free."""
         path = Path(path)
         if path.is_dir():
+            # hint: python-api: only code that calls modelyard directly meets it
             raise RegistryError(
                 f"{path} is a directory; put_file stores one file",
                 hint="store directories with put_dir",
@@ -70,6 +71,7 @@ class ArtifactStore:
         """Store every file under a directory plus a tree object; returns the tree's uri."""
         path = Path(path)
         if not path.is_dir():
+            # hint: python-api: only code that calls modelyard directly meets it
             raise NotFound(
                 f"cannot store {path}: no such directory",
                 hint="pass the directory the model was saved to; use put_file for a single file",
@@ -182,6 +184,7 @@ class ArtifactStore:
         except (UnicodeDecodeError, json.JSONDecodeError):
             tree = None
         if not isinstance(tree, dict) or tree.get("kind") != TREE_KIND:
+            # hint: python-api: only code that calls modelyard directly meets it
             raise RegistryError(
                 f"artifact {uri} is a file, not a directory",
                 hint="read single files with get_file; get_dir takes what put_dir returned",
@@ -369,6 +372,7 @@ def parse_uri(uri: object) -> str:
     """The hex digest in ``sha256:<64 hex>``, or RegistryError showing the expected form."""
     match = _URI.fullmatch(uri) if isinstance(uri, str) else None
     if match is None:
+        # hint: python-api: only code that calls modelyard directly meets it
         raise RegistryError(
             f"invalid artifact uri {uri!r}: expected 'sha256:' followed by 64 lowercase hex digits",
             hint="pass the uri that put_file or put_dir returned",

@@ -99,6 +99,7 @@ class StoreBase:
     def engine(self) -> sa.Engine:
         """The SQLAlchemy engine of the open store (for tools such as the benchmark)."""
         if self._engine is None:
+            # hint: python-api: only code that calls modelyard directly meets it
             raise RegistryError(
                 f"the metadata store {redact(self.url)} is not open",
                 hint="call store.open() first, or use `with MetadataStore(url) as store:`",

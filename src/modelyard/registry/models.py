@@ -46,6 +46,7 @@ class ModelsMixin(RunsMixin):
 
         def work(conn: sa.Connection) -> None:
             if conn.execute(sa.select(models.c.id).where(models.c.name == name)).first():
+                # hint: python-api: only code that calls modelyard directly meets it
                 raise Conflict(
                     f"model {name!r} exists already",
                     hint="register versions under it with register_version, or pick another name",
@@ -73,6 +74,7 @@ class ModelsMixin(RunsMixin):
         """
         check_model_name(name)
         if not isinstance(artifact_uri, str) or not artifact_uri.strip():
+            # hint: python-api: only code that calls modelyard directly meets it
             raise RegistryError(
                 f"artifact_uri must be a non-empty string, received {artifact_uri!r}",
                 hint="store the model first (ArtifactStore.put_dir) and pass the uri it returns",
@@ -296,7 +298,7 @@ class ModelsMixin(RunsMixin):
                 + (f"; its versions: {shown}" if existing else "; it has no versions"),
                 hint=f"the latest is {model.name}:{existing[-1]}"
                 if existing
-                else "register one with register_version",
+                else f"train and register one: modelyard train SPEC --name {model.name}",
             )
         return row
 

@@ -78,6 +78,7 @@ class RunsMixin(StoreBase):
                 hint="pass a short name such as 'churn-baseline', or None",
             )
         if data_fingerprint is not None and not isinstance(data_fingerprint, str):
+            # hint: python-api: only code that calls modelyard directly meets it
             raise RegistryError(
                 f"data_fingerprint must be text, received {type(data_fingerprint).__name__}",
                 hint="pass the string that Source.fingerprint() returned",
@@ -183,6 +184,7 @@ class RunsMixin(StoreBase):
             for key, value in updates.items():
                 if key in FINGERPRINT_KEYS:
                     if value is not None and not isinstance(value, str):
+                        # hint: python-api: only code that calls modelyard directly meets it
                         raise RegistryError(
                             f"{key} must be text, received {type(value).__name__}",
                             hint="pass the string that Source.fingerprint() returned",
@@ -359,6 +361,7 @@ class RunsMixin(StoreBase):
             known = self._metric_names(conn, run_id)
         if name in known:
             return []
+        # hint: python-api: only code that calls modelyard directly meets it
         raise NotFound(
             f"run {run_id} has no metric {name!r}"
             + (f"; it has {', '.join(sorted(known))}" if known else "; it logged no metrics"),

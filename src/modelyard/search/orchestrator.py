@@ -137,6 +137,7 @@ def _check_arguments(frame: pd.DataFrame, y: np.ndarray, schema: Schema,
                      time_budget: float | None, max_trials: int | None) -> None:
     """What ``Budget`` does not check already (it checks the time and the worker count)."""
     if time_budget is None and max_trials is None:
+        # hint: python-api: only code that calls modelyard directly meets it
         raise SpecError("a search needs a bound: time_budget or max_trials (or both)",
                         hint="e.g. search(..., time_budget=120) or max_trials=20")
     if max_trials is not None and (isinstance(max_trials, bool) or not isinstance(max_trials, int)

@@ -54,6 +54,7 @@ def to_distributions(space: dict[str, Any]) -> dict[str, BaseDistribution]:
         elif isinstance(param, Choice):
             out[name] = CategoricalDistribution(tuple(param.options))
         else:
+            # hint: python-api: only code that calls modelyard directly meets it
             raise SpecError(
                 f"search space entry '{name}' is a {type(param).__name__}; expected Int, Float "
                 "or Choice from modelyard.learners.space",

@@ -174,6 +174,7 @@ class BudgetStop(Callback):
         anticipate: bool = True,
     ) -> None:
         if budget is None and max_seconds is None:
+            # hint: python-api: only code that calls modelyard directly meets it
             raise SpecError(
                 "BudgetStop: expected a budget or max_seconds, received neither",
                 hint="pass budget=<object with remaining()> or max_seconds=<float>",

@@ -146,6 +146,7 @@ def _enc(obj: Any, path: str, tensors: dict[str, torch.Tensor]) -> Any:
         return {
             "$items": [[_enc(k, "", {}), _enc(v, f"{path}/{k}", tensors)] for k, v in obj.items()]
         }
+    # hint: python-api: only code that calls modelyard directly meets it
     raise TrainingError(
         f"cannot store {type(obj).__name__} at '{path}' in a checkpoint",
         hint="state_dict() must return plain values (str, int, float, bool, None, lists, "
