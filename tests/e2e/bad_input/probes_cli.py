@@ -54,6 +54,13 @@ PROBES = [
     Probe("checkpoint-dir-as-a-hyperparameter", ("train", *DATA_ARGS, "--model", "mlp",
                                                  "--param", "checkpoint_dir='{work}'"),
           says=("checkpoint_dir", "set by modelyard", "--resume")),
+    *(Probe(f"choice-flag-{flag.strip('-')}", ("train", *DATA_ARGS, flag, "nope", *more,
+                                                 "--dry-run"), says=("nope",))
+      for flag, more in (("--task", ()), ("--split", ()), ("--quoting", ()), ("--format", ()),
+                         ("--parallel", ("--max-trials", "2")), ("--on-bad-lines", ()))),
+    Probe("choice-flag-unseen-categories", ("predict", "churn", "{data}/telco_churn.csv", "-o",
+                                            "{work}/out.csv", "--unseen-categories", "nope"),
+          says=("nope", "--unseen-categories")),
     Probe("learners-unknown-task", ("learners", "--task", "foo"), says=("binary",)),
     Probe("set-unknown-key", ("train", *DATA_ARGS, "--set", "model.treshold=none", "--dry-run"),
           says=("treshold", "threshold")),
