@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from modelyard.data.dataset import PART_COLUMN, Dataset, load_dataset
+from modelyard.data.dataset import PART_COLUMN, Dataset, load_dataset, require_features
 from modelyard.data.split import Split, make_split
 from modelyard.errors import DataError, ModelyardError, NotFound, SpecError
 from modelyard.evaluation.metrics import get_metric
@@ -30,6 +30,7 @@ from modelyard.orchestration.evaluate import (
     production_metrics,
 )
 from modelyard.orchestration.fit import Fitted, check_model, fit_model
+from modelyard.orchestration.library_warnings import LibraryWarnings
 from modelyard.orchestration.search_fit import search_model
 from modelyard.registry.registry import Registry
 from modelyard.search.orchestrator import search_learners
@@ -92,6 +93,7 @@ def prepare(spec: Spec, on_step: Step = _quiet) -> Prepared:
     dataset = load_dataset(spec.data, task=spec.task)
     if dataset.target is None:
         raise SpecError("no target column given", hint="set data.target in the spec or --target")
+    require_features(dataset)
     on_step("splitting")
     split = make_split(
         dataset.frame,
@@ -139,8 +141,13 @@ def train(
     on_step: Step = _quiet,
     verbose: bool = False,
 ) -> TrainResult:
-    """Train the learner of ``spec.model``, evaluate it once on the test rows, register it."""
-    with Registry.open(settings) as registry:
+    """Train the learner of ``spec.model``, evaluate it once on the test rows, register it.
+
+    Library warnings (numpy, pandas, scikit-learn, ...) raised on the way become the run's notes,
+    each naming the step it came in (``LibraryWarnings``); none reaches the terminal.
+    """
+    with Registry.open(settings) as registry, LibraryWarnings() as caught:
+        on_step = caught.tracking(on_step)
         store = registry.store
         if resume:
             resume = store.resolve_run(resume)  # a unique prefix, as tables show run ids
@@ -162,11 +169,14 @@ def train(
             run_id = store.create_run(model_name(spec), spec.model_dump(mode="json"), spec.seed)
         try:
             result = _train(spec, registry, run_id, settings.runs_root / run_id, on_step, verbose,
-                            prepared)
+                            prepared, caught)
         except KeyboardInterrupt:
             store.finish_run(run_id, "killed", error="interrupted (KeyboardInterrupt)")
             raise
         except BaseException as err:
+            late = caught.take()  # what the libraries said before it failed may say why
+            if late:
+                store.set_run_data(run_id, notes=late)
             store.finish_run(run_id, "failed", error=f"{type(err).__name__}: {err}")
             raise
         store.finish_run(run_id, "finished", cpu_seconds=result.cpu_seconds)
@@ -199,7 +209,7 @@ def check_before_run(spec: Spec, task: str) -> None:
 
 def _train(
     spec: Spec, registry: Registry, run_id: str, workdir: Path, on_step: Step, verbose: bool,
-    prepared: Prepared | None = None,
+    prepared: Prepared | None = None, caught: LibraryWarnings | None = None,
 ) -> TrainResult:
     store, name = registry.store, model_name(spec)
     prepared = prepared or prepare(spec, on_step)  # a resumed run reads its data again
@@ -211,7 +221,9 @@ def _train(
         task=dataset.task,
         source=dataset.source,
         split=split.to_dict(),
+        skipped_rows=dataset.skipped_rows or None,  # rows left out by data.source.on_bad_lines
     )
+    warned = caught.take if caught is not None else list
     if spec.search is not None:
         fitted = search_model(
             spec.search,
@@ -261,7 +273,7 @@ def _train(
         stop_reason=fitted.stop_reason,
         fit_seconds=fitted.fit_seconds,
         cpu_seconds=fitted.cpu_seconds,
-        notes=list(dataset.notes) + list(split.notes) + fitted.notes,
+        notes=list(dataset.notes) + list(split.notes) + fitted.notes + warned(),
         leaderboard=fitted.leaderboard,
     )
     report = None
@@ -287,8 +299,10 @@ def _train(
         tags={"format": fitted.format, "learner": fitted.learner,
               UNSEEN_CATEGORIES_TAG: spec.predict.unseen_categories},
     )
+    result.notes += (late := warned())  # from the final evaluation
     if report is not None:  # the report names the version it describes
         report["model"]["version"] = result.version
+        report["notes"] += late
         json_path, html_path = write_report(report, workdir / "report")
         report_uri = registry.artifacts.put_dir(workdir / "report")
         result.report = {"json": str(json_path), "html": str(html_path), "uri": report_uri}
@@ -302,6 +316,7 @@ def _train(
             "metrics": result.metrics,
             "primary_metric": result.primary_metric,
         },
+        notes=result.notes or None,  # what the data, the split, training and the libraries said
     )
     return result
 

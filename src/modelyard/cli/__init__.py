@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import sys
 import traceback
+import warnings
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from modelyard.cli.context import set_root_options
 from modelyard.cli.data_cmd import data_app
@@ -23,6 +25,7 @@ from modelyard.cli.runs_cmd import report_command, runs_app
 from modelyard.cli.serve_cmd import serve_command
 from modelyard.cli.train_cmd import learners_command, train_command
 from modelyard.errors import ModelyardError
+from modelyard.orchestration.library_warnings import to_terminal
 from modelyard.settings import debug_enabled
 
 app = typer.Typer(
@@ -72,14 +75,20 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or debug_enabled()
     try:
-        command().main(args=args, prog_name="modelyard", standalone_mode=False)
+        with warnings.catch_warnings():  # a library warning outside the pipeline: one note line
+            to_terminal(lambda text: err_console.print(f"[yellow]note:[/] {escape(text)}",
+                                                       highlight=False, soft_wrap=True))
+            command().main(args=args, prog_name="modelyard", standalone_mode=False)
     except ModelyardError as err:
         if debug:
             traceback.print_exc()
         # soft_wrap: a path or an id in a message is never broken across lines
-        err_console.print(f"[bold red]error:[/] {err.message}", highlight=False, soft_wrap=True)
+        # escaped: a message quotes what it received, and '[echo hi]' is not markup to drop
+        err_console.print(f"[bold red]error:[/] {escape(err.message)}", highlight=False,
+                          soft_wrap=True)
         if err.hint:
-            err_console.print(f"[yellow]hint:[/] {err.hint}", highlight=False, soft_wrap=True)
+            err_console.print(f"[yellow]hint:[/] {escape(err.hint)}", highlight=False,
+                              soft_wrap=True)
         return 2
     except typer.Exit as exit_:
         return exit_.exit_code

@@ -9,6 +9,7 @@ from modelyard.cli.progress import steps
 from modelyard.cli.render import print_json, render_profile, render_split
 from modelyard.data.dataset import load_dataset
 from modelyard.data.profile import profile_frame
+from modelyard.orchestration.library_warnings import LibraryWarnings
 from modelyard.pipeline import prepare
 
 data_app = typer.Typer(
@@ -42,16 +43,18 @@ def profile_command(
 ) -> None:
     """Print the inferred schema, missing values, cardinalities and class balance."""
     spec = o.build_spec(source, locals())
-    with steps(enabled=not json) as step:
-        step("reading and typing the data")
+    with steps(enabled=not json) as step, LibraryWarnings() as caught:
+        caught.tracking(step)("reading and typing the data")
         dataset = load_dataset(spec.data, task=spec.task)
-    report = profile_frame(dataset.frame, dataset.schema)
+        report = profile_frame(dataset.frame, dataset.schema)
     report.update(
         source=dataset.source,
         task=dataset.task if spec.data.target else None,
         fingerprint=dataset.fingerprint,
+        skipped_rows=dataset.skipped_rows,
     )
-    report["notes"] = list(dict.fromkeys(list(report.get("notes", [])) + list(dataset.notes)))
+    report["notes"] = list(dict.fromkeys(list(report.get("notes", [])) + list(dataset.notes)
+                                         + caught.take()))
     if json:
         print_json(report)
         return
@@ -93,9 +96,11 @@ def split_command(
 ) -> None:
     """Split the rows into train, validation and test (and folds) and show the sizes."""
     spec = o.build_spec(source, locals())
-    with steps(enabled=not json) as step:
-        prepared = prepare(spec, step)
+    with steps(enabled=not json) as step, LibraryWarnings() as caught:
+        prepared = prepare(spec, caught.tracking(step))
     summary = prepared.split.to_dict()
+    summary["notes"] = list(dict.fromkeys([*prepared.dataset.notes, *summary.get("notes", []),
+                                           *caught.take()]))
     summary.update(
         task=prepared.dataset.task,
         fingerprint=prepared.dataset.fingerprint,

@@ -20,10 +20,12 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from pydantic import ValidationError
+from rich.markup import escape
 
 from modelyard.cli import options as o
 from modelyard.cli.context import current_settings
 from modelyard.cli.render import console, print_json
+from modelyard.data.readers_base import ReadLog
 from modelyard.data.row_lines import data_lines
 from modelyard.data.sources import FILE_FORMATS, read_file
 from modelyard.errors import DataError, ModelyardError, SpecError, did_you_mean
@@ -104,7 +106,8 @@ def predict_command(
             f"{unseen_categories!r}", hint=did_you_mean(unseen_categories, UNSEEN_POLICIES),
         )  # fmt: skip
     options = read_options(locals())
-    frame = _with_flag_hints(read_file, input, options)
+    log = ReadLog()  # rows --on-bad-lines skip leaves out are counted and said
+    frame = _with_flag_hints(read_file, input, options, log=log)
     with Registry.open(current_settings()) as registry:
         loaded = registry.load(ref)
     policy = unseen_categories or policy_of(loaded.version.tags)
@@ -127,6 +130,9 @@ def predict_command(
     }
     if unseen is not None:
         report["unseen_categories"] = unseen
+    if log.skipped_rows:
+        report["skipped_rows"] = log.skipped_rows
+        report["notes"] = [_flags_for_keys(note) for note in log.notes]
     if json:
         print_json(report)
         return
@@ -134,6 +140,8 @@ def predict_command(
         f"{len(result)} rows predicted with {loaded.version.ref}; written to {output}",
         highlight=False, soft_wrap=True,
     )
+    for note in report.get("notes", []):
+        console.print(f"[yellow]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
     if unseen:
         rows = sum(entry["count"] for entry in unseen.values())
         console.print(

@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 from rich import box
+from rich.markup import escape
 from rich.table import Table
 
 from modelyard.cli import options as o
@@ -131,6 +132,8 @@ def show_command(run_id: str = typer.Argument(..., help="Run id."), json: o.Json
     }
     for key, value in facts.items():
         console.print(f"  {key}: {_fmt(value)}")
+    for note in run.data.get("notes") or []:  # rows skipped, library warnings, ... in words
+        console.print(f"  [yellow]note:[/] {escape(note)}", highlight=False)
     for title, values in (("parameters", run.params), ("metrics", run.metrics)):
         table = Table(title=title)
         table.add_column("name")

@@ -15,6 +15,7 @@ import pandas as pd
 from modelyard.data.convert import LARGEST_FLOAT32
 from modelyard.data.fingerprint import fingerprint_frame
 from modelyard.data.infer import infer_schema, infer_task
+from modelyard.data.readers_base import ReadLog
 from modelyard.data.schema import Schema
 from modelyard.data.sources import open_source
 from modelyard.errors import DataError, did_you_mean
@@ -34,6 +35,7 @@ class Dataset:
     source: str  # human description of where the rows came from
     has_parts: bool = False  # True when PART_COLUMN holds predefined split parts
     notes: tuple[str, ...] = ()
+    skipped_rows: int = 0  # rows left out for having another number of fields (on_bad_lines)
 
     @property
     def features(self) -> list[str]:
@@ -44,8 +46,9 @@ class Dataset:
         return self.schema.target
 
 
-def read_table(source: SourceSpec) -> tuple[pd.DataFrame, str, bool]:
-    """Read the rows of a source: (frame, description, has_parts)."""
+def read_table(source: SourceSpec) -> tuple[pd.DataFrame, str, bool, ReadLog]:
+    """Read the rows of a source: (frame, description, has_parts, what the read left out)."""
+    log = ReadLog()
     if isinstance(source.path, dict):
         frames, names = [], []
         for part in SPLIT_PARTS:
@@ -53,13 +56,23 @@ def read_table(source: SourceSpec) -> tuple[pd.DataFrame, str, bool]:
                 continue
             part_source = open_source(source.model_copy(update={"path": source.path[part]}))
             frame = part_source.read()
+            _merge_log(log, part_source)
             frame[PART_COLUMN] = part
             frames.append(frame)
             names.append(f"{part}: {part_source.describe()}")
         _check_same_columns(frames, list(source.path))
-        return pd.concat(frames, ignore_index=True), "; ".join(names), True
+        return pd.concat(frames, ignore_index=True), "; ".join(names), True, log
     opened = open_source(source)
-    return opened.read(), opened.describe(), False
+    frame = opened.read()
+    _merge_log(log, opened)
+    return frame, opened.describe(), False, log
+
+
+def _merge_log(log: ReadLog, source: object) -> None:
+    read = getattr(source, "log", None)  # sources that cannot skip anything keep no log
+    if read is not None:
+        log.notes.extend(read.notes)
+        log.skipped_rows += read.skipped_rows
 
 
 def _check_same_columns(frames: list[pd.DataFrame], parts: list[str]) -> None:
@@ -77,8 +90,8 @@ def _check_same_columns(frames: list[pd.DataFrame], parts: list[str]) -> None:
 
 def load_dataset(data: DataSpec, *, task: str = "auto") -> Dataset:
     """Read and type the data described by ``data``; check the target is usable for ``task``."""
-    frame, description, has_parts = read_table(data.source)
-    notes: list[str] = []
+    frame, description, has_parts, log = read_table(data.source)
+    notes: list[str] = list(log.notes)
     target = data.target
     if target is not None:
         if target not in frame.columns:
@@ -105,6 +118,8 @@ def load_dataset(data: DataSpec, *, task: str = "auto") -> Dataset:
         if task == "auto":
             resolved = infer_task(frame[target], schema.target_kind or "categorical")
         _check_target_fits_task(frame[target], resolved)
+    if target is not None and not schema.names:
+        notes.append("no feature columns besides the target: training needs at least one")
     kept = [c for c in frame.columns if c in schema.names or c == target or c == PART_COLUMN]
     frame = frame[kept]
     return Dataset(
@@ -115,6 +130,37 @@ def load_dataset(data: DataSpec, *, task: str = "auto") -> Dataset:
         source=description,
         has_parts=has_parts,
         notes=tuple(notes) + tuple(schema.notes),
+        skipped_rows=log.skipped_rows,
+    )
+
+
+def require_features(dataset: Dataset) -> None:
+    """Raise ``DataError`` when nothing is left to learn from: no column besides the target
+    (and the split column), or every other column dropped (by the spec, as empty or as an
+    identifier), saying which and why."""
+    if dataset.features:
+        return
+    dropped = {k: v for k, v in dataset.schema.dropped.items() if k != PART_COLUMN}
+    if not dropped:
+        raise DataError(
+            f"no feature columns: {dataset.source} has only the target column "
+            f"'{dataset.target}'; a model needs at least one column to learn from",
+            hint="point data.source at the table that holds the features as well as the target",
+        )
+    reasons = "; ".join(f"'{name}' ({why})" for name, why in list(dropped.items())[:10])
+    by_spec = [n for n, why in dropped.items() if why.startswith("dropped by the spec")]
+    guessed = [n for n, why in dropped.items() if why.startswith("identifier-like")]
+    fixes = ["keep columns out of data.drop (flag --drop)"] if by_spec else []
+    if guessed:
+        fixes.append(f"keep a column taken for an identifier by giving its kind, e.g. "
+                     f"data.types: {{{guessed[0]}: categorical}} (flag --type "
+                     f"{guessed[0]}=categorical)")
+    if not fixes:
+        fixes.append("point data.source at a table whose columns hold values to learn from")
+    raise DataError(
+        f"no feature columns left in {dataset.source}: besides the target '{dataset.target}', "
+        f"every column was dropped: {reasons}",
+        hint="; ".join(fixes),
     )
 
 

@@ -11,6 +11,7 @@ import codecs
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -18,8 +19,21 @@ import pandas as pd
 from modelyard.errors import DataError, closest, did_you_mean
 
 
+@dataclass
+class ReadLog:
+    """What a read left out, for the notes of the profile, the run and the report."""
+
+    notes: list[str] = field(default_factory=list)
+    skipped_rows: int = 0  # rows left out for having another number of fields (on_bad_lines)
+
+
 class Source(ABC):
-    """Where rows come from: ``read(columns=None) -> DataFrame`` and ``describe() -> str``."""
+    """Where rows come from: ``read(columns=None) -> DataFrame`` and ``describe() -> str``.
+
+    After ``read``, ``log`` says what the read left out (rows skipped, with notes).
+    """
+
+    log: ReadLog
 
     def read(self, columns: list[str] | None = None) -> pd.DataFrame:
         """Read the table, keeping only ``columns`` (in that order) when given.
@@ -29,6 +43,7 @@ class Source(ABC):
         """
         if columns is not None:
             check_unique(columns, where="the requested columns")
+        self.log = ReadLog()
         frame = self._read(columns)
         frame = select_columns(frame, columns, self.describe())
         check_not_empty(frame, self.describe())
@@ -107,16 +122,18 @@ def check_file(path: Path) -> None:
     if path.exists():
         return
     folder = path.parent
+    # a spec's paths arrive absolute (resolved against its folder); the CLI's are as typed
+    where = "" if path.is_absolute() else f"; relative paths are read from {Path.cwd()}"
     if not folder.is_dir():
         raise DataError(
             f"file not found: {path} (the folder {folder} does not exist either)",
-            hint=f"paths are resolved from the current directory {Path.cwd()}; check the spelling",
+            hint=f"check the spelling{where}",
         )
     near = closest(path.name, [p.name for p in folder.iterdir()])
     if near:
         hint = "similar files in that folder: " + ", ".join(repr(str(folder / n)) for n in near)
     else:
-        hint = f"no similarly named file in {folder}; paths are resolved from {Path.cwd()}"
+        hint = f"no similarly named file in {folder}{where}"
     raise DataError(f"file not found: {path}", hint=hint)
 
 

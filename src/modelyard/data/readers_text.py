@@ -11,13 +11,16 @@ import bz2
 import csv
 import gzip
 import lzma
+import re
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from modelyard.data.readers_base import check_unique, python_encoding
+from modelyard.data.readers_base import ReadLog, check_unique, python_encoding
+from modelyard.data.readers_fields import find_bad_rows, handle_bad_rows
 from modelyard.errors import DataError
 from modelyard.spec.models import ReadOptions
 
@@ -100,11 +103,14 @@ def check_text(path: Path, head: bytes, fmt: str, encoding: str = "utf-8") -> No
         )
 
 
-def read_delimited(path: Path, fmt: str, options: ReadOptions) -> pd.DataFrame:
+def read_delimited(path: Path, fmt: str, options: ReadOptions,
+                   log: ReadLog | None = None) -> pd.DataFrame:
     """Read a csv, tsv or whitespace-separated file according to ``options``.
 
     Column names come from ``options.columns`` when given (replacing the header when
-    ``header`` is true), else from the header, else ``c0..cN-1``.
+    ``header`` is true), else from the header, else ``c0..cN-1``. Every row must have as many
+    fields as the header (or the first row): see ``readers_fields``; with ``on_bad_lines: skip``
+    the other rows are left out and counted in ``log``.
     """
     kwargs = _pandas_options(fmt, options)
     check_text(path, head_bytes(path), fmt, kwargs["encoding"])
@@ -124,9 +130,36 @@ def read_delimited(path: Path, fmt: str, options: ReadOptions) -> pd.DataFrame:
     names = options.columns
     if names is None and not options.header:
         names = [f"c{i}" for i in range(len(first))]
-    return _call_pandas(
-        path, fmt, header=0 if options.header else None, names=names, index_col=False, **kwargs
-    )
+    kwargs.update(header=0 if options.header else None, names=names, index_col=False)
+    frame = _read_watching(path, fmt, kwargs)
+    if frame is not None and not frame.iloc[:, -1].isna().any():
+        return frame  # no row had fields to spare (pandas would have said) or to miss
+    bad = find_bad_rows(path, kwargs["sep"], options, kwargs["encoding"], len(first))
+    handle_bad_rows(bad, path, options, log, "the header" if options.header else "the first row")
+    if frame is not None and not bad.count:
+        return frame
+    # read again, leaving out the bad rows and the empty fields some rows end with
+    skipped, top = set(bad.records), options.skip_rows
+    kwargs.update(skiprows=lambda row: row < top or row in skipped,
+                  usecols=list(range(len(first))))
+    return _call_pandas(path, fmt, **kwargs)
+
+
+def _read_watching(path: Path, fmt: str, kwargs: dict[str, Any]) -> pd.DataFrame | None:
+    """The table as pandas reads it, or None when pandas met a row with extra fields (it stops,
+    or, for the first data row, drops them with a warning)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", pd.errors.ParserWarning)
+        try:
+            frame = _call_pandas(path, fmt, field_errors=False, **kwargs)
+        except _FieldCountError:
+            return None
+    lost = [w for w in caught if issubclass(w.category, pd.errors.ParserWarning)
+            and "length of header or names does not match" in str(w.message).lower()]
+    for w in caught:  # anything else goes on to whoever collects warnings
+        if w not in lost:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return None if lost else frame
 
 
 def _pandas_options(fmt: str, options: ReadOptions) -> dict[str, Any]:
@@ -143,6 +176,8 @@ def _pandas_options(fmt: str, options: ReadOptions) -> dict[str, Any]:
     }
     if len(sep) == 1 or sep == r"\s+":
         kwargs["low_memory"] = False  # type each column from all its rows, not per chunk
+    else:
+        kwargs["engine"] = "python"  # a longer separator is a regular expression: pandas' own
     return kwargs
 
 
@@ -184,10 +219,22 @@ def _check_separator(path: Path, fmt: str, options: ReadOptions, first: list[str
             )
 
 
-def _call_pandas(path: Path, fmt: str, **kwargs: Any) -> pd.DataFrame:
-    """pandas.read_csv with its exceptions translated into ``DataError``."""
+class _FieldCountError(Exception):
+    """pandas stopped at a row with more fields than the header."""
+
+
+_FIELD_COUNT = re.compile(r"expected \d+ fields in line \d+, saw \d+", re.IGNORECASE)
+
+
+def _call_pandas(path: Path, fmt: str, field_errors: bool = True, **kwargs: Any) -> pd.DataFrame:
+    """pandas.read_csv with its exceptions translated into ``DataError`` (a row with extra fields
+    raises ``_FieldCountError`` instead when ``field_errors`` is false)."""
     try:
         return pd.read_csv(path, **kwargs)
+    except pd.errors.ParserError as err:
+        if not field_errors and _FIELD_COUNT.search(str(err)):
+            raise _FieldCountError(str(err)) from err
+        raise _parse_error(path, fmt, err) from err
     except pd.errors.EmptyDataError as err:
         raise DataError(
             f"the file is empty: {path} has no columns to read (expected a {fmt} table)",
@@ -198,12 +245,16 @@ def _call_pandas(path: Path, fmt: str, **kwargs: Any) -> pd.DataFrame:
             f"{path} is not valid {kwargs.get('encoding')} text: {err.reason} at byte {err.start}",
             hint="set data.source.encoding to the file's encoding, e.g. 'latin-1' or 'cp1252'",
         ) from err
-    except (pd.errors.ParserError, csv.Error, ValueError) as err:
-        raise DataError(
-            f"{path} does not parse as {fmt}: {' '.join(str(err).split())}",
-            hint="check data.source.format and data.source.separator; for text with stray "
-            "quotes set data.source.quoting: none; rows with extra fields need fixing in the file",
-        ) from err
+    except (csv.Error, ValueError) as err:
+        raise _parse_error(path, fmt, err) from err
+
+
+def _parse_error(path: Path, fmt: str, err: Exception) -> DataError:
+    return DataError(
+        f"{path} does not parse as {fmt}: {' '.join(str(err).split())}",
+        hint="check data.source.format and data.source.separator; for text with stray "
+        "quotes set data.source.quoting: none",
+    )
 
 
 def _preview(fields: list[str], limit: int = 80) -> str:

@@ -22,7 +22,13 @@ import pandas as pd
 
 from modelyard.data.bundled import BundledSource
 from modelyard.data.images import read_idx_images
-from modelyard.data.readers_base import Source, check_file, check_unique, python_encoding
+from modelyard.data.readers_base import (
+    ReadLog,
+    Source,
+    check_file,
+    check_unique,
+    python_encoding,
+)
 from modelyard.data.readers_sql import DuckDBSource, SqlSource
 from modelyard.data.readers_structured import read_jsonl, read_parquet
 from modelyard.data.readers_text import head_bytes, read_delimited, strip_compression
@@ -148,23 +154,27 @@ class FileSource(Source):
             matches = sorted(Path(m) for m in glob.glob(entry, recursive=True))
             matches = [m for m in matches if m.is_file()]
             if not matches:
+                where = "" if Path(entry).is_absolute() else \
+                    f"; relative patterns are read from {Path.cwd()}"
                 raise DataError(
                     f"no files match the pattern {entry!r}",
-                    hint=f"check the folder and the pattern; relative patterns are resolved from "
-                    f"{Path.cwd()}",
+                    hint=f"check the folder and the pattern{where}",
                 )
             found.extend(matches)
         return found
 
     def _read(self, columns: list[str] | None) -> pd.DataFrame:
-        frames = [(path, read_file(path, self.options, columns)) for path in self.files()]
+        frames = [(path, read_file(path, self.options, columns, self.log))
+                  for path in self.files()]
         if len(frames) == 1:
             return frames[0][1]
         return concat_frames(frames)
 
 
-def read_file(path: Path, options: ReadOptions, columns: list[str] | None = None) -> pd.DataFrame:
-    """Read one file according to ``options`` (``columns`` only prunes parquet reads)."""
+def read_file(path: Path, options: ReadOptions, columns: list[str] | None = None,
+              log: ReadLog | None = None) -> pd.DataFrame:
+    """Read one file according to ``options`` (``columns`` only prunes parquet reads); what the
+    read leaves out (rows with another number of fields, when skipped) is recorded in ``log``."""
     check_file(path)
     fmt = options.format or infer_format(str(path))
     if fmt not in FILE_FORMATS:
@@ -174,7 +184,7 @@ def read_file(path: Path, options: ReadOptions, columns: list[str] | None = None
             hint="format 'sql' needs data.source.url; format 'duckdb' needs data.source.query",
         )
     if fmt in DELIMITED:
-        return read_delimited(path, fmt, options)
+        return read_delimited(path, fmt, options, log)
     python_encoding(options.encoding)  # report a bad encoding name the same way for every format
     if fmt == "parquet":
         frame = read_parquet(path, None if options.columns else columns)

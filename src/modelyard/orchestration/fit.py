@@ -156,7 +156,19 @@ def fit_model(
         cpu_seconds,
         params={"learner": model.learner, **learner.get_params()},
         learner=model.learner,
+        notes=_fit_notes(model.learner, learner),
     )
+
+
+def _fit_notes(name: str, learner: Learner) -> list[str]:
+    """What the fit says about itself that a user should know (the solver's warning, in words)."""
+    if getattr(learner, "converged_", True) is not False:
+        return []
+    limit = getattr(learner, "max_iter", None)
+    return [f"{name} stopped at its iteration limit (max_iter={limit}) before the solver "
+            "converged, so the model may be underfit: raise model.params.max_iter (flag "
+            f"--param max_iter={2 * limit if isinstance(limit, int) else 1000}), or check for "
+            "numeric columns on very different scales"]
 
 
 def cross_validate(model: ModelSpec, dataset: Dataset, split: Split, y: np.ndarray,
