@@ -83,10 +83,16 @@ def show_spec(spec: Spec, *, json: bool) -> None:
         typer.echo(yaml.safe_dump(payload, sort_keys=False).rstrip())
 
 
+MAX_PARAM_TEXT = 10_000  # a --param value longer than this stays text (and is refused as such)
+
+
 def _literal(text: str) -> Any:
+    """A --param VALUE as a Python literal (3, 0.1, 'a', [64, 32], {0: 1.0}), else as text."""
+    if len(text) > MAX_PARAM_TEXT:
+        return text
     try:
         return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
+    except (ValueError, SyntaxError, MemoryError, RecursionError):  # deep nesting is text too
         return text
 
 
