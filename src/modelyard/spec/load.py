@@ -82,6 +82,11 @@ def read_spec_file(path: str | Path) -> dict[str, Any]:
             f"the spec path {path} is a folder, not a spec file",
             hint="name a .yaml file inside it",
         )
+    if path.exists() and not path.is_file():
+        raise SpecError(
+            f"the spec path {path} is not a regular file (a device or a pipe?)",
+            hint="save the spec to a .yaml file and pass that",
+        )
     if not path.is_file():
         raise SpecError(f"spec file not found: {path}", hint="check the path, or pass a data file")
     try:

@@ -104,15 +104,18 @@ def test_deep_nesting_is_a_spec_error(tmp_path, text):
     assert "deep" in error.message or "deeply" in error.message
 
 
-def test_a_folder_is_not_reported_as_missing(tmp_path):
+def test_a_folder_or_a_device_is_not_reported_as_missing(tmp_path):
     (tmp_path / "specs.yaml").mkdir()
     error = _refused(tmp_path / "specs.yaml")
     assert "is a folder, not a spec file" in error.message
+    os.mkfifo(tmp_path / "pipe.yaml")  # reading it would wait for a writer forever
+    assert "is not a regular file" in _refused(tmp_path / "pipe.yaml").message
 
 
 def test_control_characters_and_syntax_errors_say_where(tmp_path):
-    assert "control character (U+0000) at line 4" in _refused(
-        _spec(tmp_path, DATA + "name: a\x00b\n")).message
+    assert "control character (U+001B) at line 4, column 8" in _refused(
+        _spec(tmp_path, DATA + "name: a\x1bb\n")).message
+    assert "binary data (NUL bytes)" in _refused(_spec(tmp_path, DATA + "name: a\x00b\n")).message
     syntax = _refused(_spec(tmp_path, DATA + "model: [unclosed\n"))
     assert "not valid YAML at line 5" in syntax.message and "quot" in syntax.hint
 
