@@ -16,7 +16,7 @@ from modelyard.learners.base import get_learner
 from modelyard.learners.bundle import ModelBundle
 from modelyard.pipeline import train
 from modelyard.search import search
-from modelyard.search.orchestrator import _learners
+from modelyard.search.orchestrator import search_learners
 from modelyard.settings import load_settings
 from modelyard.spec import validate_spec
 
@@ -64,9 +64,9 @@ def test_catboost_takes_category_columns_as_categorical_features(data_dir, tmp_p
 
 
 def test_catboost_is_searched_when_named_and_only_then(data_dir):
-    assert "catboost" not in _learners(None, "binary")
-    assert "lightgbm" in _learners(None, "binary")
-    assert _learners(["catboost"], "regression") == ["catboost"]
+    assert "catboost" not in search_learners(None, "binary")
+    assert "lightgbm" in search_learners(None, "binary")
+    assert search_learners(["catboost"], "regression") == ["catboost"]
     raw = pd.read_csv(data_dir / "telco_churn.csv")
     frame, schema = infer_schema(raw, target="Churn")
     y = (raw["Churn"] == "Yes").to_numpy(np.int64)
