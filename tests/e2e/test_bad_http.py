@@ -11,12 +11,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from bad_input import probes_http
-from bad_input.harness import DATA, store_state
+from bad_input.harness import churn_store, store_state
 from bad_input.http import PREDICT, RECORD, assert_answer, send, serving
-
-from modelyard.pipeline import train
-from modelyard.settings import load_settings
-from modelyard.spec import validate_spec
 
 PROBES = [*probes_http.PROBES]
 
@@ -24,12 +20,7 @@ PROBES = [*probes_http.PROBES]
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[tuple[httpx.Client, object, dict]]:
     home = tmp_path_factory.mktemp("bad-http") / "home"
-    train(validate_spec({
-        "name": "churn",
-        "data": {"source": {"path": str(DATA / "telco_churn.csv")}, "target": "Churn"},
-        "model": "logistic",
-        "evaluation": {"importance": False, "latency": False, "bootstrap": 10},
-    }), load_settings(home))
+    churn_store(home)
     before = store_state(home)
     with serving(home, home.parent / "serve.log") as client:
         yield client, home, before

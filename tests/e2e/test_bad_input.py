@@ -13,17 +13,13 @@ from pathlib import Path
 import pytest
 from bad_input import probes_artifacts, probes_cli, probes_data, probes_numbers, probes_spec
 from bad_input.harness import (
-    DATA,
     Probe,
     assert_user_error,
+    churn_store,
     run_cli,
     store_state,
     write_files,
 )
-
-from modelyard.pipeline import train
-from modelyard.settings import load_settings
-from modelyard.spec import validate_spec
 
 PROBES: list[Probe] = [*probes_cli.PROBES, *probes_data.PROBES, *probes_spec.PROBES,
                        *probes_artifacts.PROBES, *probes_numbers.PROBES]
@@ -33,12 +29,7 @@ PROBES: list[Probe] = [*probes_cli.PROBES, *probes_data.PROBES, *probes_spec.PRO
 def template_home(tmp_path_factory) -> Path:
     """A store holding one registered version of 'churn' (trained once per session)."""
     home = tmp_path_factory.mktemp("bad-input") / "home"
-    train(validate_spec({
-        "name": "churn",
-        "data": {"source": {"path": str(DATA / "telco_churn.csv")}, "target": "Churn"},
-        "model": "logistic",
-        "evaluation": {"importance": False, "latency": False, "bootstrap": 10},
-    }), load_settings(home))
+    churn_store(home)
     return home
 
 

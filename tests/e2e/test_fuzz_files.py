@@ -10,14 +10,11 @@ import string
 from pathlib import Path
 
 import pytest
-from bad_input.harness import DATA, store_state
+from bad_input.harness import DATA, churn_store, store_state
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from modelyard.cli import main
-from modelyard.pipeline import train
-from modelyard.settings import load_settings
-from modelyard.spec import validate_spec
 
 # FUZZ_EXAMPLES=600 for a longer hunt; the suite runs 60, the same ones every time
 FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")), deadline=None,
@@ -68,12 +65,7 @@ def csv_files(draw) -> bytes:
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> Path:
     home = tmp_path_factory.mktemp("fuzz-files") / "home"
-    train(validate_spec({
-        "name": "churn",
-        "data": {"source": {"path": str(DATA / "telco_churn.csv")}, "target": "Churn"},
-        "model": "logistic",
-        "evaluation": {"importance": False, "latency": False, "bootstrap": 10},
-    }), load_settings(home))
+    churn_store(home)
     return home
 
 

@@ -21,7 +21,6 @@ import contextlib
 import inspect
 import math
 import shutil
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,14 +29,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from modelyard.data.schema import Schema
 from modelyard.errors import SpecError
 from modelyard.features.preprocessor import Preprocessor
 from modelyard.learners.base import Learner, get_learner
 from modelyard.learners.bundle import ModelBundle
-from modelyard.learners.threads import capped_predict_threads
+from modelyard.learners.threads import pinned_threads
 from modelyard.search.budget import Budget
 from modelyard.search.pruning import FoldPruner, PruningHistory
 from modelyard.search.scoring import score_predictions, search_metric
@@ -146,20 +144,10 @@ def thread_limit(threads: int, library: str | None = None) -> Iterator[None]:
     are capped the same way. PyTorch is imported here, before the learner imports it,
     when the trial's learner uses it (``library == "torch"``), so its first trial is capped too.
     """
-    threads = max(1, int(threads))
     if library == "torch":
         import torch  # noqa: F401 - loaded now so that its thread count can be set
-    torch = sys.modules.get("torch")
-    with threadpool_limits(limits=threads), capped_predict_threads(threads):
-        if torch is None:
-            yield
-            return
-        before = torch.get_num_threads()
-        torch.set_num_threads(threads)
-        try:
-            yield
-        finally:
-            torch.set_num_threads(before)
+    with pinned_threads(threads):
+        yield
 
 
 def fit_fold(data: TrialData, learner: str, params: dict[str, Any], rows: np.ndarray,

@@ -99,3 +99,19 @@ def assert_user_error(done: subprocess.CompletedProcess, probe: Probe) -> None:
         assert word.lower() in done.stdout.lower(), (word, shown)
     for word in probe.never:
         assert word.lower() not in (done.stdout + done.stderr).lower(), (word, shown)
+
+
+def churn_store(home: Path) -> Path:
+    """A store in ``home`` holding one registered version of 'churn' (a quick logistic model
+    of the telco slice); returns ``home``."""
+    from modelyard.pipeline import train
+    from modelyard.settings import load_settings
+    from modelyard.spec import validate_spec
+
+    train(validate_spec({
+        "name": "churn",
+        "data": {"source": {"path": str(DATA / "telco_churn.csv")}, "target": "Churn"},
+        "model": "logistic",
+        "evaluation": {"importance": False, "latency": False, "bootstrap": 10},
+    }), load_settings(home))
+    return home
