@@ -79,6 +79,7 @@ def open_source(spec: SourceSpec) -> Source | BundledSource:
     if spec.url is not None or spec.format == "sql":
         return SqlSource(spec.url or "", table=spec.table, query=spec.query)
     if isinstance(spec.path, dict):
+        # hint: python-api: only code that calls modelyard directly meets it
         raise DataError(
             f"data.source.path maps split parts {sorted(spec.path)} to files; open_source reads "
             "one table, expected a path or a list of paths",

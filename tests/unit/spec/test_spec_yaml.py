@@ -121,6 +121,7 @@ def test_control_characters_and_syntax_errors_say_where(tmp_path):
 
 
 def test_plain_values_keep_their_meaning():
+    # exact: 2.5 is read from its text, not computed
     assert parse_yaml("a: 2024-01-01\nb: 1e-3\nc: [1, 2.5, true, null]\nd: '7'\n", "x") == {
         "a": "2024-01-01", "b": pytest.approx(1e-3), "c": [1, 2.5, True, None], "d": "7"}
     assert "a number of 5,000 characters" in _message(lambda: parse_yaml("a: " + "9" * 5000, "x"))
