@@ -43,13 +43,16 @@ NUMBER_TAGS = {_CORE + "int", _CORE + "float"}
 MAX_NUMBER_CHARS = 100  # Python refuses to read an integer of more than 4,300 digits
 MERGE_TAG = _CORE + "merge"  # ``<<: *defaults`` merges an anchored mapping into this one
 _TIMESTAMP = _CORE + "timestamp"
+_BOOL = _CORE + "bool"
 
 
 class _SpecLoader(yaml.SafeLoader):
-    """The safe loader, recording where each alias is used, with dates left as text."""
+    """The safe loader, recording where each alias is used, with dates left as text and only
+    true/false as booleans (YAML 1.2): a class label or column named Yes, No, On or Off stays
+    the text it is (``target_map: {Yes: churned}``)."""
 
     yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP]
+        first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_TIMESTAMP, _BOOL)]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
 
@@ -66,6 +69,8 @@ class _SpecLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+_SpecLoader.add_implicit_resolver(  # YAML 1.2's booleans; yes/no/on/off are text
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 # 1e-3 is a number (YAML 1.2 reads it so; YAML 1.1 wanted 1.0e-3 and read 1e-3 as text)
 _SpecLoader.add_implicit_resolver(
     _CORE + "float", re.compile(r"^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$"), list("-+0123456789"))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from modelyard.errors import SpecError
-from modelyard.spec import read_spec_file
+from modelyard.spec import read_spec_file, validate_spec
 from modelyard.spec.yaml_reader import MAX_ALIAS_VALUES, MAX_SPEC_BYTES, parse_yaml
 
 DATA = "data:\n  source: {path: table.csv}\n  target: y\n"
@@ -148,3 +148,14 @@ def test_relative_paths_and_globs_resolve_against_the_spec_folder(tmp_path, monk
         str(tmp_path / "a.csv"), os.path.expanduser("~/b.csv")]
     bundled = _spec(folder, "data:\n  source: {format: sklearn, path: iris}\n")
     assert read_spec_file(bundled)["data"]["source"]["path"] == "iris"
+
+
+def test_only_true_and_false_are_booleans_so_labels_named_yes_and_no_stay_text(tmp_path):
+    assert parse_yaml("a: Yes\nb: off\nc: true\nd: FALSE\n", "x") == {
+        "a": "Yes", "b": "off", "c": True, "d": False}
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("data:\n  source: {path: t.csv, header: no}\n  target: Churn\n"
+                    "  target_map: {Yes: churned, No: stayed}\n")
+    parsed = validate_spec(read_spec_file(spec))
+    assert parsed.data.target_map == {"Yes": "churned", "No": "stayed"}
+    assert parsed.data.source.header is False  # the spec's own booleans still read 'no' as false
