@@ -47,14 +47,16 @@ def describe_validation_error(err: ValidationError, root: type[BaseModel] = Spec
                 hints.append(f"'{loc[-1]}': {guess}valid keys in {section}: {', '.join(valid)}")
         elif item["type"] == "missing":
             lines.append(f"missing required key '{where}'")
+            hints.append(f"add '{where}' to the spec (or --set {where}=VALUE)")
         else:
             received = item.get("input")
             shown = "" if isinstance(received, dict | list) else f" (received {received!r})"
             lines.append(f"'{where}': {item['msg']}{shown}")
+            if loc:
+                hints.append(f"change '{where}' in the spec (or --set {where}=VALUE)")
     message = "invalid spec: " + "; ".join(lines)
-    return SpecError(
-        message, hint="; ".join(hints) or "see `modelyard train --help` or docs/spec.md"
-    )
+    listed = "docs/spec.md lists every key"
+    return SpecError(message, hint="; ".join([*dict.fromkeys(hints), listed]))
 
 
 def validate_spec(raw: dict[str, Any]) -> Spec:
