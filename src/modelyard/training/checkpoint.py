@@ -15,11 +15,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import safetensors.torch
+import torch
 from safetensors.torch import load as load_safetensors
 
 from modelyard.atomic import TMP_PREFIX, atomic_write_bytes
@@ -142,6 +144,28 @@ def read_checkpoint(directory: str | Path) -> Checkpointed:
         )
     tensors = load_safetensors(data)  # safetensors bytes: plain tensors, no code
     return Checkpointed(int(doc["epoch"]), decode(doc["state"], tensors), doc.get("finished"))
+
+
+def data_digest(train: Sequence[torch.Tensor], val: Sequence[torch.Tensor] | None) -> str:
+    """SHA-256 of the training and validation tensors (shapes, types and bytes)."""
+    digest = hashlib.sha256()
+    for part, tensors in (("train", train), ("val", val or ())):
+        for tensor in tensors:
+            array = tensor.detach().cpu().contiguous().numpy()
+            digest.update(f"{part}:{array.dtype}:{array.shape};".encode())
+            digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+def check_same_data(saved: str | None, now: str | None, directory: str | Path) -> None:
+    """A checkpoint resumes only the fit on the same rows (one saved before the digest was
+    recorded resumes as before)."""
+    if saved is not None and now is not None and saved != now:
+        raise TrainingError(
+            f"cannot resume from {directory}: its checkpoint was trained on other data "
+            f"(rows digest {saved[:12]}, these rows {now[:12]})",
+            hint="resume with the data that training started on, or train in an empty "
+            "checkpoint folder")
 
 
 class Checkpoint(Callback):

@@ -11,7 +11,6 @@ The hot loop does not synchronise with the device: batch losses stay on it until
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import math
 import time
 from collections.abc import Iterator, Sequence
@@ -24,7 +23,13 @@ from torch.utils.data import TensorDataset
 
 from modelyard.errors import DataError, SpecError, TrainingError
 from modelyard.training.callbacks import HOOKS, Callback, EarlyStopping, LossGuard
-from modelyard.training.checkpoint import Checkpoint, Checkpointed, read_checkpoint
+from modelyard.training.checkpoint import (
+    Checkpoint,
+    Checkpointed,
+    check_same_data,
+    data_digest,
+    read_checkpoint,
+)
 from modelyard.training.config import LoopConfig
 from modelyard.training.history import History
 from modelyard.training.losses import LOSSES, METRICS, LossFn, Metric, build_loss
@@ -160,28 +165,6 @@ def _check_resumable(saved: dict[str, Any], config: LoopConfig) -> None:
         )
 
 
-def data_digest(train: Sequence[torch.Tensor], val: Sequence[torch.Tensor] | None) -> str:
-    """SHA-256 of the training and validation tensors (shapes, types and bytes)."""
-    digest = hashlib.sha256()
-    for part, tensors in (("train", train), ("val", val or ())):
-        for tensor in tensors:
-            array = tensor.detach().cpu().contiguous().numpy()
-            digest.update(f"{part}:{array.dtype}:{array.shape};".encode())
-            digest.update(array.tobytes())
-    return digest.hexdigest()
-
-
-def _check_same_data(saved: str | None, now: str | None, directory: str | Path) -> None:
-    """A checkpoint resumes only the fit on the same rows (one saved before the digest was
-    recorded resumes as before)."""
-    if saved is not None and now is not None and saved != now:
-        raise TrainingError(
-            f"cannot resume from {directory}: its checkpoint was trained on other data "
-            f"(rows digest {saved[:12]}, these rows {now[:12]})",
-            hint="resume with the data that training started on, or train in an empty "
-            "checkpoint folder")
-
-
 class Trainer:
     """``Trainer(config, callbacks=...).fit(module, train_data, val_data) -> History``.
 
@@ -293,7 +276,7 @@ class Trainer:
             if resume_from is not None:
                 resumed = read_checkpoint(resume_from)
                 _check_resumable(resumed.payload["config"], cfg)
-                _check_same_data(resumed.payload.get("data"), state.data_digest, resume_from)
+                check_same_data(resumed.payload.get("data"), state.data_digest, resume_from)
                 restore(state, resumed.payload)
             try:
                 self._dispatch("on_fit_start", state)
