@@ -155,13 +155,18 @@ def serve_in_a_process(home: Path, log_path: Path) -> tuple[subprocess.Popen, in
             stderr=subprocess.STDOUT,
         )
     deadline = time.monotonic() + 120
-    while True:
-        found = re.search(r"listening on http://127\.0\.0\.1:(\d+)", log_path.read_text())
-        if found:
-            return process, int(found[1])
-        assert process.poll() is None, log_path.read_text()
-        assert time.monotonic() < deadline, "the server did not start: " + log_path.read_text()
-        time.sleep(0.1)
+    try:
+        while True:
+            found = re.search(r"listening on http://127\.0\.0\.1:(\d+)", log_path.read_text())
+            if found:
+                return process, int(found[1])
+            assert process.poll() is None, log_path.read_text()
+            assert time.monotonic() < deadline, "the server did not start: " + log_path.read_text()
+            time.sleep(0.1)
+    except BaseException:  # never leave a server running behind a failed test
+        process.kill()
+        process.wait()
+        raise
 
 
 @pytest.mark.timeout(300)
