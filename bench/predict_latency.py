@@ -73,7 +73,7 @@ def train_and_load(
     bundle = ModelBundle(dataset.schema, dataset.task, learner, pre, model, prepared.classes)
     bundle.save(directory)
     test = split.open_test("latency benchmark")
-    raw, _, _ = read_table(spec.data.source)
+    raw = read_table(spec.data.source)[0]
     raw = raw.set_axis([str(c) for c in raw.columns], axis=1)
     return (
         ModelBundle.load(directory),
