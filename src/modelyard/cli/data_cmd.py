@@ -7,10 +7,6 @@ import typer
 from modelyard.cli import options as o
 from modelyard.cli.progress import steps
 from modelyard.cli.render import print_json, render_profile, render_split
-from modelyard.data.dataset import load_dataset
-from modelyard.data.profile import profile_frame
-from modelyard.orchestration.library_warnings import LibraryWarnings
-from modelyard.pipeline import prepare
 
 data_app = typer.Typer(
     help="Inspect data: schema, missing values, class balance, splits.", no_args_is_help=True
@@ -43,6 +39,10 @@ def profile_command(
 ) -> None:
     """Print the inferred schema, missing values, cardinalities and class balance."""
     spec = o.build_spec(source, locals())
+    from modelyard.data.dataset import load_dataset  # the data stack loads for data commands
+    from modelyard.data.profile import profile_frame
+    from modelyard.orchestration.library_warnings import LibraryWarnings
+
     with steps(enabled=not json) as step, LibraryWarnings() as caught:
         caught.tracking(step)("reading and typing the data")
         dataset = load_dataset(spec.data, task=spec.task)
@@ -96,6 +96,9 @@ def split_command(
 ) -> None:
     """Split the rows into train, validation and test (and folds) and show the sizes."""
     spec = o.build_spec(source, locals())
+    from modelyard.orchestration.library_warnings import LibraryWarnings
+    from modelyard.pipeline import prepare
+
     with steps(enabled=not json) as step, LibraryWarnings() as caught:
         prepared = prepare(spec, caught.tracking(step))
     summary = prepared.split.to_dict()

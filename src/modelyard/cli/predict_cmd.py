@@ -17,7 +17,6 @@ import re
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
 from pydantic import ValidationError
 from rich.markup import escape
@@ -25,14 +24,8 @@ from rich.markup import escape
 from modelyard.cli import options as o
 from modelyard.cli.context import current_settings
 from modelyard.cli.render import console, print_json
-from modelyard.data.readers_base import ReadLog
-from modelyard.data.row_lines import data_lines
-from modelyard.data.sources import FILE_FORMATS, read_file
 from modelyard.errors import DataError, ModelyardError, SpecError, did_you_mean
-from modelyard.registry.registry import Registry
-from modelyard.serving.inputs import UNSEEN_POLICIES, Origin, policy_of
-from modelyard.serving.predict import predict_batch
-from modelyard.spec.models import ReadOptions
+from modelyard.spec.models import FILE_FORMATS, UNSEEN_CATEGORIES, ReadOptions
 
 OUTPUT_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 # spec key under data.source -> this command's flag (the reader's hints name spec keys)
@@ -100,12 +93,20 @@ def predict_command(
 ) -> None:
     """Predict every row of a file with a registered model and write them out with the answers."""
     kind = _output_format(output)
-    if unseen_categories is not None and unseen_categories not in UNSEEN_POLICIES:
+    if unseen_categories is not None and unseen_categories not in UNSEEN_CATEGORIES:
         raise SpecError(
-            f"--unseen-categories must be one of {', '.join(UNSEEN_POLICIES)}, got "
-            f"{unseen_categories!r}", hint=did_you_mean(unseen_categories, UNSEEN_POLICIES),
+            f"--unseen-categories must be one of {', '.join(UNSEEN_CATEGORIES)}, got "
+            f"{unseen_categories!r}", hint=did_you_mean(unseen_categories, UNSEEN_CATEGORIES),
         )  # fmt: skip
     options = read_options(locals())
+    # the data and serving stacks load only when a file is predicted
+    from modelyard.data.readers_base import ReadLog
+    from modelyard.data.row_lines import data_lines
+    from modelyard.data.sources import read_file
+    from modelyard.registry.registry import Registry
+    from modelyard.serving.inputs import Origin, policy_of
+    from modelyard.serving.predict import predict_batch
+
     log = ReadLog()  # rows --on-bad-lines skip leaves out are counted and said
     frame = _with_flag_hints(read_file, input, options, log=log)
     with Registry.open(current_settings()) as registry:
@@ -208,7 +209,7 @@ def _output_format(path: Path) -> str:
     return kind
 
 
-def write_table(frame: pd.DataFrame, path: Path, kind: str) -> None:
+def write_table(frame: Any, path: Path, kind: str) -> None:
     """Write ``frame`` as CSV or Parquet atomically (a temp file renamed into place)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")

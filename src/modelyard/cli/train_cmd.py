@@ -23,8 +23,6 @@ from modelyard.cli.render import (
 )
 from modelyard.cli.runs_cmd import Limit, Offset, page_record
 from modelyard.errors import SpecError
-from modelyard.learners.base import available
-from modelyard.pipeline import train
 from modelyard.registry.records import Page
 from modelyard.spec import Spec, validate_spec
 from modelyard.spec.models import TASKS
@@ -184,6 +182,8 @@ def train_command(
             show_spec(spec, json=json)
             return
     with steps(enabled=not json) as step:
+        from modelyard.pipeline import train  # the training stack loads only to train
+
         result = train(spec, settings, resume=resume, on_step=step, verbose=not json)
     if json:
         print_json(result.to_dict())
@@ -231,6 +231,8 @@ def learners_command(
     json: o.Json = False,
 ) -> None:
     """List the registered learners and the tasks each serves."""
+    from modelyard.learners.base import available
+
     if task is not None and task not in TASKS:
         raise SpecError(f"--task {task!r} is not a task",
                         hint=f"use one of: {', '.join(TASKS)}")

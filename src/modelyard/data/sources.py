@@ -33,7 +33,7 @@ from modelyard.data.readers_sql import DuckDBSource, SqlSource
 from modelyard.data.readers_structured import read_jsonl, read_parquet
 from modelyard.data.readers_text import head_bytes, read_delimited, strip_compression
 from modelyard.errors import DataError
-from modelyard.spec.models import FORMATS, ReadOptions, SourceSpec
+from modelyard.spec.models import FILE_FORMATS, FORMATS, ReadOptions, SourceSpec
 
 __all__ = [
     "DuckDBSource",
@@ -44,7 +44,6 @@ __all__ = [
     "open_source",
 ]
 
-FILE_FORMATS = ("csv", "tsv", "whitespace", "parquet", "jsonl", "idx")
 DELIMITED = ("csv", "tsv", "whitespace")
 # extension -> format; "sniff" means: look at the first lines (whitespace or csv)
 EXTENSIONS = {

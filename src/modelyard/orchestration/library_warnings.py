@@ -22,22 +22,26 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from sklearn.exceptions import ConvergenceWarning, DataConversionWarning, UndefinedMetricWarning
-
 MAX_SAID = 160  # characters of the library's own message kept in a note
 
 
 @dataclass(frozen=True)
 class Rule:
-    """Warnings of ``category`` whose message matches ``pattern`` mean ``meaning`` (None: drop)."""
+    """Warnings of ``category`` whose message matches ``pattern`` mean ``meaning`` (None: drop).
 
-    category: type[Warning]
+    ``category`` is a warning class, or the name of one (scikit-learn's, which is not imported
+    just to read its warnings' names)."""
+
+    category: type[Warning] | str
     pattern: str
     meaning: str | None
 
     def matches(self, category: type[Warning], message: str) -> bool:
-        return issubclass(category, self.category) and bool(
-            re.search(self.pattern, message, re.IGNORECASE))
+        if isinstance(self.category, str):
+            kind = any(c.__name__ == self.category for c in category.__mro__)
+        else:
+            kind = issubclass(category, self.category)
+        return kind and bool(re.search(self.pattern, message, re.IGNORECASE))
 
 
 RULES: tuple[Rule, ...] = (
@@ -47,11 +51,11 @@ RULES: tuple[Rule, ...] = (
     Rule(FutureWarning, "", None),
     Rule(UserWarning, r"does not have valid feature names|was fitted with(out)? feature names",
          None),  # the learners pass arrays and frames consistently; a naming nicety
-    Rule(DataConversionWarning, "", None),  # the target is converted on purpose
-    Rule(ConvergenceWarning, "", "the solver stopped before it converged, so the model may be "
+    Rule("DataConversionWarning", "", None),  # the target is converted on purpose
+    Rule("ConvergenceWarning", "", "the solver stopped before it converged, so the model may be "
          "underfit: raise max_iter in model.params, or check for numeric columns on very "
          "different scales"),
-    Rule(UndefinedMetricWarning, "", "a metric was undefined on these rows (a class that is "
+    Rule("UndefinedMetricWarning", "", "a metric was undefined on these rows (a class that is "
          "never predicted, or absent) and is reported as 0"),
     Rule(RuntimeWarning, r"overflow", "numbers too large for the arithmetic became infinite: "
          "look for huge values in the numeric columns (data profile shows each column's min "

@@ -5,10 +5,25 @@
 server and ``modelyard predict`` use. ``serving`` never imports training or search code.
 """
 
-from modelyard.serving.app import PREDICTIONS_DIR, create_app, preflight
-from modelyard.serving.config import ServeConfig, check_bind, is_loopback, keys_required
-from modelyard.serving.predict import output_columns, predict_records
-from modelyard.serving.predlog import read_log
+from importlib import import_module
+from typing import Any
+
+# name -> the module that defines it; loaded on first use, so that importing one light module of
+# the package (its config, for a command's flags) does not load FastAPI and the model stack
+_EXPORTS = {
+    "PREDICTIONS_DIR": "app", "create_app": "app", "preflight": "app",
+    "ServeConfig": "config", "check_bind": "config", "is_loopback": "config",
+    "keys_required": "config",
+    "output_columns": "predict", "predict_records": "predict",
+    "read_log": "predlog",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'modelyard.serving' has no attribute {name!r}")
+    return getattr(import_module(f"modelyard.serving.{_EXPORTS[name]}"), name)
+
 
 __all__ = [
     "PREDICTIONS_DIR",

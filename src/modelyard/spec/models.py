@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from modelyard.names import NAME_RULE, is_name
 from modelyard.spec.search import SearchSpec
 
+FILE_FORMATS = ("csv", "tsv", "whitespace", "parquet", "jsonl", "idx")  # formats read from files
 FORMATS = ("csv", "tsv", "whitespace", "parquet", "jsonl", "sql", "duckdb", "idx", "sklearn")
 TASKS = ("binary", "multiclass", "regression")
 COLUMN_KINDS = ("numeric", "categorical", "boolean", "datetime", "text", "identifier")
