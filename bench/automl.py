@@ -132,20 +132,21 @@ def run_modelyard(ds: dict, budget: float, seed: int, cores: int,
     """modelyard's search over its default learners, plus ``extra`` ones (opt-in learners)."""
     from modelyard.data.infer import check_schema, infer_schema
     from modelyard.learners.base import available
+    from modelyard.model import Labels
     from modelyard.search import search
 
     target = ds["target"]
     frame, schema = infer_schema(ds["train"], target=target)
     if ds["task"] == "binary":  # code 1 is the positive class
         negative = [c for c in sorted(ds["train"][target].unique()) if c != ds["positive"]]
-        classes = [*negative, ds["positive"]]
-        y = (ds["train"][target] == ds["positive"]).to_numpy(np.int64)
+        labels = Labels([*negative, ds["positive"]])
+        y = labels.encode(ds["train"][target])
     else:
-        classes, y = None, ds["train"][target].to_numpy(float)
+        labels, y = None, ds["train"][target].to_numpy(float)
     learners = [name for name, cls in available(ds["task"]).items()
                 if cls.searched_by_default or name in extra]
     result = search(frame[schema.names], y, schema=schema, task=ds["task"], metric=ds["metric"],
-                    time_budget=budget, seed=seed, classes=classes, parallel=cores,
+                    time_budget=budget, seed=seed, labels=labels, parallel=cores,
                     learners=learners)
     rows = check_schema(ds["test"].drop(columns=[target]), schema)
     model = result.model

@@ -37,9 +37,8 @@ print(json.dumps({"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss 
 
 MODELYARD = """
 import json, resource, sys
+from modelyard.model import fit_model
 from modelyard.pipeline import prepare
-from modelyard.features.preprocessor import Preprocessor
-from modelyard.learners.gbdt_lightgbm import LightGBMLearner
 from modelyard.spec import validate_spec
 path, target, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
 spec = validate_spec({"data": {"source": {"path": path}, "target": target},
@@ -48,11 +47,10 @@ spec = validate_spec({"data": {"source": {"path": path}, "target": target},
 prepared = prepare(spec)
 frame, split = prepared.dataset.frame, prepared.split
 X = frame.iloc[split.train][prepared.dataset.features]
-pre = Preprocessor(prepared.dataset.schema, input_kind="categorical")
-X = pre.fit_transform(X, prepared.y[split.train], "regression")
-learner = LightGBMLearner(n_estimators=rounds, n_jobs=1, seed=0).fit(X, prepared.y[split.train])
+fitted = fit_model(X, prepared.y[split.train], schema=prepared.dataset.schema, task="regression",
+                   learner="lightgbm", params={"n_estimators": rounds}, seed=0, threads=1)
 print(json.dumps({"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "trees": learner.n_trees_}))
+                  "trees": fitted.bundle.learner.n_trees_}))
 """
 
 

@@ -29,9 +29,7 @@ import pandas as pd
 import record
 
 from modelyard.data.dataset import read_table
-from modelyard.features.preprocessor import Preprocessor
-from modelyard.learners.base import get_learner
-from modelyard.learners.bundle import ModelBundle
+from modelyard.model import ModelBundle, fit_model
 from modelyard.pipeline import prepare
 from modelyard.spec import validate_spec
 
@@ -66,12 +64,10 @@ def train_and_load(
     )
     prepared = prepare(spec)
     dataset, split, y = prepared.dataset, prepared.split, prepared.y
-    model = get_learner(learner)(**params)
-    pre = Preprocessor(dataset.schema, input_kind=model.input_kind, scale=model.needs_scaling)
     train = dataset.frame.iloc[split.train][dataset.features]
-    model.fit(pre.fit_transform(train, y[split.train], dataset.task), y[split.train])
-    bundle = ModelBundle(dataset.schema, dataset.task, learner, pre, model, prepared.classes)
-    bundle.save(directory)
+    fitted = fit_model(train, y[split.train], schema=dataset.schema, task=dataset.task,
+                       learner=learner, params=params, labels=prepared.labels)
+    fitted.bundle.save(directory)
     test = split.open_test("latency benchmark")
     raw = read_table(spec.data.source)[0]
     raw = raw.set_axis([str(c) for c in raw.columns], axis=1)

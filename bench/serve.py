@@ -1,6 +1,7 @@
 """Serving latency and throughput: the modelyard server against a minimal FastAPI endpoint.
 
-One run trains a churn model (LightGBM on the full Telco churn table, by hand: no pipeline),
+One run trains a churn model (LightGBM on the full Telco churn table, through ``model.fit_model``
+rather than the pipeline),
 registers it in a temporary store, and starts two uvicorn servers in subprocesses on 127.0.0.1:
 
 - **modelyard**: ``create_app`` serving ``churn@production`` with keys required (every request
@@ -65,24 +66,18 @@ def train_and_register(home: Path, learner: str) -> tuple[pd.DataFrame, str]:
     """Fit a churn model on the table, register it as churn@production; returns feature rows and
     an API key limited to the model."""
     from modelyard.data.infer import infer_schema
-    from modelyard.features.preprocessor import Preprocessor
-    from modelyard.learners.base import get_learner
-    from modelyard.learners.bundle import ModelBundle
+    from modelyard.model import encode_target, fit_model
     from modelyard.registry.keys import ApiKeys
     from modelyard.registry.registry import Registry
     from modelyard.settings import Settings
 
     raw = churn_table()
     frame, schema = infer_schema(raw, target=TARGET)
-    labels = frame[TARGET].tolist()
-    classes = sorted(set(labels), key=lambda v: (str(type(v)), v))
-    y = np.array([classes.index(v) for v in labels], dtype=np.int64)
+    y, labels = encode_target(frame[TARGET], "binary")
     params = {"n_estimators": 200} if learner == "lightgbm" else {}
-    model = get_learner(learner)(**params)
-    pre = Preprocessor(schema, input_kind=model.input_kind, scale=model.needs_scaling)
-    model.fit(pre.fit_transform(frame[schema.names], y, "binary"), y)
-    bundle = ModelBundle(schema, "binary", learner, pre, model, classes=classes)
-    saved = bundle.save(home / "bundle")
+    fitted = fit_model(frame[schema.names], y, schema=schema, task="binary", learner=learner,
+                       params=params, labels=labels)
+    saved = fitted.bundle.save(home / "bundle")
     with Registry.open(Settings(home=home)) as registry:
         uri = registry.artifacts.put_dir(saved)
         run_id = registry.store.create_run(MODEL, {"learner": learner}, seed=0)
@@ -117,7 +112,7 @@ def minimal_app(settings: Any) -> Any:
     """The peer: FastAPI, one endpoint, the bundle's predict_frame on the JSON body as is."""
     from fastapi import FastAPI
 
-    import modelyard.learners.bundle  # noqa: F401 - registers the bundle format
+    import modelyard.model  # noqa: F401 - registers the model formats
     from modelyard.registry.registry import Registry
 
     with Registry.open(settings) as registry:

@@ -2,7 +2,8 @@
 real uvicorn server on a free loopback port in a background thread.
 
 Models are built without the training pipeline: read the Telco churn slice, infer its schema, fit
-a Preprocessor and a learner on the rows, save a ModelBundle, store it and register a version.
+a model on the rows through the one fit path (``model.fit_model``), save the bundle, store it and
+register a version.
 """
 
 from __future__ import annotations
@@ -22,9 +23,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from modelyard.data.infer import infer_schema
-from modelyard.features.preprocessor import Preprocessor
-from modelyard.learners.base import get_learner
-from modelyard.learners.bundle import ModelBundle
+from modelyard.model import ModelBundle, encode_target, fit_model
 from modelyard.registry.registry import Registry
 from modelyard.serving.config import ServeConfig, keys_required
 from modelyard.settings import Settings
@@ -43,15 +42,10 @@ def build_bundle(directory: Path, *, learner: str = "logistic", **params: Any) -
     """Fit a churn model on the first 250 rows and save it as a bundle in ``directory``."""
     frame, schema = infer_schema(churn_rows(), target=TARGET)
     train = frame.iloc[:250]
-    labels = train[TARGET].tolist()
-    classes = sorted(set(labels), key=lambda v: (str(type(v)), v))
-    y = np.array([classes.index(v) for v in labels], dtype=np.int64)
-    model = get_learner(learner)(**params)
-    pre = Preprocessor(schema, input_kind=model.input_kind, scale=model.needs_scaling)
-    X = pre.fit_transform(train[schema.names], y, "binary")
-    model.fit(X, y)
-    bundle = ModelBundle(schema, "binary", learner, pre, model, classes=classes, threshold=None)
-    return bundle.save(directory)
+    y, labels = encode_target(train[TARGET], "binary")
+    fitted = fit_model(train[schema.names], y, schema=schema, task="binary", learner=learner,
+                       params=params, labels=labels)
+    return fitted.bundle.save(directory)
 
 
 def register(

@@ -14,10 +14,11 @@ __version__ = "0.1.0"
 def load(ref: str, *, home: str | None = None, db: str | None = None) -> Any:
     """Load a registered model: ``'name'``, ``'name@alias'`` or ``'name:version'``.
 
-    Returns a ``ModelBundle`` with ``predict``, ``predict_proba`` and ``predict_frame``. The store
-    is ``MODELYARD_HOME`` (or ``home``) and ``MODELYARD_DB`` (or ``db``) as for the CLI.
+    Returns a ``ModelBundle`` (or an ``EnsembleBundle``) with ``predict``, ``predict_proba`` and
+    ``predict_frame``. The store is ``MODELYARD_HOME`` (or ``home``) and ``MODELYARD_DB`` (or
+    ``db``) as for the CLI.
     """
-    import modelyard.learners.formats  # noqa: F401  (registers the model formats)
+    import modelyard.model  # noqa: F401  (registers the model formats)
     from modelyard.registry.registry import Registry
     from modelyard.settings import load_settings
 

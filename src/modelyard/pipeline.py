@@ -24,7 +24,7 @@ from modelyard.orchestration.evaluate import (
     evaluate_saved_model,
     production_metrics,
 )
-from modelyard.orchestration.fit import Fitted, fit_model
+from modelyard.orchestration.fit import Fitted, fit_and_score
 from modelyard.orchestration.library_warnings import LibraryWarnings
 from modelyard.orchestration.prepare import (
     Prepared,
@@ -140,7 +140,7 @@ def _train(
             dataset,
             split,
             y,
-            prepared.classes,
+            prepared.labels,
             seed=spec.seed,
             threshold_metric="f1",  # a binary model's threshold, tuned out of fold
             on_step=on_step,
@@ -148,12 +148,12 @@ def _train(
         )
         store.set_run_data(run_id, leaderboard=fitted.leaderboard)
     else:
-        fitted = fit_model(
+        fitted = fit_and_score(
             spec.model,
             dataset,
             split,
             y,
-            prepared.classes,
+            prepared.labels,
             seed=spec.seed,
             checkpoint_dir=workdir / "checkpoint",
             verbose=verbose,

@@ -95,7 +95,7 @@ def test_train_logistic_from_flags_and_reload(cli, tmp_path, data_dir):
     assert record["status"] == "finished"
     assert record["data_fingerprint"].startswith("sha256:")
 
-    from modelyard.learners.bundle import ModelBundle
+    from modelyard.model import ModelBundle
 
     bundle = ModelBundle.load(out["model_dir"])
     frame = pd.read_csv(data_dir / "telco_churn.csv").head(20)
@@ -113,7 +113,7 @@ def test_train_a_house_price_model_on_the_log_scale_from_flags(cli, data_dir):
     assert out["task"] == "regression"
     assert 10_000 < out["metrics"]["test"]["rmse"] < 80_000  # dollars, not log-dollars
 
-    from modelyard.learners.bundle import ModelBundle
+    from modelyard.model import ModelBundle
 
     bundle = ModelBundle.load(out["model_dir"])
     assert bundle.learner.target_transform == "log"

@@ -13,7 +13,7 @@ from sklearn.metrics import roc_auc_score
 from modelyard.data.infer import infer_schema
 from modelyard.errors import IntegrityError
 from modelyard.learners.base import get_learner
-from modelyard.learners.bundle import ModelBundle
+from modelyard.model import Labels, ModelBundle
 from modelyard.pipeline import train
 from modelyard.search import search
 from modelyard.search.orchestrator import search_learners
@@ -69,9 +69,10 @@ def test_catboost_is_searched_when_named_and_only_then(data_dir):
     assert search_learners(["catboost"], "regression") == ["catboost"]
     raw = pd.read_csv(data_dir / "telco_churn.csv")
     frame, schema = infer_schema(raw, target="Churn")
-    y = (raw["Churn"] == "Yes").to_numpy(np.int64)
+    labels = Labels(["No", "Yes"])
+    y = labels.encode(raw["Churn"])
     runs = [search(frame[schema.names], y, schema=schema, task="binary", max_trials=3, folds=2,
-                   seed=5, classes=["No", "Yes"], learners=["catboost", "logistic"])
+                   seed=5, labels=labels, learners=["catboost", "logistic"])
             for _ in range(2)]
     board = runs[0].leaderboard.to_records()
     assert any(r["learner"] == "catboost" and r["status"] == "ok" for r in board), board

@@ -16,7 +16,8 @@ import pytest
 
 from modelyard.data.infer import infer_schema
 from modelyard.features import rows_digest
-from modelyard.search import EnsembleBundle, search
+from modelyard.model import EnsembleBundle, encode_target
+from modelyard.search import search
 from modelyard.search.bagging import plan_validation
 from modelyard.search.scoring import search_metric, utility
 
@@ -25,11 +26,8 @@ DATA = Path(__file__).parents[1] / "data"
 
 def _table(name: str, target: str, task: str):
     frame, schema = infer_schema(pd.read_csv(DATA / name), target=target)
-    if task == "regression":
-        return frame[schema.names], frame[target].to_numpy(float), schema, None
-    classes = sorted(frame[target].astype(str).unique())
-    y = frame[target].astype(str).map({c: i for i, c in enumerate(classes)}).to_numpy()
-    return frame[schema.names], y.astype(np.int64), schema, classes
+    y, labels = encode_target(frame[target], task)
+    return frame[schema.names], y, schema, labels
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +47,10 @@ def _predictions(model, frame):
 @pytest.mark.parametrize("dataset,task,metric", [("telco", "binary", "roc_auc"),
                                                  ("housing", "regression", "rmse")])
 def test_search_with_max_trials_records_every_trial_and_ensembles(request, dataset, task, metric):
-    frame, y, schema, classes = request.getfixturevalue(dataset)
+    frame, y, schema, labels = request.getfixturevalue(dataset)
     seen = []
     result = search(frame, y, schema=schema, task=task, max_trials=8, folds=3, seed=11,
-                    classes=classes, on_trial=seen.append)
+                    labels=labels, on_trial=seen.append)
     records = result.leaderboard.to_records()
     assert len(records) == len(seen) == 8 and [r["trial"] for r in records] == list(range(8))
     assert result.metric == metric and result.validation == "kfold"
@@ -68,9 +66,9 @@ def test_search_with_max_trials_records_every_trial_and_ensembles(request, datas
 
 
 def test_two_runs_with_the_same_seed_and_max_trials_are_identical(telco):
-    frame, y, schema, classes = telco
+    frame, y, schema, labels = telco
     runs = [search(frame, y, schema=schema, task="binary", max_trials=7, folds=3, seed=2,
-                   classes=classes, learners=["lightgbm", "logistic", "mlp", "random_forest"])
+                   labels=labels, learners=["lightgbm", "logistic", "mlp", "random_forest"])
             for _ in range(2)]
     boards = [[(r["learner"], r["params"], r["score"], r["status"])
                for r in run.leaderboard.to_records()] for run in runs]
@@ -99,11 +97,11 @@ def test_parallel_trials_give_the_same_results_as_sequential_ones(housing):
 
 
 def test_a_time_budget_is_kept(telco):
-    frame, y, schema, classes = telco
+    frame, y, schema, labels = telco
     budget = 20.0
     started = time.monotonic()
     result = search(frame, y, schema=schema, task="binary", time_budget=budget, seed=0,
-                    classes=classes)
+                    labels=labels)
     elapsed = time.monotonic() - started
     # the search ends by itself on a time budget alone and accounts for its own time; how close
     # to the budget it lands depends on the machine and its load: bench/train_budget.py
@@ -112,11 +110,11 @@ def test_a_time_budget_is_kept(telco):
 
 
 def test_only_the_rows_given_reach_the_search(telco):
-    frame, y, schema, classes = telco
+    frame, y, schema, labels = telco
     test_rows = np.arange(len(y)) % 5 == 0  # held back by the caller, never passed
     train, y_train = frame[~test_rows], y[~test_rows]
     result = search(train, y_train, schema=schema, task="binary", max_trials=3, folds=3, seed=9,
-                    classes=classes, learners=["lightgbm", "logistic"])
+                    labels=labels, learners=["lightgbm", "logistic"])
     plan = plan_validation(y_train, "binary", folds=3, seed=9)
     fold_digests = {rows_digest(train.index[fit]) for fit, _ in plan.folds}
     members = result.model.members if isinstance(result.model, EnsembleBundle) \

@@ -12,7 +12,7 @@ import pytest
 from modelyard.errors import IntegrityError, SpecError
 from modelyard.features import rows_digest
 from modelyard.features.preprocessor import Preprocessor
-from modelyard.learners.bundle import ModelBundle
+from modelyard.model import ModelBundle
 from modelyard.pipeline import prepare, train
 from modelyard.registry.registry import Registry
 from modelyard.settings import load_settings

@@ -9,10 +9,15 @@ state is plain data: ``get_state()`` returns a JSON-able dict plus a dict of num
 Dense output is always ``float64`` (``DENSE_DTYPE``): the state round-trips exactly through JSON
 (Python writes the shortest repr that reads back to the same float) and ``.npz``, so a reloaded
 encoder gives bit-identical output; learners that want float32 cast on their side.
+
+``ColumnEncoder`` is an abstract base: an encoder that leaves out ``fit``, ``transform``,
+``get_state`` or ``set_state`` cannot be instantiated (a ``TypeError`` naming them), so it fails
+when the preprocessing is built, not when a saved model is first reloaded.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 import numpy as np
@@ -28,7 +33,7 @@ DENSE_DTYPE = np.float64
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "?", "nat"})
 
 
-class ColumnEncoder:
+class ColumnEncoder(ABC):
     """Base class of the encoders in this package: one input column in, one block out."""
 
     kind: ClassVar[str] = ""
@@ -41,11 +46,13 @@ class ColumnEncoder:
         """The constructor arguments, JSON-able; subclasses add their own."""
         return {"column": self.column}
 
+    @abstractmethod
     def fit(self, values: pd.Series, y: np.ndarray | None = None, task: str | None = None):
-        raise TypeError(f"{type(self).__name__} must implement fit")  # pragma: no cover
+        """Learn from the training rows' ``values``; set ``names_out_`` and return ``self``."""
 
+    @abstractmethod
     def transform(self, values: pd.Series) -> pd.DataFrame:
-        raise TypeError(f"{type(self).__name__} must implement transform")  # pragma: no cover
+        """Encode ``values`` with what ``fit`` learnt: one block of ``names_out_`` columns."""
 
     def fit_transform(
         self, values: pd.Series, y: np.ndarray | None = None, task: str | None = None
@@ -53,11 +60,13 @@ class ColumnEncoder:
         """Fit on ``values`` and encode them. Target encoders override this (out-of-fold)."""
         return self.fit(values, y, task).transform(values)
 
+    @abstractmethod
     def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        raise TypeError(f"{type(self).__name__} must implement get_state")  # pragma: no cover
+        """The fitted state: a JSON-able dict and a dict of numpy arrays."""
 
+    @abstractmethod
     def set_state(self, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-        raise TypeError(f"{type(self).__name__} must implement set_state")  # pragma: no cover
+        """Restore the fitted state ``get_state`` returned."""
 
     @classmethod
     def from_state(

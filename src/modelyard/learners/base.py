@@ -12,11 +12,16 @@ holds depends on the learner's ``input_kind``:
   natively).
 
 ``y`` is a 1-d array: integer class codes ``0..k-1`` for classification, floats for regression.
+
+``Learner`` is an abstract base: a subclass that leaves out ``fit``, ``predict``, ``save`` or
+``load`` cannot be instantiated (a ``TypeError`` naming the missing methods), so a forgotten method
+fails when the learner is built, not at its first call.
 """
 
 from __future__ import annotations
 
 import importlib
+from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -30,8 +35,9 @@ TASKS = ("binary", "multiclass", "regression")
 _REGISTRY: dict[str, type[Learner]] = {}
 
 
-class Learner(BaseEstimator):
-    """Base class: shared plumbing only. Subclasses set the class attributes below."""
+class Learner(BaseEstimator, ABC):
+    """Base class: shared plumbing only. Subclasses set the class attributes below and implement
+    the four abstract methods."""
 
     name: ClassVar[str] = ""
     tasks: ClassVar[tuple[str, ...]] = ()
@@ -42,11 +48,13 @@ class Learner(BaseEstimator):
     searched_by_default: ClassVar[bool] = True
 
     # -- contract -------------------------------------------------------------------------------
-    def fit(self, X, y, *, eval_set=None, budget=None) -> Learner:  # pragma: no cover - abstract
-        raise TypeError(f"{type(self).__name__} must implement fit")
+    @abstractmethod
+    def fit(self, X, y, *, eval_set=None, budget=None) -> Learner:
+        """Learn from ``X``/``y`` (early stopping on ``eval_set``, within ``budget``); ``self``."""
 
-    def predict(self, X) -> np.ndarray:  # pragma: no cover - abstract
-        raise TypeError(f"{type(self).__name__} must implement predict")
+    @abstractmethod
+    def predict(self, X) -> np.ndarray:
+        """Class codes (classification) or values (regression), one per row of ``X``."""
 
     @classmethod
     def check_params(cls, params: dict[str, Any], task: str | None = None) -> None:
@@ -61,12 +69,14 @@ class Learner(BaseEstimator):
         """Hyperparameter space sized by the data: name -> distribution description."""
         return {}
 
-    def save(self, directory: str | Path) -> None:  # pragma: no cover - abstract
-        raise TypeError(f"{type(self).__name__} must implement save")
+    @abstractmethod
+    def save(self, directory: str | Path) -> None:
+        """Write the fitted learner into ``directory`` in a safe format (never a pickle)."""
 
     @classmethod
-    def load(cls, directory: str | Path) -> Learner:  # pragma: no cover - abstract
-        raise TypeError(f"{cls.__name__} must implement load")
+    @abstractmethod
+    def load(cls, directory: str | Path) -> Learner:
+        """Rebuild a fitted learner from what ``save`` wrote."""
 
     # -- shared helpers -------------------------------------------------------------------------
     @property

@@ -2,16 +2,19 @@
 :class:`TabularLearner`, which implements fit, predict, save and load once.
 
 Subclasses implement five hooks: ``_fit_model``, ``_proba`` (classifiers), ``_values``
-(regression), ``_save_model`` and ``_load_model``. A regression learner that takes a
-``target_transform`` hyperparameter gets it here too: its hooks see ``log1p(y)`` and ``predict``
-turns their values back (``target_transform.py``). The files and layout plumbing they rely on is
-in :mod:`modelyard.learners.persist`.
+(regression), ``_save_model`` and ``_load_model``. The three every learner needs are abstract
+(a learner without one cannot be instantiated); a learner whose ``tasks`` include classification
+without ``_proba``, or regression without ``_values``, fails when its class is defined. A
+regression learner that takes a ``target_transform`` hyperparameter gets it here too: its hooks
+see ``log1p(y)`` and ``predict`` turns their values back (``target_transform.py``). The files
+and layout plumbing they rely on is in :mod:`modelyard.learners.persist`.
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
+from abc import abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -110,21 +113,40 @@ class TabularLearner(Learner):
     # hyperparameter -> (valid?, expected); checked with COMMON_CHECKS at the start of fit
     param_checks: ClassVar[dict[str, Check]] = {}
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A named learner must predict for every task it declares: ``_proba`` for binary and
+        multiclass, ``_values`` for regression (``TypeError`` when its class is defined)."""
+        super().__init_subclass__(**kwargs)
+        if not cls.name:  # a shared base of a family (_LinearBase), not a learner yet
+            return
+        needed = {"_proba": CLASSIFICATION, "_values": ("regression",)}
+        missing = [hook for hook, tasks in needed.items()
+                   if set(cls.tasks) & set(tasks)
+                   and getattr(cls, hook) is getattr(TabularLearner, hook)]
+        if missing:
+            raise TypeError(f"learner {cls.__name__} ('{cls.name}') serves {', '.join(cls.tasks)} "
+                            f"but does not implement {' and '.join(missing)}")
+
     # -- hooks ----------------------------------------------------------------------------------
+    @abstractmethod
     def _fit_model(self, X: pd.DataFrame, y: np.ndarray, eval_set, budget) -> None:
-        raise TypeError(f"{type(self).__name__} must implement _fit_model")  # pragma: no cover
+        """Fit the library's model on checked input; set the fitted ``*_`` attributes."""
 
     def _proba(self, X: pd.DataFrame) -> np.ndarray:
-        raise TypeError(f"{type(self).__name__} must implement _proba")  # pragma: no cover
+        """Class probabilities (rows x classes); required of learners serving classification."""
+        raise NotImplementedError  # pragma: no cover - __init_subclass__ refuses such learners
 
     def _values(self, X: pd.DataFrame) -> np.ndarray:
-        raise TypeError(f"{type(self).__name__} must implement _values")  # pragma: no cover
+        """Regression values; required of learners serving regression."""
+        raise NotImplementedError  # pragma: no cover - __init_subclass__ refuses such learners
 
+    @abstractmethod
     def _save_model(self, directory: Path) -> dict[str, Any]:
-        raise TypeError(f"{type(self).__name__} must implement _save_model")  # pragma: no cover
+        """Write the native model file(s) into ``directory``; what ``_load_model`` needs back."""
 
+    @abstractmethod
     def _load_model(self, directory: Path, model_meta: dict[str, Any]) -> None:
-        raise TypeError(f"{type(self).__name__} must implement _load_model")  # pragma: no cover
+        """Read what ``_save_model`` wrote (``model_meta`` is what it returned)."""
 
     @classmethod
     def params_from_space(cls, sample: dict[str, Any]) -> dict[str, Any]:

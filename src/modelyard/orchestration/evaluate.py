@@ -14,14 +14,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-import modelyard.learners.formats  # noqa: F401  (registers the model formats)
+import modelyard.model  # noqa: F401  (registers the model formats)
 from modelyard.evaluation.importance import permutation_importance
 from modelyard.evaluation.kpis import cpus_available, measure_latency
 from modelyard.evaluation.leakage import leakage_warning
 from modelyard.evaluation.metrics import DEFAULT_METRICS, get_metric, score
 from modelyard.evaluation.report import REPORT_METRICS, ReportSettings, build_report, write_report
+from modelyard.formats import load_artifact
 from modelyard.learners.threads import pinned_threads
-from modelyard.registry.formats import load_artifact
 from modelyard.spec.models import CostSpec, EvaluationSpec
 
 # Permutation importance re-scores the model n_repeats times per column: past this many columns

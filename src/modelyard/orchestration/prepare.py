@@ -9,16 +9,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from modelyard.data.dataset import PART_COLUMN, Dataset, load_dataset, require_features
 from modelyard.data.split import Split, make_split
 from modelyard.errors import DataError, SpecError
 from modelyard.evaluation.metrics import get_metric
-from modelyard.orchestration.fit import check_model
+from modelyard.model import Labels, check_learner, encode_target
 from modelyard.search.orchestrator import search_learners
 from modelyard.spec.models import Spec, SplitSpec
 
@@ -37,7 +35,7 @@ class Prepared:
     dataset: Dataset
     split: Split
     y: np.ndarray  # class codes or floats, one per row of dataset.frame
-    classes: list[Any] | None
+    labels: Labels | None  # the classes by code (classification)
 
 
 def effective_split_spec(spec: Spec, dataset: Dataset) -> SplitSpec:
@@ -62,18 +60,8 @@ def prepare(spec: Spec, on_step: Step = quiet) -> Prepared:
         task=dataset.task,
         seed=spec.seed,
     )
-    y, classes = encode_target(dataset.frame[dataset.target], dataset.task)
-    return Prepared(dataset, split, y, classes)
-
-
-def encode_target(target: pd.Series, task: str) -> tuple[np.ndarray, list[Any] | None]:
-    """Class codes 0..k-1 (labels sorted) for classification, floats for regression."""
-    if task == "regression":
-        return target.to_numpy(dtype=float), None
-    values = target.to_numpy(dtype=object)
-    classes = sorted(set(values.tolist()), key=lambda v: (str(type(v)), v))
-    lookup = {label: code for code, label in enumerate(classes)}
-    return np.array([lookup[v] for v in values], dtype=np.int64), classes
+    y, labels = encode_target(dataset.frame[dataset.target], dataset.task)
+    return Prepared(dataset, split, y, labels)
 
 
 def model_name(spec: Spec) -> str:
@@ -109,7 +97,7 @@ def check_before_run(spec: Spec, task: str) -> None:
     the metrics, the search's learners): a mistake here is a SpecError before any run exists,
     not a failed run after the data was read and a model trained."""
     if spec.model is not None:
-        check_model(spec.model, task)
+        check_learner(spec.model.learner, spec.model.params, task)
     if spec.evaluation.metric:
         get_metric(spec.evaluation.metric, task)
     if spec.search is not None:

@@ -14,16 +14,18 @@ test rows once and registering.
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import numpy as np
 
 from modelyard.data.dataset import Dataset
 from modelyard.data.split import Split
-from modelyard.learners.ensemble import FORMAT_NAME as ENSEMBLE_FORMAT
+from modelyard.model import EnsembleBundle, Labels
+from modelyard.model.bundle import FORMAT_NAME as BUNDLE_FORMAT
+from modelyard.model.ensemble import FORMAT_NAME as ENSEMBLE_FORMAT
+from modelyard.model.fit import cpu_clock
 from modelyard.orchestration.evaluate import extras_seconds
-from modelyard.orchestration.fit import Fitted, cpu_clock, part_metrics
-from modelyard.search import EnsembleBundle, search
+from modelyard.orchestration.fit import Fitted, part_metrics
+from modelyard.search import search
 from modelyard.spec.models import EvaluationSpec
 from modelyard.spec.search import SearchSpec
 
@@ -36,7 +38,7 @@ def search_model(
     dataset: Dataset,
     split: Split,
     y: np.ndarray,
-    classes: list[Any] | None,
+    labels: Labels | None,
     *,
     seed: int,
     threshold_metric: str | None,
@@ -67,7 +69,7 @@ def search_model(
         parallel=spec.parallel,
         seed=seed,
         ensemble=spec.ensemble,
-        classes=classes,
+        labels=labels,
         threshold_metric=threshold_metric,
     )
     fit_seconds = time.perf_counter() - started
@@ -99,7 +101,7 @@ def search_model(
         cpu_seconds=cpu_clock() - cpu_started,
         params=params,
         learner="ensemble" if is_ensemble else best["learner"],
-        format=ENSEMBLE_FORMAT if is_ensemble else "modelyard.bundle",
+        format=ENSEMBLE_FORMAT if is_ensemble else BUNDLE_FORMAT,
         leaderboard=result.leaderboard.to_records(),
         notes=notes + list(result.notes),
     )

@@ -1,17 +1,13 @@
-"""The model registry: a SQL metadata store (runs, models, versions, aliases, audit log), a
-content-addressed artifact store, and the table of model formats.
+"""The model registry: a SQL metadata store (runs, models, versions, aliases, audit log) and a
+content-addressed artifact store.
 
 Metadata and bytes are separate: the metadata store records an artifact's ``sha256:`` uri, the
-artifact store holds and verifies the bytes. Nothing here imports learners.
+artifact store holds and verifies the bytes. A model is bytes plus metadata here: nothing in this
+package imports ``learners`` or ``model``; a stored version is read back through the format table
+of ``modelyard.formats``, where the model layer registers its loaders.
 """
 
 from modelyard.registry.artifacts import ArtifactStore, parse_uri
-from modelyard.registry.formats import (
-    load_artifact,
-    register_format,
-    registered_formats,
-    unregister_format,
-)
 from modelyard.registry.records import (
     AliasChange,
     MetricPoint,
@@ -35,11 +31,7 @@ __all__ = [
     "RunInfo",
     "VersionInfo",
     "diff_versions",
-    "load_artifact",
     "parse_uri",
     "redact",
-    "register_format",
-    "registered_formats",
     "store_url_for",
-    "unregister_format",
 ]

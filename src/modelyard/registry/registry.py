@@ -2,7 +2,8 @@
 
 ``Registry.open(settings)`` is what front ends use; ``load(ref)`` resolves a reference
 ('churn', 'churn@production', 'churn:3'), fetches the version's artifact (verified by hash) and
-loads it through the format table, so this module never imports learners.
+loads it through the format table (``modelyard.formats``), so this module never imports the
+model layer or learners: whoever loads registers the formats first (``import modelyard.model``).
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from modelyard.errors import RegistryError
+from modelyard.formats import load_artifact
 from modelyard.registry.artifacts import ArtifactStore
-from modelyard.registry.formats import load_artifact
 from modelyard.registry.records import VersionInfo
 from modelyard.registry.store import MetadataStore
 from modelyard.registry.urls import store_url_for
 from modelyard.settings import Settings
 
-DEFAULT_FORMAT = "modelyard.bundle"  # registered by modelyard.learners.bundle
+DEFAULT_FORMAT = "modelyard.bundle"  # registered by modelyard.model
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from sklearn.model_selection import train_test_split
 
 from modelyard.data.folds import make_folds
 from modelyard.errors import DataError
-from modelyard.learners.bundle import ModelBundle
+from modelyard.model import ModelBundle
 from modelyard.search.budget import Budget
 from modelyard.search.trial import Fold, TrialData, TrialResult, fit_fold, load_models
 

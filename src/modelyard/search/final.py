@@ -23,8 +23,7 @@ import numpy as np
 from modelyard.errors import TrainingError
 from modelyard.evaluation.metrics import Metric
 from modelyard.evaluation.threshold import tune_threshold
-from modelyard.learners.bundle import ModelBundle
-from modelyard.learners.ensemble import EnsembleBundle
+from modelyard.model import EnsembleBundle, ModelBundle
 from modelyard.search.bagging import ValidationPlan, final_models
 from modelyard.search.budget import Budget
 from modelyard.search.ensemble import (
@@ -180,4 +179,4 @@ def _assemble(data: TrialData, members: list, total: float) -> ModelBundle | Ens
             weights.append(weight / total / len(models))
     if len(bundles) == 1:
         return bundles[0]
-    return EnsembleBundle(data.schema, data.task, bundles, weights, data.classes)
+    return EnsembleBundle(data.schema, data.task, bundles, weights, data.labels)

@@ -22,9 +22,8 @@ import pandas as pd
 from modelyard.data.schema import Schema
 from modelyard.errors import DataError, SpecError
 from modelyard.learners.base import available, get_learner
-from modelyard.learners.bundle import ModelBundle
-from modelyard.learners.ensemble import EnsembleBundle
 from modelyard.learners.target_transform import suits_log
+from modelyard.model import EnsembleBundle, Labels, ModelBundle
 from modelyard.search.bagging import plan_validation
 from modelyard.search.budget import Budget
 from modelyard.search.cost import CostModel
@@ -71,25 +70,27 @@ def search(frame_train: pd.DataFrame, y_train: np.ndarray, *, schema: Schema, ta
            metric: str | None = None, time_budget: float | None = None,
            max_trials: int | None = None, learners: list[str] | None = None,
            folds: int | None = None, parallel: int | str = 1, seed: int = 0, ensemble: bool = True,
-           classes: list[Any] | None = None, threshold_metric: str | None = None,
+           labels: Labels | None = None, threshold_metric: str | None = None,
            on_trial: Callable[[dict[str, Any]], None] | None = None) -> SearchResult:
     """Search learners and hyperparameters on ``frame_train`` / ``y_train`` (codes or floats).
 
-    ``classes`` are the original labels by class code (kept in the model for decoding);
+    ``labels``: the original labels by class code (required for classification; the model
+    answers in them; ``model.encode_target`` gives them with the codes);
     ``threshold_metric`` ('f1', 'balanced_accuracy', ...) tunes a binary model's decision
     threshold on the out-of-fold predictions; ``on_trial`` receives each trial's leaderboard
     record as it finishes. ``parallel``: trials at once (``"auto"``: see ``resolve_workers``).
     """
-    _check_arguments(frame_train, y_train, schema, time_budget, max_trials)
+    _check_arguments(frame_train, y_train, schema, task, labels, time_budget, max_trials)
     parallel = resolve_workers(parallel, timed=time_budget is not None,
                                data_bytes=int(frame_train.memory_usage(deep=True).sum()))
     budget = Budget(time_budget, reserve_fraction=RESERVE_FRACTION, workers=parallel)
     metric_obj = search_metric(metric or DEFAULT_SEARCH_METRIC.get(task, ""), task)
     names = search_learners(learners, task)
     y = np.asarray(y_train)
+    classes = None if labels is None else list(labels.classes)
     plan = plan_validation(y, task, folds=folds, seed=seed, classes=classes)
-    n_classes = len(classes) if classes else (int(y.max()) + 1 if task != "regression" else None)
-    data = TrialData(frame_train[schema.names], y, schema, task, classes, plan.folds,
+    n_classes = None if labels is None else len(labels)
+    data = TrialData(frame_train[schema.names], y, schema, task, labels, plan.folds,
                      metric_obj.name, seed, n_classes=n_classes)
     cost = CostModel(plan.fit_rows, len(schema.names), len(plan.folds), task, n_classes)
     log_target = task == "regression" and suits_log(y)
@@ -133,9 +134,16 @@ def search_learners(names: list[str] | None, task: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _check_arguments(frame: pd.DataFrame, y: np.ndarray, schema: Schema,
-                     time_budget: float | None, max_trials: int | None) -> None:
+def _check_arguments(frame: pd.DataFrame, y: np.ndarray, schema: Schema, task: str,
+                     labels: Labels | None, time_budget: float | None,
+                     max_trials: int | None) -> None:
     """What ``Budget`` does not check already (it checks the time and the worker count)."""
+    if (labels is None) != (task == "regression"):
+        # hint: python-api: only code that calls modelyard directly meets it
+        raise DataError(
+            f"a {task} search needs "
+            + ("no labels: its target is values" if labels is not None else "the target's labels"),
+            hint="encode the target with encode_target and pass what it returns")
     if time_budget is None and max_trials is None:
         # hint: python-api: only code that calls modelyard directly meets it
         raise SpecError("a search needs a bound: time_budget or max_trials (or both)",

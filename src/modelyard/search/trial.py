@@ -18,7 +18,6 @@ fit alone let such trials end well after the search's deadline.
 from __future__ import annotations
 
 import contextlib
-import inspect
 import math
 import shutil
 import time
@@ -31,11 +30,9 @@ import numpy as np
 import pandas as pd
 
 from modelyard.data.schema import Schema
-from modelyard.errors import SpecError
-from modelyard.features.preprocessor import Preprocessor
-from modelyard.learners.base import Learner, get_learner
-from modelyard.learners.bundle import ModelBundle
+from modelyard.learners.base import get_learner
 from modelyard.learners.threads import pinned_threads
+from modelyard.model import Labels, ModelBundle, fit_model
 from modelyard.search.budget import Budget
 from modelyard.search.pruning import FoldPruner, PruningHistory
 from modelyard.search.scoring import score_predictions, search_metric
@@ -53,7 +50,7 @@ class TrialData:
     y: np.ndarray  # class codes 0..k-1 or float targets, one per row of frame
     schema: Schema
     task: str
-    classes: list[Any] | None  # original labels by code (None for regression)
+    labels: Labels | None  # the original labels by code (None for regression)
     folds: tuple[Fold, ...]
     metric: str
     seed: int
@@ -119,21 +116,6 @@ def drop_saved(result: TrialResult) -> None:
         result.saved, result.saved_bytes = None, 0
 
 
-def make_learner(name: str, params: dict[str, Any], *, task: str, seed: int,
-                 threads: int = 1) -> Learner:
-    """An unfitted learner ``name`` with ``params`` plus the search's fixed settings."""
-    cls = get_learner(name)
-    accepted = set(inspect.signature(cls.__init__).parameters) - {"self"}
-    unknown = sorted(set(params) - accepted)
-    if unknown:
-        raise SpecError(f"learner '{name}' has no hyperparameter(s) {unknown}",
-                        hint="valid: " + ", ".join(sorted(accepted)))
-    fixed = {"task": task, "seed": seed, "random_state": seed, "n_jobs": threads,
-             "verbose": False, "checkpoint_dir": None}
-    settings = {k: v for k, v in fixed.items() if k in accepted}
-    return cls(**{**settings, **params})
-
-
 @contextlib.contextmanager
 def thread_limit(threads: int, library: str | None = None) -> Iterator[None]:
     """Cap the native thread pools (BLAS, OpenMP, PyTorch's) at ``threads`` while a trial runs.
@@ -152,14 +134,11 @@ def thread_limit(threads: int, library: str | None = None) -> Iterator[None]:
 
 def fit_fold(data: TrialData, learner: str, params: dict[str, Any], rows: np.ndarray,
              budget: Budget | None = None) -> ModelBundle:
-    """Preprocessing and learner fitted on ``rows`` only, as a ``ModelBundle``."""
-    cls = get_learner(learner)
-    pre = Preprocessor(data.schema, input_kind=cls.input_kind, scale=cls.needs_scaling,
-                       seed=data.seed)
-    X = pre.fit_transform(data.frame.iloc[rows], data.y[rows], data.task)
-    model = make_learner(learner, params, task=data.task, seed=data.seed, threads=data.threads)
-    model.fit(X, data.y[rows], budget=budget)
-    return ModelBundle(data.schema, data.task, learner, pre, model, data.classes)
+    """Preprocessing and learner fitted on ``rows`` only (``model.fit``), as a ``ModelBundle``:
+    with the search's seed and thread count, no checkpoints and no progress shown."""
+    return fit_model(data.frame.iloc[rows], data.y[rows], schema=data.schema, task=data.task,
+                     learner=learner, params=params, labels=data.labels, seed=data.seed,
+                     threads=data.threads, budget=budget).bundle
 
 
 def predict_rows(bundle: ModelBundle, frame: pd.DataFrame, n_classes: int | None) -> np.ndarray:

@@ -14,7 +14,7 @@ _EXPORTS = {
     "PREDICTIONS_DIR": "app", "create_app": "app", "preflight": "app",
     "ServeConfig": "config", "check_bind": "config", "is_loopback": "config",
     "keys_required": "config",
-    "output_columns": "predict", "predict_records": "predict",
+    "predict_records": "predict",
     "read_log": "predlog",
 }
 
@@ -32,7 +32,6 @@ __all__ = [
     "create_app",
     "is_loopback",
     "keys_required",
-    "output_columns",
     "predict_records",
     "preflight",
     "read_log",

@@ -30,8 +30,7 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import SQLAlchemyError
 
 from modelyard.errors import ModelyardError, NotFound, RegistryError, did_you_mean
-from modelyard.learners.bundle import ModelBundle
-from modelyard.learners.formats import MODEL_TYPES  # also registers the model formats
+from modelyard.model import MODEL_TYPES, FittedModel  # also registers the model formats
 from modelyard.registry.records import VersionInfo
 from modelyard.registry.registry import Registry
 from modelyard.serving.config import ServeConfig
@@ -65,7 +64,7 @@ class Served:
     """One loaded model version and its request schema."""
 
     version: VersionInfo
-    bundle: ModelBundle
+    bundle: FittedModel  # a ModelBundle or an EnsembleBundle
     request: RequestSchema
     loaded_at: datetime
     load_seconds: float

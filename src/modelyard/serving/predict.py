@@ -9,8 +9,9 @@ index, and the unseen categories found per column:
 * ``prediction``: the label in the training label space (or the value, for regression);
 * ``proba_<label>``: one column per class, for classifiers.
 
-``predict_records(bundle, frame)`` is the outputs alone (policy ``warn``). ``output_columns``
-names them; ``to_json_rows`` turns them into what the HTTP answer carries.
+``predict_records(bundle, frame)`` is the outputs alone (policy ``warn``). The model computes
+them (``predict_checked`` on the checked rows) and names them (``output_columns``);
+``to_json_rows`` turns them into what the HTTP answer carries.
 """
 
 from __future__ import annotations
@@ -23,8 +24,13 @@ import pandas as pd
 
 from modelyard.data.infer import check_schema
 from modelyard.errors import DataError, ServingError
-from modelyard.learners.bundle import ModelBundle
-from modelyard.learners.formats import MODEL_TYPES  # also registers the model formats
+from modelyard.model import (  # importing it registers the model formats
+    MODEL_TYPES,
+    PREDICTION,
+    PROBA_PREFIX,
+    FittedModel,
+    ModelBundle,
+)
 from modelyard.serving.inputs import (
     DEFAULT_UNSEEN,
     UNSEEN_POLICIES,
@@ -34,16 +40,6 @@ from modelyard.serving.inputs import (
     check_finite,
     find_unseen,
 )
-
-PREDICTION = "prediction"
-PROBA_PREFIX = "proba_"
-
-
-def output_columns(bundle: ModelBundle) -> list[str]:
-    """The columns ``predict_records`` returns for this model, in order."""
-    if bundle.task == "regression":
-        return [PREDICTION]
-    return [PREDICTION] + [f"{PROBA_PREFIX}{label}" for label in bundle.classes or []]
 
 
 @dataclass(frozen=True)
@@ -64,7 +60,7 @@ class Batch:
 
 
 def predict_batch(
-    bundle: Any,
+    bundle: FittedModel,
     frame: pd.DataFrame,
     *,
     unseen_categories: str = DEFAULT_UNSEEN,
@@ -98,39 +94,23 @@ def predict_batch(
     unseen = tuple(find_unseen(_preprocessors(bundle), checked))
     if unseen and unseen_categories == "error":
         raise UnseenCategories(list(unseen), origin)
-    outputs = pd.DataFrame(_outputs(bundle, checked), index=frame.index)
+    outputs = pd.DataFrame(bundle.predict_checked(checked), index=frame.index)
     return Batch(outputs, unseen, unseen_categories, origin)
 
 
-def predict_records(bundle: ModelBundle, frame: pd.DataFrame) -> pd.DataFrame:
+def predict_records(bundle: FittedModel, frame: pd.DataFrame) -> pd.DataFrame:
     """The outputs of ``predict_batch`` with the default policy (unseen categories scored)."""
     return predict_batch(bundle, frame).outputs
 
 
-def _preprocessors(bundle: Any) -> list[Any]:
+def _preprocessors(bundle: FittedModel) -> list[Any]:
     """The fitted preprocessing of a bundle, or of each member of an ensemble."""
     if isinstance(bundle, ModelBundle):
         return [bundle.preprocessor]
     return [member.preprocessor for member in bundle.members]
 
 
-def _outputs(bundle: Any, checked: pd.DataFrame) -> dict[str, np.ndarray]:
-    """``output_columns`` from rows already checked against the schema (checked once).
-
-    The same steps as the bundles' ``predict_frame``, which checks the rows itself: a bundle's
-    ``learner`` reads its preprocessing's output, an ensemble's reads the checked rows.
-    """
-    X = bundle.preprocessor.transform(checked) if isinstance(bundle, ModelBundle) else checked
-    if bundle.task == "regression":
-        return {PREDICTION: np.asarray(bundle.learner.predict(X), dtype=float)}
-    proba = np.asarray(bundle.learner.predict_proba(X))
-    out = {PREDICTION: np.asarray(bundle.decode(bundle.predict_codes(X, proba)))}
-    for code, label in enumerate(bundle.classes or []):
-        out[f"{PROBA_PREFIX}{label}"] = proba[:, code]
-    return out
-
-
-def to_json_rows(bundle: ModelBundle, outputs: pd.DataFrame) -> dict[str, Any]:
+def to_json_rows(bundle: FittedModel, outputs: pd.DataFrame) -> dict[str, Any]:
     """``{"predictions": [...], "probabilities": [{label: p}, ...] or None}`` in JSON types."""
     predictions = [_plain(v) for v in outputs[PREDICTION].tolist()]
     if bundle.task == "regression":

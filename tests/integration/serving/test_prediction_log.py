@@ -16,7 +16,7 @@ import httpx
 import pandas as pd
 import pyarrow.parquet as pq
 
-from modelyard.learners.bundle import ModelBundle
+from modelyard.model import ModelBundle
 from modelyard.serving import PREDICTIONS_DIR, read_log
 from serving_helpers import churn_rows, feature_records
 

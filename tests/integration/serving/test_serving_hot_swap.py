@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from modelyard.learners.bundle import ModelBundle
+from modelyard.model import ModelBundle
 from modelyard.serving import predict_records
 from serving_helpers import churn_rows, feature_records, move_alias, register, wait_ready
 

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from modelyard.data.sources import read_file
-from modelyard.learners.bundle import ModelBundle
+from modelyard.model import ModelBundle
 from modelyard.serving import predict_records
 from modelyard.spec.models import ReadOptions
 from serving_helpers import CHURN_CSV, churn_rows, feature_records, wait_ready

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,6 +11,7 @@ import pytest
 
 from modelyard.data.infer import infer_schema
 from modelyard.data.schema import Schema
+from modelyard.model import Labels, encode_target
 
 DATA = Path(__file__).parents[2] / "data"
 
@@ -22,16 +22,13 @@ class Table:
     y: np.ndarray  # class codes or floats
     schema: Schema
     task: str
-    classes: list[Any] | None
+    labels: Labels | None  # the classes by code (None for regression)
 
 
 def load_table(name: str, target: str, task: str) -> Table:
     frame, schema = infer_schema(pd.read_csv(DATA / name), target=target)
-    if task == "regression":
-        return Table(frame[schema.names], frame[target].to_numpy(float), schema, task, None)
-    classes = sorted(frame[target].astype(str).unique())
-    codes = frame[target].astype(str).map({c: i for i, c in enumerate(classes)}).to_numpy()
-    return Table(frame[schema.names], codes.astype(np.int64), schema, task, classes)
+    y, labels = encode_target(frame[target], task)
+    return Table(frame[schema.names], y, schema, task, labels)
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,9 @@
 """Learners that misbehave on purpose, registered by the tests that need them (never globally).
 
-They follow the learner contract (``TabularLearner``) and fail inside ``fit``: with an exception,
-with ``MemoryError``, or by killing the process (only ever run in a worker process); or they use
-all the time they are given and then predict slowly (``SlowToPredict``).
+They follow the learner contract (``TabularLearner``: a constant model, saved as its constant) and
+fail inside ``fit``: with an exception, with ``MemoryError``, or by killing the process (only ever
+run in a worker process); or they use all the time they are given and then predict slowly
+(``SlowToPredict``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,18 @@ class _Failing(TabularLearner):
     def __init__(self, task=None, seed=0):
         self.task = task
         self.seed = seed
+
+    def _proba(self, X):  # every class alike
+        return np.full((len(X), len(self.classes_)), 1.0 / len(self.classes_))
+
+    def _values(self, X):
+        return np.full(len(X), self.mean_)
+
+    def _save_model(self, directory):
+        return {"mean": getattr(self, "mean_", None)}
+
+    def _load_model(self, directory, model_meta):
+        self.mean_ = model_meta["mean"]
 
 
 class AlwaysFails(_Failing):
@@ -61,11 +74,6 @@ class ReportsThreads(_Failing):
         SEEN_THREADS["torch"] = torch.get_num_threads()
         SEEN_THREADS["pools"] = max(pool["num_threads"] for pool in threadpool_info())
         self.mean_ = float(y.mean())
-
-    def _values(self, X):
-        import numpy as np
-
-        return np.full(len(X), self.mean_)
 
 
 class SlowToPredict(_Failing):

@@ -47,7 +47,7 @@ def test_too_few_rows_for_the_folds_is_a_data_error():
 
 
 def _data(table, plan):
-    return TrialData(table.frame, table.y, table.schema, table.task, table.classes, plan.folds,
+    return TrialData(table.frame, table.y, table.schema, table.task, table.labels, plan.folds,
                      "rmse", seed=1)
 
 

@@ -9,20 +9,20 @@ import pandas as pd
 import pytest
 
 from modelyard.errors import IntegrityError, SpecError
-from modelyard.learners.ensemble import EnsembleBundle
-from modelyard.registry.formats import load_artifact, registered_formats
+from modelyard.formats import load_artifact, registered_formats
+from modelyard.model import EnsembleBundle
 from modelyard.search.trial import TrialData, fit_fold
 
 PICKLE_MAGIC = (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")
 
 
 def _ensemble(table, learners=("logistic", "lightgbm"), weights=(0.25, 0.75)):
-    data = TrialData(table.frame, table.y, table.schema, table.task, table.classes, (),
+    data = TrialData(table.frame, table.y, table.schema, table.task, table.labels, (),
                      "roc_auc", seed=0, n_classes=2)
     rows = np.arange(len(table.y))
     params = {"lightgbm": {"n_estimators": 30}, "logistic": {}, "linear": {}}
     members = [fit_fold(data, name, params[name], rows) for name in learners]
-    return EnsembleBundle(table.schema, table.task, members, list(weights), table.classes)
+    return EnsembleBundle(table.schema, table.task, members, list(weights), table.labels)
 
 
 def test_probabilities_are_the_weighted_average_of_the_members(telco):
@@ -32,12 +32,12 @@ def test_probabilities_are_the_weighted_average_of_the_members(telco):
                    for w, m in zip(ensemble.weights, ensemble.members, strict=True))
     assert np.allclose(proba, expected) and np.allclose(proba.sum(axis=1), 1)
     labels = ensemble.predict(telco.frame)
-    assert set(labels) <= set(telco.classes)
+    assert set(labels) <= set(telco.labels.classes)
     X = ensemble.transform(telco.frame)  # the interface evaluation code uses
     assert np.array_equal(ensemble.predict_codes(X, ensemble.learner.predict_proba(X)),
                           np.argmax(proba, axis=1))
     frame = ensemble.predict_frame(telco.frame)
-    assert {"prediction", *(f"proba_{c}" for c in telco.classes)} <= set(frame.columns)
+    assert {"prediction", *(f"proba_{c}" for c in telco.labels.classes)} <= set(frame.columns)
 
 
 def test_save_and_load_give_identical_predictions_without_pickle(tmp_path, telco):

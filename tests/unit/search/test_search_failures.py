@@ -20,7 +20,7 @@ def failing_learners(monkeypatch):
 
 def _search(table, learners, **kwargs):
     return search(table.frame, table.y, schema=table.schema, task=table.task, folds=3, seed=5,
-                  classes=table.classes, learners=learners, **kwargs)
+                  labels=table.labels, learners=learners, **kwargs)
 
 
 def test_a_learner_that_always_fails_is_recorded_and_dropped(telco, failing_learners):

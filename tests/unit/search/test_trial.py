@@ -17,8 +17,8 @@ from modelyard.search.trial import TrialData, TrialSpec, run_trial
 
 def _data(table, folds=3, metric="roc_auc"):
     plan = plan_validation(table.y, table.task, folds=folds, seed=3)
-    return TrialData(table.frame, table.y, table.schema, table.task, table.classes, plan.folds,
-                     metric, seed=3, n_classes=len(table.classes) if table.classes else None)
+    return TrialData(table.frame, table.y, table.schema, table.task, table.labels, plan.folds,
+                     metric, seed=3, n_classes=len(table.labels) if table.labels else None)
 
 
 def _spec(learner, **params):
@@ -52,7 +52,7 @@ def test_an_exception_in_fit_is_recorded_not_raised(telco, monkeypatch):
     monkeypatch.setitem(base._REGISTRY, AlwaysFails.name, AlwaysFails)
     result = run_trial(_data(telco), _spec("always_fails"))
     assert result.status == "failed" and result.oof is None and result.score is None
-    assert "RuntimeError: this learner always fails" in result.note
+    assert "TrainingError: always_fails failed to train: this learner always fails" in result.note
 
 
 def test_running_out_of_memory_is_recorded_with_a_note(telco, monkeypatch):

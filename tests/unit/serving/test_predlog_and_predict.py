@@ -13,11 +13,9 @@ import pytest
 
 from modelyard.data.infer import infer_schema
 from modelyard.errors import DataError, SchemaMismatch, ServingError
-from modelyard.features.preprocessor import Preprocessor
-from modelyard.learners.base import get_learner
-from modelyard.learners.bundle import ModelBundle
+from modelyard.model import ModelBundle, encode_target, fit_model
 from modelyard.serving.metrics import ServingMetrics
-from modelyard.serving.predict import output_columns, predict_records, to_json_rows
+from modelyard.serving.predict import predict_records, to_json_rows
 from modelyard.serving.predlog import LoggedBatch, PredictionLog, read_log
 
 CHURN = Path(__file__).parents[2] / "data" / "telco_churn.csv"
@@ -74,22 +72,18 @@ def test_a_failing_disk_does_not_stop_the_writer(tmp_path):
 def _bundle(target: str, learner: str) -> tuple[ModelBundle, pd.DataFrame]:
     raw = pd.read_csv(CHURN)
     frame, schema = infer_schema(raw, target=target)
-    values = frame[target]
     task = "regression" if schema.target_kind == "numeric" else "binary"
-    classes = None if task == "regression" else sorted(set(values.tolist()))
-    y = values.to_numpy(dtype=float) if classes is None else np.array(
-        [classes.index(v) for v in values], dtype=np.int64)  # fmt: skip
-    model = get_learner(learner)()
-    pre = Preprocessor(schema, input_kind=model.input_kind, scale=model.needs_scaling)
-    model.fit(pre.fit_transform(frame[schema.names], y, task), y)
-    return ModelBundle(schema, task, learner, pre, model, classes=classes), raw
+    y, labels = encode_target(frame[target], task)
+    fitted = fit_model(frame[schema.names], y, schema=schema, task=task, learner=learner,
+                       labels=labels)
+    return fitted.bundle, raw
 
 
 def test_predict_records_returns_outputs_on_the_input_index():
     bundle, raw = _bundle("Churn", "logistic")
     rows = raw.iloc[10:15].set_index(pd.Index(list("abcde")))
     out = predict_records(bundle, rows)
-    assert list(out.columns) == output_columns(bundle) == ["prediction", "proba_False",
+    assert list(out.columns) == bundle.output_columns() == ["prediction", "proba_False",
                                                            "proba_True"]  # fmt: skip
     assert list(out.index) == list("abcde")
     assert out["prediction"].tolist() == bundle.predict(rows).tolist()

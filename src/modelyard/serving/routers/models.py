@@ -12,7 +12,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from modelyard.serving.errors import NotReady
 from modelyard.serving.inputs import policy_of
 from modelyard.serving.pool import Served, model_name
-from modelyard.serving.predict import output_columns
 from modelyard.serving.state import ServerState, get_state
 
 router = APIRouter(tags=["models"])
@@ -67,7 +66,7 @@ async def describe_model(
         "version_aliases": sorted(a for a, v in info.aliases.items() if v == version.version),
         "latest_version": info.latest_version,
         "classes": [str(c) for c in served.bundle.classes or []] or None,
-        "outputs": output_columns(served.bundle),
+        "outputs": served.bundle.output_columns(),
         "metrics": version.metrics,
         "run_id": version.run_id,
         "created_at": version.created_at.isoformat(),

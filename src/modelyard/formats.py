@@ -1,8 +1,10 @@
-"""The table of model formats: name -> loader(path) -> object.
+"""The table of safe model formats: name -> loader(path) -> object (layer 0).
 
-The registry stores bytes and never imports learners; each learner family registers how to load
-its saved format here (``modelyard.learners.bundle`` registers 'modelyard.bundle'). A loader must
-read only data formats (JSON, native model text, safetensors, ...) and never unpickle.
+It sits below everything so that both sides can reach it without reaching each other: the model
+layer registers how to read what it saves (``modelyard.model`` registers 'modelyard.bundle' and
+'modelyard.ensemble' when imported), and the registry, which stores bytes and imports neither
+``learners`` nor ``model``, loads a version through the name recorded with it. A loader must read
+only data formats (JSON, native model text, safetensors, ...) and never unpickle.
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ def _lookup(name: str) -> Loader:
             + (", ".join(known) if known else "none"),
             hint=did_you_mean(name, known)
             if known
-            else "import the module that registers it (e.g. modelyard.learners.bundle) first",
+            else "import the module that registers it (e.g. modelyard.model) first",
         )
     return loader
 

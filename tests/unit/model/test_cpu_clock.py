@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from modelyard.orchestration.fit import cpu_clock
+from modelyard.model.fit import cpu_clock
 
 BURN = """
 import time

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from modelyard.errors import Conflict, RegistryError
-from modelyard.registry import (
+from modelyard.formats import (
     load_artifact,
     register_format,
     registered_formats,

@@ -2,14 +2,13 @@
 
 Each member keeps its own fitted preprocessing; the ensemble checks the input against the schema
 once, lets every member transform and predict, and averages probabilities (classification) or
-values (regression) with the weights. It has ``ModelBundle``'s interface: ``transform`` (here: the
-schema check), ``learner`` (here: the weighted average, on checked rows), ``predict_codes``,
-``predict``, ``predict_proba``, ``predict_frame``, ``decode``, ``save`` and ``load``.
+values (regression) with the weights. It has ``ModelBundle``'s interface (``model.base``): its
+``inputs`` are the checked rows themselves and its ``learner`` is the weighted average.
 
 Saved layout: ``members/000/``, ``members/001/``, ... (each a saved ``ModelBundle``), then
 ``ensemble.json`` (weights, task, classes, threshold, schema) and ``manifest.json`` with the
-SHA-256 of every file, written and verified with ``bundle.py``'s functions. Nothing is pickled. The
-format is registered with the registry as 'modelyard.ensemble'.
+SHA-256 of every file (``model.manifest``). Nothing is pickled. The format is registered in the
+format table as 'modelyard.ensemble'.
 """
 
 from __future__ import annotations
@@ -24,17 +23,13 @@ import numpy as np
 import pandas as pd
 
 from modelyard.atomic import atomic_write_text
-from modelyard.data.infer import check_schema
 from modelyard.data.schema import Schema
 from modelyard.errors import IntegrityError, NotFound, SpecError
-from modelyard.evaluation.threshold import apply_threshold
-from modelyard.learners.bundle import (
-    ModelBundle,
-    plain_labels,
-    verify_manifest,
-    write_manifest,
-)
-from modelyard.registry.formats import register_format
+from modelyard.formats import register_format
+from modelyard.model.base import FittedModel, no_probabilities
+from modelyard.model.bundle import ModelBundle
+from modelyard.model.labels import Labels
+from modelyard.model.manifest import verify_manifest, write_manifest
 
 FORMAT_VERSION = 1
 FORMAT_NAME = "modelyard.ensemble"
@@ -66,7 +61,7 @@ class WeightedAverage:
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         if self.task == "regression":
-            raise TypeError("predict_proba is for classification models; use predict")
+            raise no_probabilities()
         return self._each(X, "predict_proba")
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
@@ -81,14 +76,14 @@ class WeightedAverage:
 
 
 @dataclass
-class EnsembleBundle:
+class EnsembleBundle(FittedModel):
     """Member bundles and their weights (positive, summing to 1), for one schema and task."""
 
     schema: Schema
     task: str
     members: list[ModelBundle]
     weights: list[float]
-    classes: list[Any] | None = None
+    labels: Labels | None = None  # the original labels by class code (classification)
     threshold: float | None = None
     learner_name: str = "ensemble"
 
@@ -111,46 +106,11 @@ class EnsembleBundle:
     @property
     def learner(self) -> WeightedAverage:
         return WeightedAverage(self.members, self.weights, self.task,
-                               len(self.classes) if self.classes else None)
+                               len(self.labels) if self.labels else None)
 
-    # -- prediction -----------------------------------------------------------------------------
-    def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """Raw rows -> rows checked against the schema (each member transforms them further)."""
-        return check_schema(frame, self.schema)
-
-    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
-        return self.learner.predict_proba(self.transform(frame))
-
-    def predict_codes(self, X: pd.DataFrame, proba: np.ndarray | None = None) -> np.ndarray:
-        """Class codes (or values) from checked rows, applying the threshold for binary tasks."""
-        if self.task == "binary" and self.threshold is not None:
-            proba = proba if proba is not None else self.learner.predict_proba(X)
-            return apply_threshold(proba[:, 1], self.threshold)
-        if self.task != "regression" and proba is not None:
-            return np.argmax(proba, axis=1).astype(np.int64)
-        return self.learner.predict(X)
-
-    def predict(self, frame: pd.DataFrame) -> np.ndarray:
-        """Predictions in the original label space."""
-        return self.decode(self.predict_codes(self.transform(frame)))
-
-    def decode(self, codes: np.ndarray) -> np.ndarray:
-        if self.classes is None:
-            return codes
-        return np.asarray(self.classes, dtype=object)[np.asarray(codes, dtype=int)]
-
-    def predict_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """The input rows with a ``prediction`` column and, for classifiers, ``proba_<label>``."""
-        X = self.transform(frame)
-        out = frame.copy()
-        if self.task == "regression":
-            out["prediction"] = self.learner.predict(X)
-            return out
-        proba = self.learner.predict_proba(X)
-        out["prediction"] = self.decode(self.predict_codes(X, proba))
-        for code, label in enumerate(self.classes or []):
-            out[f"proba_{label}"] = proba[:, code]
-        return out
+    def inputs(self, checked: pd.DataFrame) -> pd.DataFrame:
+        """The checked rows themselves: each member applies its own preprocessing."""
+        return checked
 
     def describe(self) -> list[dict[str, Any]]:
         """One entry per member: its learner and weight."""
@@ -172,7 +132,7 @@ class EnsembleBundle:
             "task": self.task,
             "members": names,
             "weights": self.weights,
-            "classes": plain_labels(self.classes),
+            "classes": None if self.labels is None else self.labels.to_json(),
             "threshold": self.threshold,
             "schema": self.schema.to_dict(),
         }
@@ -203,7 +163,7 @@ class EnsembleBundle:
             task=meta["task"],
             members=[ModelBundle.load(path) for path in paths],
             weights=list(meta["weights"]),
-            classes=meta["classes"],
+            labels=None if meta["classes"] is None else Labels(meta["classes"]),
             threshold=meta["threshold"],
         )
 
