@@ -9,7 +9,6 @@ or is killed is recorded as such and leaves no version behind.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +16,16 @@ import numpy as np
 import pandas as pd
 
 from modelyard.errors import ModelyardError, NotFound, SpecError
+from modelyard.evaluation.leaderboard import Leaderboard, single_learner
+from modelyard.evaluation.metrics import get_metric
 from modelyard.evaluation.report import write_report
+from modelyard.evaluation.results import PartMetrics
 from modelyard.learners.base import get_learner
 from modelyard.orchestration.evaluate import (
     EvalInputs,
+    Evaluation,
     evaluate_saved_model,
+    primary_metric,
     production_metrics,
 )
 from modelyard.orchestration.fit import Fitted, fit_and_score
@@ -35,36 +39,11 @@ from modelyard.orchestration.prepare import (
     prepare,  # noqa: F401 - `modelyard data` and the benchmarks prepare through the pipeline
     quiet,
 )
+from modelyard.orchestration.results import ReportPaths, TrainResult
 from modelyard.orchestration.search_fit import search_model
 from modelyard.registry.registry import Registry
 from modelyard.settings import Settings
 from modelyard.spec.models import UNSEEN_CATEGORIES_TAG, Spec
-
-
-@dataclass
-class TrainResult:
-    run_id: str
-    run_dir: str
-    model_dir: str
-    model_name: str
-    version: int
-    learner: str
-    task: str
-    metrics: dict[str, dict[str, float]]  # part -> metric -> value
-    threshold: float | None
-    history: list[dict[str, Any]] = field(default_factory=list)
-    stop_reason: str | None = None
-    fit_seconds: float = 0.0
-    cpu_seconds: float = 0.0
-    notes: list[str] = field(default_factory=list)
-    primary_metric: str | None = None
-    kpis: list[dict[str, Any]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    report: dict[str, str] = field(default_factory=dict)  # 'json', 'html' paths and 'uri'
-    leaderboard: list[dict[str, Any]] = field(default_factory=list)  # search trials, if any
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 def train(
@@ -146,7 +125,7 @@ def _train(
             on_step=on_step,
             evaluation=spec.evaluation if split.n_test else None,
         )
-        store.set_run_data(run_id, leaderboard=fitted.leaderboard)
+        store.set_run_data(run_id, leaderboard=fitted.leaderboard.to_records())
     else:
         fitted = fit_and_score(
             spec.model,
@@ -169,66 +148,82 @@ def _train(
     on_step("saving the model")
     model_dir = workdir / "model"
     fitted.bundle.save(model_dir)
-    result = TrainResult(
-        run_id=run_id,
-        run_dir=str(workdir),
-        model_dir=str(model_dir),
-        model_name=name,
-        version=0,
-        learner=fitted.learner,
-        task=dataset.task,
-        metrics=fitted.metrics,
-        threshold=fitted.bundle.threshold,
-        history=fitted.history,
-        stop_reason=fitted.stop_reason,
-        fit_seconds=fitted.fit_seconds,
-        cpu_seconds=fitted.cpu_seconds,
-        notes=list(dataset.notes) + list(split.notes) + fitted.notes + warned(),
-        leaderboard=fitted.leaderboard,
-    )
-    report = None
+    metrics = {part: dict(values) for part, values in fitted.metrics.items()}
+    notes = list(dataset.notes) + list(split.notes) + fitted.notes + warned()
+    evaluation = None
     if split.n_test:
         on_step("final evaluation on the test rows")
-        report = _final_evaluation(spec, registry, prepared, fitted, result, workdir, name)
+        evaluation = _final_evaluation(spec, registry, prepared, fitted, model_dir, name, notes)
+        metrics["test"] = evaluation.metrics.to_dict()
     store.set_run_data(run_id, split=split.to_dict())  # records that the test rows were opened
-    metrics = {
-        f"{part}_{m}": v for part, values in result.metrics.items() for m, v in values.items()
-    }
-    store.log_metrics(run_id, metrics)
+    store.log_metrics(run_id, {f"{part}_{m}": v for part, values in metrics.items()
+                               for m, v in values.items()})
+    primary = evaluation.primary_metric if evaluation else None
+    part_metrics = PartMetrics(metrics, primary=primary)
 
     on_step("registering the model")
     uri = registry.artifacts.put_dir(model_dir)
-    headline = result.metrics.get("test") or result.metrics.get("validation") or {}
-    result.version = store.register_version(
+    version = store.register_version(
         name,
         run_id=run_id,
         artifact_uri=uri,
         schema=dataset.schema.to_dict(),
-        metrics=headline,
+        metrics=part_metrics.headline.to_dict(),
         # the version applies the spec's input policy wherever it predicts (serving.inputs)
         tags={"format": fitted.format, "learner": fitted.learner,
               UNSEEN_CATEGORIES_TAG: spec.predict.unseen_categories},
     )
-    result.notes += (late := warned())  # from the final evaluation
-    if report is not None:  # the report names the version it describes
-        report["model"]["version"] = result.version
-        report["notes"] += late
-        json_path, html_path = write_report(report, workdir / "report")
+    notes += (late := warned())  # from the final evaluation
+    report = None
+    if evaluation is not None:  # written once, naming the version it describes
+        evaluation.report["model"]["version"] = version
+        evaluation.report["notes"] += late
+        json_path, html_path = write_report(evaluation.report, workdir / "report")
         report_uri = registry.artifacts.put_dir(workdir / "report")
-        result.report = {"json": str(json_path), "html": str(html_path), "uri": report_uri}
+        report = ReportPaths(str(json_path), str(html_path), report_uri)
         store.set_run_data(run_id, report_uri=report_uri)
     store.set_run_data(
         run_id,
         result={
             "model": name,
-            "version": result.version,
+            "version": version,
             "artifact_uri": uri,
-            "metrics": result.metrics,
-            "primary_metric": result.primary_metric,
+            "metrics": part_metrics.to_dict(),
+            "primary_metric": primary,
         },
-        notes=result.notes or None,  # what the data, the split, training and the libraries said
+        notes=notes or None,  # what the data, the split, training and the libraries said
     )
-    return result
+    return TrainResult(
+        model=fitted.bundle,
+        run_id=run_id,
+        run_dir=str(workdir),
+        model_dir=str(model_dir),
+        model_name=name,
+        version=version,
+        learner=fitted.learner,
+        task=dataset.task,
+        metrics=part_metrics,
+        leaderboard=fitted.leaderboard or _one_learner(spec, dataset.task, fitted, metrics),
+        threshold=fitted.bundle.threshold,
+        history=tuple(fitted.history),
+        stop_reason=fitted.stop_reason,
+        fit_seconds=fitted.fit_seconds,
+        cpu_seconds=fitted.cpu_seconds,
+        notes=tuple(notes),
+        primary_metric=primary,
+        kpis=evaluation.kpis if evaluation else (),
+        warnings=evaluation.warnings if evaluation else (),
+        report=report,
+        artifact_uri=uri,
+    )
+
+
+def _one_learner(spec: Spec, task: str, fitted: Fitted,
+                 metrics: dict[str, dict[str, float]]) -> Leaderboard:
+    """The leaderboard of a run that trained one named learner: its validation score."""
+    name = primary_metric(task, spec.evaluation)
+    return single_learner(fitted.learner, name, get_metric(name, task).greater_is_better,
+                          metrics.get("validation", {}), fitted.fit_seconds)
 
 
 def _final_evaluation(
@@ -236,15 +231,15 @@ def _final_evaluation(
     registry: Registry,
     prepared: Prepared,
     fitted: Fitted,
-    result: TrainResult,
-    workdir: Path,
+    model_dir: Path,
     name: str,
-) -> dict[str, Any]:
+    notes: list[str],
+) -> Evaluation:
     dataset, split, y = prepared.dataset, prepared.split, prepared.y
     frame, features = dataset.frame, dataset.features
     test_pos = split.open_test("final evaluation")
     test_rows, y_test = frame.iloc[test_pos][features], y[test_pos]
-    production = _production(registry, name, test_rows, y_test, result.notes)
+    production = _production(registry, name, test_rows, y_test, notes)
     inputs = EvalInputs(
         frame.iloc[split.train][features],
         y[split.train],
@@ -253,15 +248,15 @@ def _final_evaluation(
         test_rows,
         y_test,
     )
-    report, _, _ = evaluate_saved_model(
-        Path(result.model_dir),
+    return evaluate_saved_model(
+        model_dir,
         inputs,
         evaluation=spec.evaluation,
         costs=spec.costs,
         model_info={
             "name": name,
             "version": None,
-            "learner": result.learner,
+            "learner": fitted.learner,
             "params": _plain(fitted.params),
         },
         model_format=fitted.format,
@@ -276,20 +271,13 @@ def _final_evaluation(
                 "test": len(test_pos),
             },
         },
-        metrics_by_part=result.metrics,
+        metrics_by_part=fitted.metrics,
         history=fitted.history,
         cpu_seconds=fitted.cpu_seconds,
-        notes=result.notes,
+        notes=notes,
         seed=spec.seed,
         production=production,
-        report_dir=workdir / "report",
     )
-    result.metrics["test"] = dict(report["metrics"]["test"])
-    result.kpis = report["kpis"]
-    result.primary_metric = report["primary_metric"]
-    result.warnings = [w for w in [report["overfitting"].get("warning")] if w] \
-        + list(report.get("warnings", []))
-    return report
 
 
 def _production(

@@ -42,7 +42,7 @@ def run(home: Path, specs: dict[str, dict]) -> dict[str, dict]:
                 for path in sorted(model_dir.rglob("*"))
                 if path.is_file()
             },
-            "test": result.metrics["test"],
+            "test": result.metrics["test"].to_dict(),
             "leaderboard": [
                 {k: v for k, v in entry.items() if k not in TIMING_FIELDS}
                 for entry in result.leaderboard

@@ -25,7 +25,7 @@ def _train(tmp_path: Path, data_dir: Path, learner: str, **model) -> tuple:
         "seed": 5,
     })
     result = train(spec, settings)
-    report = json.loads(Path(result.report["json"]).read_text())
+    report = json.loads(Path(result.report.json).read_text())
     return settings, result, report
 
 
@@ -37,7 +37,7 @@ def test_a_booster_records_its_learning_curve(tmp_path, data_dir, learner):
     assert [r["iteration"] for r in curve] == sorted(r["iteration"] for r in curve)
     assert all({"train_loss", "val_loss"} <= set(r) for r in curve)
     assert curve[-1]["train_loss"] < curve[0]["train_loss"]  # boosting lowers the training loss
-    html = Path(result.report["html"]).read_text()
+    html = Path(result.report.html).read_text()
     assert 'id="plot-learning-curves' in html
     with Registry.open(settings) as registry:
         series = registry.store.get_metric_series(result.run_id)

@@ -43,7 +43,7 @@ def _train(tmp_path: Path, data_dir: Path, cpus: int | None, monkeypatch) -> tup
         "seed": 3,
     })
     result = train(spec, load_settings(tmp_path / "home"))
-    report = json.loads(Path(result.report["json"]).read_text())
+    report = json.loads(Path(result.report.json).read_text())
     return report, threads_seen
 
 

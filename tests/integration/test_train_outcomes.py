@@ -38,9 +38,9 @@ def test_folds_give_cross_validated_metrics_and_leave_the_model_alone(tmp_path, 
     assert 0.5 < cv["roc_auc"] < 1.0 and 0.0 < spread["roc_auc"] < 0.2
     # held-out folds score below the rows the model trained on (a logistic model on 221 rows)
     assert cv["log_loss"] > folded.metrics["train"]["log_loss"]
-    report = json.loads(Path(folded.report["json"]).read_text())
+    report = json.loads(Path(folded.report.json).read_text())
     assert report["metrics"]["cv"]["roc_auc"] == pytest.approx(cv["roc_auc"], rel=1e-9)
-    assert 'cv_std' in Path(folded.report["html"]).read_text()
+    assert 'cv_std' in Path(folded.report.html).read_text()
     rows = pd.read_csv(data_dir / "telco_churn.csv").drop(columns=["Churn"])
     home = str(tmp_path / "home")
     np.testing.assert_allclose(load("churn4:1", home=home).predict_proba(rows),
@@ -61,8 +61,8 @@ def test_a_perfect_model_is_registered_with_a_leakage_warning(tmp_path, data_dir
     }), load_settings(tmp_path / "home"))
     assert result.version == 1 and result.metrics["test"]["roc_auc"] == pytest.approx(1.0)
     assert any("closed_account" in w and "leak" in w for w in result.warnings)
-    report = json.loads(Path(result.report["json"]).read_text())
+    report = json.loads(Path(result.report.json).read_text())
     assert report["warnings"] == [w for w in result.warnings if "leak" in w]
     bounded = ("roc_auc", "average_precision", "accuracy", "f1", "precision", "recall")
     assert all(0.0 <= report["metrics"]["test"][m] <= 1.0 for m in bounded)
-    assert 'class="warn">warning:' in Path(result.report["html"]).read_text()
+    assert 'class="warn">warning:' in Path(result.report.html).read_text()

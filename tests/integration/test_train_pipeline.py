@@ -118,11 +118,11 @@ def test_error_reduction_against_production(tmp_path, data_dir):
         registry.store.set_alias(first.model_name, "production", first.version, actor="test")
     second = train(validate_spec(_spec(data_dir, "lightgbm")), settings)
     assert second.version == first.version + 1
-    report = json.loads(Path(second.report["json"]).read_text())
+    report = json.loads(Path(second.report.json).read_text())
     assert report["model"]["version"] == second.version
     prod = report["error_reduction"]["vs_production"]
     assert prod["version"] == first.version
-    keys = {k["key"] for k in second.kpis}
+    keys = {k.key for k in second.kpis}
     assert any("production" in k for k in keys), keys
 
 

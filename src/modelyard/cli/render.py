@@ -187,31 +187,15 @@ def render_kpis(kpis: list[dict[str, Any]], title: str = "KPIs on the test rows"
     console.print(table)
 
 
-def render_leaderboard_records(records: list[dict[str, Any]], limit: int = 15) -> None:
-    """The search's trials, best first (failed and pruned trials last)."""
-    ok = [r for r in records if r.get("score") is not None]
-    scores = [r["score"] for r in ok]
-    # the search metric's direction: the trial with the largest ensemble weight is among the best
-    best = max(records, key=lambda r: r.get("weight") or 0.0, default=None)
-    higher = (
-        best is None or best.get("score") is None or best["score"] >= (sum(scores) / len(scores))
-    )
-    ranked = sorted(ok, key=lambda r: r["score"], reverse=higher)
-    ranked += [r for r in records if r.get("score") is None]
-    table = Table(title=f"search leaderboard: {len(records)} trials")
-    for name in ("#", "learner", "status", "score", "fit s", "predict s/1k", "weight"):
-        table.add_column(name, justify="left" if name in ("learner", "status") else "right")
-    for r in ranked[:limit]:
-        table.add_row(
-            str(r["trial"]),
-            r["learner"],
-            r["status"],
-            _fmt(r.get("score")),
-            _fmt(r.get("fit_seconds")),
-            _fmt(r.get("predict_seconds_per_1k")),
-            _fmt(r.get("weight")) if r.get("weight") else "",
-            style="bold" if r.get("weight") else None,
-        )
+def render_leaderboard(board: Any, limit: int = 15) -> None:
+    """A search's trials (a ``Leaderboard``), best first by its metric's direction; failed and
+    pruned trials last. Ranking and cell text are the leaderboard's own, as in the report."""
+    table = Table(title=f"search leaderboard: {len(board)} trials")
+    for index, name in enumerate(board.headings()):
+        table.add_column(name, justify="left" if index in (1, 2) else "right")
+    ranked = board.ranked()
+    for row, cells in zip(ranked, board.cells(limit), strict=False):
+        table.add_row(*cells, style="bold" if row.get("weight") else None)
     if len(ranked) > limit:
         table.caption = f"{len(ranked) - limit} more trial(s) in the report"
     console.print(table)

@@ -17,7 +17,7 @@ from modelyard.cli.render import (
     err_console,
     print_json,
     render_kpis,
-    render_leaderboard_records,
+    render_leaderboard,
     render_learners,
     render_metrics,
 )
@@ -188,13 +188,13 @@ def train_command(
     if json:
         print_json(result.to_dict())
         return
-    render_metrics(result.metrics, f"{result.learner} on a {result.task} task")
+    render_metrics(result.metrics.to_dict(), f"{result.learner} on a {result.task} task")
     if result.kpis:
-        render_kpis(result.kpis)
+        render_kpis([kpi.to_dict() for kpi in result.kpis])
     for warning in result.warnings:
         console.print(f"[bold yellow]warning:[/] {warning}")
-    if result.leaderboard:
-        render_leaderboard_records(result.leaderboard)
+    if result.leaderboard.searched:
+        render_leaderboard(result.leaderboard)
     if result.threshold is not None:
         console.print(f"decision threshold (tuned on validation): {result.threshold:.4f}")
     if result.stop_reason:
@@ -205,7 +205,7 @@ def train_command(
         f"registered [bold]{result.model_name}[/] version {result.version} (run {result.run_id})"
     )
     if result.report:
-        console.print(f"report: {result.report['html']}", soft_wrap=True)  # never wrapped
+        console.print(f"report: {result.report.html}", soft_wrap=True)  # never wrapped
 
 
 def _apply_search_flags(raw: dict[str, Any], time_budget, max_trials, metric, learners,

@@ -186,6 +186,7 @@ def build_report(task: str, *, model: Mapping[str, Any], data: Mapping[str, Any]
                  training_cpu_seconds: float | None = None, notes: Sequence[str] = (),
                  warnings: Sequence[str] = (),
                  leaderboard: Sequence[Mapping[str, Any]] = (),
+                 leaderboard_metric: Mapping[str, Any] | None = None,
                  settings: ReportSettings = ReportSettings()) -> dict[str, Any]:
     """Assemble and validate the evaluation report of one model on its test rows.
 
@@ -275,6 +276,8 @@ def build_report(task: str, *, model: Mapping[str, Any], data: Mapping[str, Any]
         "notes": [str(n) for n in notes],
         "warnings": [str(w) for w in warnings],
         "leaderboard": [dict(r) for r in leaderboard],
+        # the search metric and its direction, so every reader ranks the trials the same way
+        "leaderboard_metric": dict(leaderboard_metric) if leaderboard_metric else None,
     }
     report = jsonable(report)
     validate_report(report)

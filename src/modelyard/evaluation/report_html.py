@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from modelyard.evaluation import plots
+from modelyard.evaluation.leaderboard import Leaderboard
 
 # (element id, title, draw(report, id, title) -> svg or None); order is the page order
 PLOTS: tuple[tuple[str, str, Callable[[Mapping[str, Any], str, str], str | None]], ...] = (
@@ -179,15 +180,11 @@ def _importance_table(report: Mapping[str, Any]) -> str:
 
 
 def _leaderboard_table(report: Mapping[str, Any]) -> str:
-    rows = [[str(r["trial"]), _text(r["learner"]), _num(r.get("score")),
-             _num(r.get("fit_seconds")), _num(r.get("predict_seconds_per_1k")),
-             _text(r["status"]), _num(r.get("weight"))]
-            for r in report.get("leaderboard") or ()]
-    if not rows:
+    board = Leaderboard.from_report(report)  # ranked and formatted as the CLI does
+    if not len(board):
         return '<p class="note">one learner was trained; there was no search</p>'
-    return _table("leaderboard-table", ["trial", "learner", "score (search metric)",
-                                        "fit s", "predict s / 1k rows", "status",
-                                        "ensemble weight"], rows)
+    rows = [[_text(cell) for cell in row] for row in board.cells()]
+    return _table("leaderboard-table", board.headings(), rows)
 
 
 def render_html(report: Mapping[str, Any]) -> str:

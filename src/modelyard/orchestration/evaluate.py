@@ -17,9 +17,11 @@ import pandas as pd
 import modelyard.model  # noqa: F401  (registers the model formats)
 from modelyard.evaluation.importance import permutation_importance
 from modelyard.evaluation.kpis import cpus_available, measure_latency
+from modelyard.evaluation.leaderboard import Leaderboard
 from modelyard.evaluation.leakage import leakage_warning
 from modelyard.evaluation.metrics import DEFAULT_METRICS, get_metric, score
-from modelyard.evaluation.report import REPORT_METRICS, ReportSettings, build_report, write_report
+from modelyard.evaluation.report import REPORT_METRICS, ReportSettings, build_report
+from modelyard.evaluation.results import Kpi, Metrics
 from modelyard.formats import load_artifact
 from modelyard.learners.threads import pinned_threads
 from modelyard.spec.models import CostSpec, EvaluationSpec
@@ -43,6 +45,18 @@ def extras_seconds(time_budget: float | None) -> tuple[float, float]:
         min(IMPORTANCE_SECONDS, max(1.0, 0.10 * time_budget)),
         min(LATENCY_SECONDS, max(0.5, 0.05 * time_budget)),
     )
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What the final evaluation found: the report (built, not yet written), the test metrics,
+    the KPIs, the primary metric and the warnings (over-fitting, leakage)."""
+
+    report: dict[str, Any]
+    metrics: Metrics
+    kpis: tuple[Kpi, ...]
+    primary_metric: str
+    warnings: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -120,12 +134,12 @@ def evaluate_saved_model(
     notes: list[str],
     seed: int,
     production: dict[str, Any] | None = None,
-    report_dir: Path,
     model_format: str = "modelyard.bundle",
-    leaderboard: list[dict[str, Any]] | None = None,
+    leaderboard: Leaderboard | None = None,
     time_budget: float | None = None,
-) -> tuple[dict[str, Any], Path, Path]:
-    """Score the reloaded model on the test rows and write report.json and report.html."""
+) -> Evaluation:
+    """Score the reloaded model on the test rows and build its report (validated, not written:
+    the pipeline writes it once the version it describes is registered)."""
     # reloaded through the format table and verified by hash: what is measured is what was saved
     bundle = load_artifact(model_format, model_dir)
     primary = primary_metric(bundle.task, evaluation)
@@ -172,7 +186,8 @@ def evaluate_saved_model(
         production=production,
         training_cpu_seconds=cpu_seconds,
         notes=notes,
-        leaderboard=leaderboard or (),
+        leaderboard=leaderboard.to_records() if leaderboard is not None else (),
+        leaderboard_metric=leaderboard.about() if leaderboard is not None else None,
         settings=ReportSettings(
             primary_metric=primary,
             n_boot=evaluation.bootstrap,
@@ -185,8 +200,14 @@ def evaluate_saved_model(
                            inputs.y_train)
     if leak:
         report["warnings"] = [*report.get("warnings", []), leak]
-    json_path, html_path = write_report(report, report_dir)
-    return report, json_path, html_path
+    overfit = report["overfitting"].get("warning")
+    return Evaluation(
+        report=report,
+        metrics=Metrics(report["metrics"]["test"], primary=primary),
+        kpis=tuple(Kpi.from_record(row) for row in report["kpis"]),
+        primary_metric=primary,
+        warnings=tuple([overfit] if overfit else []) + tuple(report.get("warnings", [])),
+    )
 
 
 def prediction_cpus(costs: CostSpec) -> tuple[int, str | None]:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from modelyard.data.dataset import Dataset
 from modelyard.data.split import Split
+from modelyard.evaluation.leaderboard import Leaderboard
 from modelyard.evaluation.metrics import score
 from modelyard.evaluation.report import REPORT_METRICS
 from modelyard.evaluation.threshold import DEFAULT_THRESHOLD, tune_threshold
@@ -39,7 +40,7 @@ class Fitted:
     params: dict[str, Any] = field(default_factory=dict)  # what to log as the run's parameters
     learner: str = ""  # the learner name, or 'ensemble'
     format: str = BUNDLE_FORMAT  # the format table's name for what its saved directory holds
-    leaderboard: list[dict[str, Any]] = field(default_factory=list)
+    leaderboard: Leaderboard | None = None  # a search's trials (None: one named learner)
     notes: list[str] = field(default_factory=list)
 
 
