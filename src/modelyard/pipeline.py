@@ -24,9 +24,11 @@ from modelyard.learners.base import get_learner
 from modelyard.orchestration.evaluate import (
     EvalInputs,
     Evaluation,
+    ExtrasTime,
     evaluate_saved_model,
     primary_metric,
     production_metrics,
+    reserve_extras,
 )
 from modelyard.orchestration.fit import Fitted, fit_and_score
 from modelyard.orchestration.library_warnings import LibraryWarnings
@@ -42,6 +44,7 @@ from modelyard.orchestration.prepare import (
 from modelyard.orchestration.results import ReportPaths, TrainResult
 from modelyard.orchestration.search_fit import search_model
 from modelyard.registry.registry import Registry
+from modelyard.search.budget import Budget
 from modelyard.settings import Settings
 from modelyard.spec.models import UNSEEN_CATEGORIES_TAG, Spec
 
@@ -57,7 +60,9 @@ def train(
     """Train the learner of ``spec.model``, evaluate it once on the test rows, register it.
 
     Library warnings (numpy, pandas, scikit-learn, ...) raised on the way become the run's notes,
-    each naming the step it came in (``LibraryWarnings``); none reaches the terminal.
+    each naming the step it came in (``LibraryWarnings``); none reaches the terminal. A search's
+    ``time_budget`` covers the whole run from here: one ``Budget`` starts now, the evaluation's
+    extras reserve their share and the search spends the rest.
     """
     with Registry.open(settings) as registry, LibraryWarnings() as caught:
         on_step = caught.tracking(on_step)
@@ -66,6 +71,7 @@ def train(
             resume = store.resolve_run(resume)  # a unique prefix, as tables show run ids
             info = store.get_run(resume)
             spec, prepared = Spec.model_validate(info.spec), None
+            budget = run_budget(spec)
             if info.status in ("killed", "failed"):  # else reopen_run says why it cannot
                 prepared = prepare(spec, on_step)
                 check_same_data(info.run_id, info.data_fingerprint, prepared.dataset.fingerprint)
@@ -74,6 +80,7 @@ def train(
         else:
             if spec is None:
                 raise SpecError("nothing to train", hint="pass a spec, or resume=RUN_ID")
+            budget = run_budget(spec)  # reading the data counts against a time budget
             if spec.model is not None:
                 get_learner(spec.model.learner)  # an unknown learner is a spec error, not a run
             # bad data and a learner that cannot take it are the user's to fix: no run for them
@@ -82,7 +89,7 @@ def train(
             run_id = store.create_run(model_name(spec), spec.model_dump(mode="json"), spec.seed)
         try:
             result = _train(spec, registry, run_id, settings.runs_root / run_id, on_step, verbose,
-                            prepared, caught)
+                            budget, prepared, caught)
         except KeyboardInterrupt:
             store.finish_run(run_id, "killed", error="interrupted (KeyboardInterrupt)")
             raise
@@ -96,9 +103,14 @@ def train(
         return result
 
 
+def run_budget(spec: Spec) -> Budget:
+    """The run's one budget, starting now: the search's time budget (unlimited without one)."""
+    return Budget(spec.search.time_budget if spec.search is not None else None)
+
+
 def _train(
     spec: Spec, registry: Registry, run_id: str, workdir: Path, on_step: Step, verbose: bool,
-    prepared: Prepared | None = None, caught: LibraryWarnings | None = None,
+    budget: Budget, prepared: Prepared | None = None, caught: LibraryWarnings | None = None,
 ) -> TrainResult:
     store, name = registry.store, model_name(spec)
     prepared = prepared or prepare(spec, on_step)  # a resumed run reads its data again
@@ -113,6 +125,8 @@ def _train(
         skipped_rows=dataset.skipped_rows or None,  # rows left out by data.source.on_bad_lines
     )
     warned = caught.take if caught is not None else list
+    # the evaluation's extras reserve their share of the run's budget; the search gets the rest
+    extras = reserve_extras(budget, spec.evaluation if split.n_test else None)
     if spec.search is not None:
         fitted = search_model(
             spec.search,
@@ -123,7 +137,7 @@ def _train(
             seed=spec.seed,
             threshold_metric="f1",  # a binary model's threshold, tuned out of fold
             on_step=on_step,
-            evaluation=spec.evaluation if split.n_test else None,
+            budget=budget,
         )
         store.set_run_data(run_id, leaderboard=fitted.leaderboard.to_records())
     else:
@@ -153,7 +167,9 @@ def _train(
     evaluation = None
     if split.n_test:
         on_step("final evaluation on the test rows")
-        evaluation = _final_evaluation(spec, registry, prepared, fitted, model_dir, name, notes)
+        budget.release()
+        evaluation = _final_evaluation(spec, registry, prepared, fitted, model_dir, name, notes,
+                                       extras)
         metrics["test"] = evaluation.metrics.to_dict()
     store.set_run_data(run_id, split=split.to_dict())  # records that the test rows were opened
     store.log_metrics(run_id, {f"{part}_{m}": v for part, values in metrics.items()
@@ -234,6 +250,7 @@ def _final_evaluation(
     model_dir: Path,
     name: str,
     notes: list[str],
+    extras: ExtrasTime,
 ) -> Evaluation:
     dataset, split, y = prepared.dataset, prepared.split, prepared.y
     frame, features = dataset.frame, dataset.features
@@ -260,7 +277,7 @@ def _final_evaluation(
             "params": _plain(fitted.params),
         },
         model_format=fitted.format,
-        time_budget=spec.search.time_budget if spec.search else None,
+        extras=extras,
         leaderboard=fitted.leaderboard,
         data_info={
             "fingerprint": dataset.fingerprint,

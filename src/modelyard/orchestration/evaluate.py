@@ -24,6 +24,7 @@ from modelyard.evaluation.report import REPORT_METRICS, ReportSettings, build_re
 from modelyard.evaluation.results import Kpi, Metrics
 from modelyard.formats import load_artifact
 from modelyard.learners.threads import pinned_threads
+from modelyard.search.budget import Budget
 from modelyard.spec.models import CostSpec, EvaluationSpec
 
 # Permutation importance re-scores the model n_repeats times per column: past this many columns
@@ -32,9 +33,10 @@ MAX_IMPORTANCE_COLUMNS = 200
 IMPORTANCE_REPEATS = 5
 IMPORTANCE_ROWS = 2000  # validation rows scored per permutation (a seeded sample beyond this)
 # Time for the measured extras (importance, latency), so evaluation stays a bounded overhead; a
-# search with a time budget gets a share of its budget instead, within these bounds.
+# search with a time budget reserves a share of its budget instead, within these bounds.
 IMPORTANCE_SECONDS = 10.0
 LATENCY_SECONDS = 5.0
+MIN_SEARCH_SHARE = 0.5  # the extras never hold back more than the rest of a small budget
 
 
 def extras_seconds(time_budget: float | None) -> tuple[float, float]:
@@ -45,6 +47,33 @@ def extras_seconds(time_budget: float | None) -> tuple[float, float]:
         min(IMPORTANCE_SECONDS, max(1.0, 0.10 * time_budget)),
         min(LATENCY_SECONDS, max(0.5, 0.05 * time_budget)),
     )
+
+
+@dataclass(frozen=True)
+class ExtrasTime:
+    """Seconds the final evaluation may spend on permutation importance and on latency."""
+
+    importance: float = IMPORTANCE_SECONDS
+    latency: float = LATENCY_SECONDS
+
+
+def reserve_extras(budget: Budget, evaluation: EvaluationSpec | None) -> ExtrasTime:
+    """Hold back from ``budget`` the time the evaluation's extras will take, and return it.
+
+    ``evaluation`` None: no evaluation follows, nothing is held. A limited budget holds 10% and
+    5% of its total (capped at 10 s and 5 s) for the extras the spec asks for, but never more
+    than ``1 - MIN_SEARCH_SHARE`` of it; an unlimited one holds nothing and the extras get
+    their fixed limits.
+    """
+    importance, latency = extras_seconds(budget.total)
+    if evaluation is None or not budget.limited:
+        return ExtrasTime(importance, latency)
+    wanted = importance * evaluation.importance + latency * evaluation.latency
+    held = min(wanted, (1 - MIN_SEARCH_SHARE) * budget.total)
+    if held > 0:
+        budget.reserve(held)
+    scale = held / wanted if wanted else 1.0  # a small budget shrinks both extras alike
+    return ExtrasTime(importance * scale, latency * scale)
 
 
 @dataclass(frozen=True)
@@ -136,7 +165,7 @@ def evaluate_saved_model(
     production: dict[str, Any] | None = None,
     model_format: str = "modelyard.bundle",
     leaderboard: Leaderboard | None = None,
-    time_budget: float | None = None,
+    extras: ExtrasTime = ExtrasTime(),
 ) -> Evaluation:
     """Score the reloaded model on the test rows and build its report (validated, not written:
     the pipeline writes it once the version it describes is registered)."""
@@ -148,7 +177,7 @@ def evaluate_saved_model(
     if bundle.task != "regression":
         proba = np.asarray(bundle.learner.predict_proba(X_test))
     y_pred = bundle.predict_codes(X_test, proba)
-    importance_seconds, latency_seconds = extras_seconds(time_budget)
+    importance_seconds, latency_seconds = extras.importance, extras.latency
     importance: list[dict[str, Any]] = []
     n_columns = inputs.validation.shape[1]
     if evaluation.importance and len(inputs.validation) and n_columns <= MAX_IMPORTANCE_COLUMNS:

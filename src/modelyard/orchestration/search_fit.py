@@ -3,9 +3,10 @@
 The search sees the training and validation rows together (it validates every trial by k-fold
 bagging or its own holdout); the test rows stay sealed for the final evaluation.
 
-The time budget covers the whole ``modelyard train``, not only the trials: the search gets what is
-left after the evaluation's measured extras (permutation importance and latency, whose seconds
-``extras_seconds`` fixes from the budget), and the model's in-sample ("train") metrics are scored
+The time budget covers the whole ``modelyard train``, not only the trials: one ``Budget`` is made
+when the run starts, the evaluation's measured extras (permutation importance and latency) reserve
+their share of it (``reserve_extras``), and the search gets what is left (at least
+``MIN_SEARCH_SHARE`` of the budget); the model's in-sample ("train") metrics are scored
 on a seeded sample of at most ``TRAIN_METRIC_ROWS`` rows, because a bagged ensemble predicts with
 every fold model of every member. What remains on top is reading the data, saving, scoring the
 test rows once and registering.
@@ -24,14 +25,13 @@ from modelyard.model import EnsembleBundle, Labels
 from modelyard.model.bundle import FORMAT_NAME as BUNDLE_FORMAT
 from modelyard.model.ensemble import FORMAT_NAME as ENSEMBLE_FORMAT
 from modelyard.model.fit import cpu_clock
-from modelyard.orchestration.evaluate import extras_seconds
+from modelyard.orchestration.evaluate import MIN_SEARCH_SHARE
 from modelyard.orchestration.fit import Fitted, part_metrics
 from modelyard.search import search
-from modelyard.spec.models import EvaluationSpec
+from modelyard.search.budget import Budget
 from modelyard.spec.search import SearchSpec
 
 TRAIN_METRIC_ROWS = 2_000  # rows a searched model's in-sample metrics are scored on (as importance)
-MIN_SEARCH_SHARE = 0.5  # the search keeps at least this share of a small budget
 
 
 def search_model(
@@ -44,16 +44,17 @@ def search_model(
     seed: int,
     threshold_metric: str | None,
     on_step,
-    evaluation: EvaluationSpec | None = None,
+    budget: Budget,
 ) -> Fitted:
     """Run the search on the train + validation rows and describe the model it returns.
 
-    ``evaluation``: the final evaluation that will follow (None: none will), whose measured
-    extras the time budget has to leave room for.
+    ``budget``: the run's budget, with the final evaluation's extras already reserved; the
+    search spends what it has left.
     """
     rows = np.sort(np.concatenate([split.train, split.validation]))
     frame = dataset.frame.iloc[rows][dataset.features]
-    seconds, notes = search_seconds(spec.time_budget, evaluation)
+    share, notes = search_share(budget)
+    seconds = share.total
     bound = f"{seconds:.3g} s" if seconds else f"{spec.max_trials} trials"
     on_step(f"searching learners and hyperparameters ({bound})")
     started, cpu_started = time.perf_counter(), cpu_clock()
@@ -63,7 +64,7 @@ def search_model(
         schema=dataset.schema,
         task=dataset.task,
         metric=spec.metric,
-        time_budget=seconds,
+        time_budget=share,
         max_trials=spec.max_trials,
         learners=spec.learners,
         folds=spec.folds,
@@ -109,20 +110,17 @@ def search_model(
     )
 
 
-def search_seconds(time_budget: float | None,
-                   evaluation: EvaluationSpec | None) -> tuple[float | None, list[str]]:
-    """The search's share of ``time_budget``: the budget less the measured extras ``evaluation``
-    asks for, at least ``MIN_SEARCH_SHARE`` of it; with a note saying so."""
-    if time_budget is None:
-        return None, []
-    importance, latency = extras_seconds(time_budget)
-    held = 0.0 if evaluation is None else \
-        importance * evaluation.importance + latency * evaluation.latency
-    if held == 0:
-        return time_budget, []
-    seconds = max(MIN_SEARCH_SHARE * time_budget, time_budget - held)
-    return seconds, [f"the search had {seconds:.3g} s of the {time_budget:g} s budget; the rest "
-                     "is held for the evaluation's importance and latency measurements"]
+def search_share(budget: Budget) -> tuple[Budget, list[str]]:
+    """The search's part of the run's ``budget``: what it has left (at least
+    ``MIN_SEARCH_SHARE`` of the total), with a note when time is held for the evaluation."""
+    if not budget.limited:
+        return budget.share(), []
+    share = budget.share(at_least=MIN_SEARCH_SHARE * budget.total)
+    if budget.reserved <= 0:
+        return share, []
+    return share, [f"the search had {share.total:.3g} s of the {budget.total:g} s budget; "
+                   f"{budget.reserved:.3g} s is held for the evaluation's importance and latency "
+                   "measurements, and the rest went to reading and splitting the data"]
 
 
 def train_metric_rows(n_rows: int, seed: int) -> np.ndarray:

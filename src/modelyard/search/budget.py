@@ -123,6 +123,17 @@ class Budget:
         released, self._reserved = self._reserved, 0.0
         return released
 
+    def share(self, *, at_least: float = 0.0, reserve_fraction: float = 0.0,
+              workers: int = 1) -> Budget:
+        """A budget for one part of the work: what ``remaining()`` has now (at least
+        ``at_least`` seconds), on the same clock; unlimited when this one is. The part spends
+        wall-clock time, so this budget sees it spent too."""
+        seconds = None if self.total is None else max(self.remaining(), at_least)
+        if seconds is not None and seconds <= 0:
+            seconds = 1e-3  # nothing left: the part stops at its first check
+        return Budget(seconds, reserve_fraction=reserve_fraction, workers=workers,
+                      clock=self._clock)
+
     def __repr__(self) -> str:
         if self.total is None:
             return "Budget(unlimited)"

@@ -67,7 +67,7 @@ class SearchResult:
 
 
 def search(frame_train: pd.DataFrame, y_train: np.ndarray, *, schema: Schema, task: str,
-           metric: str | None = None, time_budget: float | None = None,
+           metric: str | None = None, time_budget: float | Budget | None = None,
            max_trials: int | None = None, learners: list[str] | None = None,
            folds: int | None = None, parallel: int | str = 1, seed: int = 0, ensemble: bool = True,
            labels: Labels | None = None, threshold_metric: str | None = None,
@@ -79,11 +79,18 @@ def search(frame_train: pd.DataFrame, y_train: np.ndarray, *, schema: Schema, ta
     ``threshold_metric`` ('f1', 'balanced_accuracy', ...) tunes a binary model's decision
     threshold on the out-of-fold predictions; ``on_trial`` receives each trial's leaderboard
     record as it finishes. ``parallel``: trials at once (``"auto"``: see ``resolve_workers``).
+    ``time_budget``: seconds, or a ``Budget`` whose ``remaining()`` time the search shares.
     """
+    outer = time_budget if isinstance(time_budget, Budget) else None
+    if outer is not None:
+        time_budget = outer.total  # the limit to check; the search spends what outer has left
     _check_arguments(frame_train, y_train, schema, task, labels, time_budget, max_trials)
     parallel = resolve_workers(parallel, timed=time_budget is not None,
                                data_bytes=int(frame_train.memory_usage(deep=True).sum()))
-    budget = Budget(time_budget, reserve_fraction=RESERVE_FRACTION, workers=parallel)
+    if outer is not None:
+        budget = outer.share(reserve_fraction=RESERVE_FRACTION, workers=parallel)
+    else:
+        budget = Budget(time_budget, reserve_fraction=RESERVE_FRACTION, workers=parallel)
     metric_obj = search_metric(metric or DEFAULT_SEARCH_METRIC.get(task, ""), task)
     names = search_learners(learners, task)
     y = np.asarray(y_train)

@@ -85,3 +85,16 @@ def test_invalid_budgets_are_spec_errors_with_a_hint(kwargs):
 def test_negative_charges_are_refused():
     with pytest.raises(SpecError, match="charged time"):
         Budget(10).charge(-1)
+
+
+def test_a_share_spends_the_same_clock_and_gets_what_is_left():
+    now = [0.0]
+    budget = Budget(60, clock=lambda: now[0])
+    budget.reserve(9)
+    now[0] = 11.0
+    part = budget.share(reserve_fraction=0.1, workers=2)
+    assert part.total == pytest.approx(40) and part.reserved == pytest.approx(4)
+    now[0] = 31.0  # the part's time is the parent's time
+    assert part.remaining() == pytest.approx(16) and budget.remaining() == pytest.approx(20)
+    assert budget.share(at_least=30).total == pytest.approx(30)  # a floor for the part
+    assert Budget(None).share().total is None
