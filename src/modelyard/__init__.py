@@ -1,7 +1,9 @@
 """modelyard: self-hosted model training, from a table to an evaluated, registered model.
 
-In Python, ``modelyard.load("churn@production").predict(frame)`` loads a registered model version
-(verified by hash) and predicts in the original label space.
+In Python, ``modelyard.train(frame, target="Churn", time_budget=60)`` trains, evaluates and
+registers a model as ``modelyard train`` does; ``modelyard.load("churn@production").predict(frame)``
+loads a registered model version (verified by hash) and predicts in the original label space.
+docs/python.md describes both.
 """
 
 from __future__ import annotations
@@ -9,6 +11,20 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
+
+
+def train(data: Any = None, **options: Any) -> Any:
+    """Train, evaluate and register a model, as ``modelyard train`` does (docs/python.md).
+
+    ``data``: a pandas DataFrame, a path to a data file or a spec .yaml, or None with
+    ``spec=``. Options: ``target``, ``model`` (+ ``params``), ``time_budget``, ``max_trials``,
+    ``metric``, ``learners``, ``spec``, ``name``, ``task``, ``seed``, ``register`` (default
+    True), ``home``, ``db``, ``on_step``. Returns a result with ``model``, ``metrics``,
+    ``leaderboard()`` and ``register(name, alias=)``.
+    """
+    from modelyard.orchestration.python_api import train as run  # the heavy stack, on demand
+
+    return run(data, **options)
 
 
 def load(ref: str, *, home: str | None = None, db: str | None = None) -> Any:

@@ -36,12 +36,13 @@ from modelyard.orchestration.prepare import (
     Prepared,
     Step,
     check_before_run,
+    check_resumable,
     check_same_data,
     model_name,
     prepare,  # noqa: F401 - `modelyard data` and the benchmarks prepare through the pipeline
     quiet,
 )
-from modelyard.orchestration.results import ReportPaths, TrainResult
+from modelyard.orchestration.results import Registration, ReportPaths, TrainResult
 from modelyard.orchestration.search_fit import search_model
 from modelyard.registry.registry import Registry
 from modelyard.search.budget import Budget
@@ -56,6 +57,8 @@ def train(
     resume: str | None = None,
     on_step: Step = quiet,
     verbose: bool = False,
+    frame: pd.DataFrame | None = None,
+    register: bool = True,
 ) -> TrainResult:
     """Train the learner of ``spec.model``, evaluate it once on the test rows, register it.
 
@@ -63,6 +66,10 @@ def train(
     each naming the step it came in (``LibraryWarnings``); none reaches the terminal. A search's
     ``time_budget`` covers the whole run from here: one ``Budget`` starts now, the evaluation's
     extras reserve their share and the search spends the rest.
+
+    ``frame``: the rows, when the spec's source is an in-memory DataFrame (format 'dataframe').
+    ``register`` False: the model is stored with the run, which finishes, but no version is
+    registered (``TrainResult.registration`` can register it later).
     """
     with Registry.open(settings) as registry, LibraryWarnings() as caught:
         on_step = caught.tracking(on_step)
@@ -71,6 +78,7 @@ def train(
             resume = store.resolve_run(resume)  # a unique prefix, as tables show run ids
             info = store.get_run(resume)
             spec, prepared = Spec.model_validate(info.spec), None
+            check_resumable(resume, spec)
             budget = run_budget(spec)
             if info.status in ("killed", "failed"):  # else reopen_run says why it cannot
                 prepared = prepare(spec, on_step)
@@ -84,12 +92,12 @@ def train(
             if spec.model is not None:
                 get_learner(spec.model.learner)  # an unknown learner is a spec error, not a run
             # bad data and a learner that cannot take it are the user's to fix: no run for them
-            prepared = prepare(spec, on_step)
+            prepared = prepare(spec, on_step, frame)
             check_before_run(spec, prepared.dataset.task)
             run_id = store.create_run(model_name(spec), spec.model_dump(mode="json"), spec.seed)
         try:
             result = _train(spec, registry, run_id, settings.runs_root / run_id, on_step, verbose,
-                            budget, prepared, caught)
+                            budget, register, prepared, caught)
         except KeyboardInterrupt:
             store.finish_run(run_id, "killed", error="interrupted (KeyboardInterrupt)")
             raise
@@ -110,7 +118,8 @@ def run_budget(spec: Spec) -> Budget:
 
 def _train(
     spec: Spec, registry: Registry, run_id: str, workdir: Path, on_step: Step, verbose: bool,
-    budget: Budget, prepared: Prepared | None = None, caught: LibraryWarnings | None = None,
+    budget: Budget, register: bool, prepared: Prepared | None = None,
+    caught: LibraryWarnings | None = None,
 ) -> TrainResult:
     store, name = registry.store, model_name(spec)
     prepared = prepared or prepare(spec, on_step)  # a resumed run reads its data again
@@ -177,10 +186,9 @@ def _train(
     primary = evaluation.primary_metric if evaluation else None
     part_metrics = PartMetrics(metrics, primary=primary)
 
-    on_step("registering the model")
+    on_step("registering the model" if register else "storing the model")
     uri = registry.artifacts.put_dir(model_dir)
-    version = store.register_version(
-        name,
+    registration = Registration(
         run_id=run_id,
         artifact_uri=uri,
         schema=dataset.schema.to_dict(),
@@ -189,6 +197,7 @@ def _train(
         tags={"format": fitted.format, "learner": fitted.learner,
               UNSEEN_CATEGORIES_TAG: spec.predict.unseen_categories},
     )
+    version = registration.register(store, name) if register else None
     notes += (late := warned())  # from the final evaluation
     report = None
     if evaluation is not None:  # written once, naming the version it describes
@@ -230,7 +239,7 @@ def _train(
         kpis=evaluation.kpis if evaluation else (),
         warnings=evaluation.warnings if evaluation else (),
         report=report,
-        artifact_uri=uri,
+        registration=registration,
     )
 
 

@@ -18,8 +18,8 @@ from modelyard.data.infer import infer_schema, infer_task
 from modelyard.data.readers_base import ReadLog
 from modelyard.data.schema import Schema
 from modelyard.data.sources import open_source
-from modelyard.errors import DataError, did_you_mean
-from modelyard.spec.models import SPLIT_PARTS, DataSpec, SourceSpec
+from modelyard.errors import DataError, SpecError, did_you_mean
+from modelyard.spec.models import DATAFRAME, SPLIT_PARTS, DataSpec, SourceSpec
 
 PART_COLUMN = "__part__"
 
@@ -68,6 +68,34 @@ def read_table(source: SourceSpec) -> tuple[pd.DataFrame, str, bool, ReadLog]:
     return frame, opened.describe(), False, log
 
 
+def in_memory(frame: pd.DataFrame | None) -> tuple[pd.DataFrame, str, bool, ReadLog]:
+    """An in-memory DataFrame as a source: a copy, described by its size."""
+    if frame is None:
+        raise SpecError(
+            "data.source.format 'dataframe' needs the DataFrame itself",
+            hint="give the table as a file path in data.source.path, or train from Python "
+            "with the frame as the data argument",
+        )
+    if not isinstance(frame, pd.DataFrame):
+        # hint: python-api: only code that calls modelyard directly meets it
+        raise DataError(f"expected a pandas DataFrame, received {type(frame).__name__}",
+                        hint="pass a pandas DataFrame, or a path to a file")
+    if frame.empty or not len(frame.columns):
+        # hint: python-api: only code that calls modelyard directly meets it
+        raise DataError(f"the DataFrame is empty ({len(frame)} rows, {len(frame.columns)} "
+                        "columns)", hint="pass a DataFrame with rows and columns")
+    if not frame.columns.is_unique:
+        repeated = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+        # hint: python-api: only code that calls modelyard directly meets it
+        raise DataError(f"the DataFrame has repeated column names: {', '.join(repeated)}",
+                        hint="rename the columns so each name appears once")
+    copy = frame.copy()
+    copy.columns = [str(c) for c in copy.columns]
+    copy = copy.reset_index(drop=True)
+    description = f"in-memory DataFrame ({len(copy):,} rows, {len(copy.columns)} columns)"
+    return copy, description, False, ReadLog()
+
+
 def _merge_log(log: ReadLog, source: object) -> None:
     read = getattr(source, "log", None)  # sources that cannot skip anything keep no log
     if read is not None:
@@ -88,9 +116,17 @@ def _check_same_columns(frames: list[pd.DataFrame], parts: list[str]) -> None:
             )
 
 
-def load_dataset(data: DataSpec, *, task: str = "auto") -> Dataset:
-    """Read and type the data described by ``data``; check the target is usable for ``task``."""
-    frame, description, has_parts, log = read_table(data.source)
+def load_dataset(data: DataSpec, *, task: str = "auto",
+                 frame: pd.DataFrame | None = None) -> Dataset:
+    """Read and type the data described by ``data``; check the target is usable for ``task``.
+
+    ``frame``: the rows themselves, for a source of format 'dataframe' (a copy is typed; the
+    caller's frame is left as it was).
+    """
+    if data.source.format == DATAFRAME or frame is not None:
+        frame, description, has_parts, log = in_memory(frame)
+    else:
+        frame, description, has_parts, log = read_table(data.source)
     notes: list[str] = list(log.notes)
     target = data.target
     if target is not None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from modelyard.data.dataset import PART_COLUMN, Dataset, load_dataset, require_features
 from modelyard.data.split import Split, make_split
@@ -18,7 +19,7 @@ from modelyard.errors import DataError, SpecError
 from modelyard.evaluation.metrics import get_metric
 from modelyard.model import Labels, check_learner, encode_target
 from modelyard.search.orchestrator import search_learners
-from modelyard.spec.models import Spec, SplitSpec
+from modelyard.spec.models import DATAFRAME, Spec, SplitSpec
 
 Step = Callable[[str], None]
 
@@ -45,10 +46,11 @@ def effective_split_spec(spec: Spec, dataset: Dataset) -> SplitSpec:
     return spec.split
 
 
-def prepare(spec: Spec, on_step: Step = quiet) -> Prepared:
-    """Read, type and split the data of ``spec``; encode the target."""
+def prepare(spec: Spec, on_step: Step = quiet, frame: pd.DataFrame | None = None) -> Prepared:
+    """Read, type and split the data of ``spec`` (``frame``: the rows of a 'dataframe' source);
+    encode the target."""
     on_step("reading and typing the data")
-    dataset = load_dataset(spec.data, task=spec.task)
+    dataset = load_dataset(spec.data, task=spec.task, frame=frame)
     if dataset.target is None:
         raise SpecError("no target column given", hint="set data.target in the spec or --target")
     require_features(dataset)
@@ -68,6 +70,8 @@ def model_name(spec: Spec) -> str:
     """The registry name: the spec's ``name``, else one derived from the data and target."""
     if spec.name:
         return spec.name
+    if spec.data.source.format == DATAFRAME:
+        return re.sub(r"[^A-Za-z0-9_.\-]+", "-", f"frame-{spec.data.target}").strip("-_.")
     path = spec.data.source.path
     first = (
         path
@@ -79,6 +83,16 @@ def model_name(spec: Spec) -> str:
     # the one name rule (modelyard.names): starts with a letter or digit, no other characters
     return re.sub(r"[^A-Za-z0-9_.\-]+", "-", f"{base}-{spec.data.target}").strip("-_.") \
         or "model"
+
+
+def check_resumable(run_id: str, spec: Spec) -> None:
+    """A run whose rows were an in-memory DataFrame cannot be read again to resume it."""
+    if spec.data.source.format == DATAFRAME:
+        raise SpecError(
+            f"run {run_id} trained on an in-memory DataFrame, which modelyard did not keep: it "
+            "cannot be resumed",
+            hint="train again from Python with the same frame, or save the frame to a file "
+            "(frame.to_parquet) and train from that path")
 
 
 def check_same_data(run_id: str, recorded: str | None, now: str) -> None:

@@ -26,6 +26,22 @@ class ReportPaths:
         return {"json": self.json, "html": self.html, "uri": self.uri}
 
 
+@dataclass(frozen=True)
+class Registration:
+    """What registering the run's model as a version takes, besides the model name."""
+
+    run_id: str
+    artifact_uri: str
+    schema: dict[str, Any]
+    metrics: dict[str, float]
+    tags: dict[str, str]
+
+    def register(self, store: Any, name: str) -> int:
+        """Register the stored artifact as the next version of ``name``; returns its number."""
+        return store.register_version(name, run_id=self.run_id, artifact_uri=self.artifact_uri,
+                                      schema=self.schema, metrics=self.metrics, tags=self.tags)
+
+
 @dataclass
 class TrainResult:
     """One finished training run.
@@ -58,7 +74,7 @@ class TrainResult:
     kpis: tuple[Kpi, ...] = ()
     warnings: tuple[str, ...] = ()
     report: ReportPaths | None = None
-    artifact_uri: str | None = field(default=None, repr=False)
+    registration: Registration | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The plain JSON shape (``modelyard train --json``); the model itself is left out."""

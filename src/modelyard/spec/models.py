@@ -13,7 +13,9 @@ from modelyard.names import NAME_RULE, is_name
 from modelyard.spec.search import SearchSpec
 
 FILE_FORMATS = ("csv", "tsv", "whitespace", "parquet", "jsonl", "idx")  # formats read from files
-FORMATS = ("csv", "tsv", "whitespace", "parquet", "jsonl", "sql", "duckdb", "idx", "sklearn")
+FORMATS = ("csv", "tsv", "whitespace", "parquet", "jsonl", "sql", "duckdb", "idx", "sklearn",
+           "dataframe")
+DATAFRAME = "dataframe"  # the rows are a pandas DataFrame handed to modelyard.train in Python
 TASKS = ("binary", "multiclass", "regression")
 COLUMN_KINDS = ("numeric", "categorical", "boolean", "datetime", "text", "identifier")
 SPLIT_METHODS = ("auto", "random", "stratified", "group", "time", "column")
@@ -28,12 +30,14 @@ class ReadOptions(_Strict):
     """How to read a file: the options real files need."""
 
     format: (
-        Literal["csv", "tsv", "whitespace", "parquet", "jsonl", "sql", "duckdb", "idx", "sklearn"]
+        Literal["csv", "tsv", "whitespace", "parquet", "jsonl", "sql", "duckdb", "idx", "sklearn",
+                "dataframe"]
         | None
     ) = Field(
         None,
         description="File format; inferred from the extension when omitted. "
-        "'sklearn' reads a dataset bundled with scikit-learn (path: iris).",
+        "'sklearn' reads a dataset bundled with scikit-learn (path: iris); 'dataframe' is the "
+        "in-memory table given to modelyard.train in Python (no path).",
     )
     header: bool = Field(True, description="Whether the first row holds column names.")
     columns: list[str] | None = Field(
@@ -86,6 +90,11 @@ class SourceSpec(ReadOptions):
 
     @model_validator(mode="after")
     def _one_origin(self):
+        if self.format == DATAFRAME:
+            if self.path is not None or self.url is not None:
+                raise ValueError("format 'dataframe' takes no 'path' or 'url': the rows are the "
+                                 "DataFrame given to modelyard.train")
+            return self
         if self.format == "duckdb":
             if not self.query:
                 raise ValueError("format 'duckdb' needs a 'query' (SQL over local files)")
