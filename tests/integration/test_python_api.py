@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import modelyard as my
-from modelyard.errors import DataError, SpecError
+from modelyard.errors import Conflict, DataError, SpecError
 from modelyard.registry.registry import Registry
 from modelyard.settings import load_settings
 
@@ -78,6 +78,27 @@ def test_a_frame_run_cannot_be_resumed(tmp_path, churn):
     with pytest.raises(SpecError, match="in-memory DataFrame") as err:
         train(None, load_settings(home), resume=result.run_id)
     assert "to_parquet" in err.value.hint
+
+
+def test_resume_from_python_takes_the_runs_own_spec(tmp_path, data_dir):
+    home = tmp_path / "home"
+    path = data_dir / "telco_churn.csv"
+    done = my.train(path, target="Churn", model="logistic", spec=QUICK, home=home)
+    with pytest.raises(SpecError, match="data, target cannot change it"):
+        my.train(path, target="Churn", resume=done.run_id, home=home)
+    # the same refusal as `modelyard train --resume` of a finished run: the run is not reopened
+    with pytest.raises(Conflict, match="finished") as err:
+        my.train(resume=done.run_id[:12], home=home)
+    assert err.value.hint
+
+
+def test_a_model_over_the_specs_learner_drops_its_params_and_says_so(tmp_path, churn):
+    spec = {"model": {"learner": "lightgbm", "params": {"n_estimators": 5}}, **QUICK}
+    result = my.train(churn, target="Churn", model="logistic", spec=spec, register=False,
+                      home=tmp_path / "home")
+    assert result.learner == "logistic"
+    assert result.notes[0] == ("model logistic replaces the spec's learner lightgbm: its params "
+                               "(n_estimators) were left out")
 
 
 @pytest.mark.parametrize(("kwargs", "error", "match"), [

@@ -94,33 +94,6 @@ def _literal(text: str) -> Any:
         return text
 
 
-def _apply_model_flags(raw: dict[str, Any], model: str | None,
-                       params: list[str] | None) -> list[str]:
-    """Put --model and --param into ``raw['model']``; returns notes on what they replaced.
-
-    A --model that changes the spec file's learner drops the file's params (they belong to the
-    other learner) and says so. Without a learner anywhere, the spec's default learner applies.
-    """
-    if model is None and not params:
-        return []
-    current = raw.get("model")
-    section = {"learner": current} if isinstance(current, str) else dict(current or {})
-    notes = []
-    before = section.get("learner")
-    if model and before not in (None, model) and section.get("params"):
-        dropped = ", ".join(sorted(section["params"]))
-        notes.append(f"--model {model} replaces the spec's learner {before}: its params "
-                     f"({dropped}) were left out")
-        section["params"] = {}
-    if model:
-        section["learner"] = model
-    extra = dict(o._pairs(params, "--param"))
-    section["params"] = {**section.get("params", {}),
-                         **{k: _literal(v) for k, v in extra.items()}}
-    raw["model"] = section
-    return notes
-
-
 def train_command(
     source: str = typer.Argument(
         None, help="A spec .yaml, or a data file / SQL URL with --target."
@@ -163,10 +136,11 @@ def train_command(
     json: o.Json = False,
 ) -> None:
     """Train a model, evaluate it once on the test rows, and register a new version."""
+    from modelyard.orchestration.python_api import apply_model_args, apply_search_args, run_spec
+
     settings = current_settings()
-    if resume:
-        spec = None
-    else:
+    raw = None
+    if not resume:
         if source is None:
             raise SpecError(
                 "nothing to train on",
@@ -174,17 +148,18 @@ def train_command(
                 "--target, e.g. `modelyard train data.csv --target Churn`",
             )
         raw = o.build_raw(source, locals(), extra={"name": name})
-        for note in _apply_model_flags(raw, model, param):
+        params = {k: _literal(v) for k, v in o._pairs(param, "--param").items()} if param else None
+        for note in apply_model_args(raw, model, params):
             err_console.print(f"[yellow]note:[/] {note}", highlight=False)
-        _apply_search_flags(raw, time_budget, max_trials, metric, learners, parallel)
-        spec = validate_spec(o.apply_sets(raw, set_))
+        apply_search_args(raw, time_budget=time_budget, max_trials=max_trials, metric=metric,
+                          learners=[n.strip() for n in learners.split(",")] if learners else None,
+                          parallel=parallel)
+        raw = o.apply_sets(raw, set_)
         if dry_run:
-            show_spec(spec, json=json)
+            show_spec(validate_spec(raw), json=json)
             return
-    with steps(enabled=not json) as step:
-        from modelyard.pipeline import train  # the training stack loads only to train
-
-        result = train(spec, settings, resume=resume, on_step=step, verbose=not json)
+    with steps(enabled=not json) as step:  # the same call as modelyard.train from Python
+        result = run_spec(raw, settings, resume=resume, on_step=step, verbose=not json)
     if json:
         print_json(result.to_dict())
         return
@@ -206,21 +181,6 @@ def train_command(
     )
     if result.report:
         console.print(f"report: {result.report.html}", soft_wrap=True)  # never wrapped
-
-
-def _apply_search_flags(raw: dict[str, Any], time_budget, max_trials, metric, learners,
-                        parallel) -> None:
-    """Put the search flags into ``raw['search']`` (over the spec file's search keys)."""
-    flags = {
-        "time_budget": time_budget,
-        "max_trials": max_trials,
-        "metric": metric,
-        "learners": [n.strip() for n in learners.split(",")] if learners else None,
-        "parallel": parallel,
-    }
-    given = {k: v for k, v in flags.items() if v is not None}
-    if given:
-        raw["search"] = {**dict(raw.get("search") or {}), **given}
 
 
 def learners_command(

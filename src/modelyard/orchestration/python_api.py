@@ -38,7 +38,9 @@ def train(
     name: str | None = None,
     task: str | None = None,
     seed: int | None = None,
+    parallel: int | str | None = None,
     register: bool = True,
+    resume: str | None = None,
     home: str | Path | None = None,
     db: str | None = None,
     on_step: Callable[[str], None] | None = None,
@@ -48,27 +50,85 @@ def train(
     Parameters: ``data`` a DataFrame, a path to a file ``modelyard train`` reads (csv, parquet,
     ...) or a spec .yaml, or None when ``spec`` names the source; ``target`` the column to
     predict; ``model`` one learner to train (``params`` its hyperparameters) or ``time_budget``
-    seconds / ``max_trials`` trials of a search (over ``learners``, optimising ``metric``);
+    seconds / ``max_trials`` trials of a search (over ``learners``, optimising ``metric``,
+    ``parallel`` trials at once: a number or 'auto');
     ``spec`` a spec (mapping, YAML path or ``Spec``) the other arguments override, as the CLI's
     flags override a spec file; ``name`` the model name (default: from the data and target);
-    ``register`` False to store the run without a version; ``home``/``db`` the store
-    (default: ``MODELYARD_HOME`` and ``MODELYARD_DB``, as for the CLI); ``on_step`` receives
-    each step's name.
+    ``register`` False to store the run without a version; ``resume`` a run id (or a unique
+    prefix) of a killed or failed run to continue, instead of data and spec; ``home``/``db``
+    the store (default: ``MODELYARD_HOME`` and ``MODELYARD_DB``, as for the CLI); ``on_step``
+    receives each step's name.
 
     Returns a ``Result``: ``model`` (predict, predict_proba), ``metrics["test"]``,
     ``leaderboard()``, ``register(name, alias=)``, and the run's ids and report paths.
     """
-    frame = data if isinstance(data, pd.DataFrame) else None
-    raw = _raw_spec(data, spec)
-    _override(raw, target=target, model=model, params=params, name=name, task=task, seed=seed,
-              search={"time_budget": time_budget, "max_trials": max_trials, "metric": metric,
-                      "learners": list(learners) if learners is not None else None})
-    checked = validate_spec(raw)  # the one validation, at the edge
     settings = load_settings(None if home is None else str(home), db)
+    if resume is not None:
+        given = [k for k, v in {"data": data, "spec": spec, "target": target, "model": model,
+                                "time_budget": time_budget}.items() if v is not None]
+        if given:
+            # hint: python-api: only code that calls modelyard directly meets it
+            raise SpecError(f"resume continues a run with its own spec and data; "
+                            f"{', '.join(given)} cannot change it",
+                            hint=f"train(resume={resume!r}) alone, or train anew without resume")
+        return run_spec(None, settings, resume=resume, register=register, on_step=on_step)
+    raw = _raw_spec(data, spec)
+    _override(raw, target=target, name=name, task=task, seed=seed)
+    notes = apply_model_args(raw, model, params)
+    apply_search_args(raw, time_budget=time_budget, max_trials=max_trials, metric=metric,
+                      learners=list(learners) if learners is not None else None,
+                      parallel=parallel)
+    frame = data if isinstance(data, pd.DataFrame) else None
+    result = run_spec(raw, settings, frame=frame, register=register, on_step=on_step)
+    result.notes = (*notes, *result.notes)  # what the arguments replaced in the spec
+    return result
+
+
+def run_spec(raw: Mapping[str, Any] | None, settings: Settings, *,
+             frame: pd.DataFrame | None = None, resume: str | None = None,
+             register: bool = True, on_step: Callable[[str], None] | None = None,
+             verbose: bool = False) -> Result:
+    """Validate the spec mapping ``raw`` (the one validation, at the edge) and run it, or
+    continue the run ``resume``: what ``modelyard.train`` and ``modelyard train`` both call."""
+    checked = None if raw is None else validate_spec(dict(raw))
     from modelyard.pipeline import train as run  # the training stack loads only to train
 
-    result = run(checked, settings, on_step=on_step or _quiet, frame=frame, register=register)
+    result = run(checked, settings, resume=resume, on_step=on_step or _quiet, verbose=verbose,
+                 frame=frame, register=register)
     return Result(result, settings)
+
+
+def apply_model_args(raw: dict[str, Any], model: str | None,
+                     params: Mapping[str, Any] | None) -> list[str]:
+    """Put ``model`` and ``params`` over ``raw['model']`` (the CLI's --model and --param);
+    returns notes on what they replaced.
+
+    A ``model`` that changes the spec's learner drops the spec's params (they belong to the other
+    learner) and says so. Without a learner anywhere, the spec's default learner applies.
+    """
+    if model is None and not params:
+        return []
+    current = raw.get("model")
+    section = {"learner": current} if isinstance(current, str) else dict(current or {})
+    notes = []
+    before = section.get("learner")
+    if model is not None and before not in (None, model) and section.get("params"):
+        dropped = ", ".join(sorted(section["params"]))
+        notes.append(f"model {model} replaces the spec's learner {before}: its params "
+                     f"({dropped}) were left out")
+        section["params"] = {}
+    if model is not None:
+        section["learner"] = model
+    section["params"] = {**dict(section.get("params") or {}), **dict(params or {})}
+    raw["model"] = section
+    return notes
+
+
+def apply_search_args(raw: dict[str, Any], **flags: Any) -> None:
+    """Put the search arguments given (not None) over the spec's ``search`` section."""
+    given = {k: v for k, v in flags.items() if v is not None}
+    if given:
+        raw["search"] = {**dict(raw.get("search") or {}), **given}
 
 
 def _quiet(_: str) -> None:
@@ -127,9 +187,8 @@ def _copy(value: Any) -> Any:
     return value
 
 
-def _override(raw: dict[str, Any], *, target, model, params, name, task, seed,
-              search: dict[str, Any]) -> None:
-    """Put the arguments over the spec, as the CLI's flags go over a spec file."""
+def _override(raw: dict[str, Any], *, target, name, task, seed) -> None:
+    """Put the data and run arguments over the spec, as the CLI's flags go over a spec file."""
     if target is not None:
         raw["data"]["target"] = target
     if name is not None:
@@ -138,18 +197,6 @@ def _override(raw: dict[str, Any], *, target, model, params, name, task, seed,
         raw["task"] = task
     if seed is not None:
         raw["seed"] = seed
-    if model is not None or params:
-        current = raw.get("model")
-        section = {"learner": current} if isinstance(current, str) else dict(current or {})
-        if model is not None and section.get("learner") not in (None, model):
-            section["params"] = {}  # the spec's params belong to its other learner
-        if model is not None:
-            section["learner"] = model
-        section["params"] = {**dict(section.get("params") or {}), **dict(params or {})}
-        raw["model"] = section
-    given = {k: v for k, v in search.items() if v is not None}
-    if given:
-        raw["search"] = {**dict(raw.get("search") or {}), **given}
 
 
 class Result(TrainResult):

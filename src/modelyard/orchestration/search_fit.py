@@ -20,7 +20,6 @@ import numpy as np
 
 from modelyard.data.dataset import Dataset
 from modelyard.data.split import Split
-from modelyard.evaluation.leaderboard import Leaderboard
 from modelyard.model import EnsembleBundle, Labels
 from modelyard.model.bundle import FORMAT_NAME as BUNDLE_FORMAT
 from modelyard.model.ensemble import FORMAT_NAME as ENSEMBLE_FORMAT
@@ -104,8 +103,7 @@ def search_model(
         params=params,
         learner="ensemble" if is_ensemble else best["learner"],
         format=ENSEMBLE_FORMAT if is_ensemble else BUNDLE_FORMAT,
-        leaderboard=Leaderboard(result.leaderboard.metric, result.leaderboard.greater_is_better,
-                                tuple(result.leaderboard.to_records())),
+        leaderboard=result.leaderboard.table(),
         notes=notes + list(result.notes),
     )
 

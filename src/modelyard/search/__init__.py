@@ -8,7 +8,7 @@ served as a ``model.EnsembleBundle``.
 """
 
 from modelyard.search.budget import Budget
-from modelyard.search.leaderboard import Leaderboard, render_leaderboard
+from modelyard.search.leaderboard import Leaderboard
 from modelyard.search.orchestrator import SearchResult, search
 
-__all__ = ["Budget", "Leaderboard", "SearchResult", "render_leaderboard", "search"]
+__all__ = ["Budget", "Leaderboard", "SearchResult", "search"]

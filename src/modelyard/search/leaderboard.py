@@ -4,7 +4,9 @@ A row holds the learner, its parameters (as the learner takes them, and as the s
 them: ``config``), where the configuration came
 from (portfolio or optuna), the status (ok, pruned, timeout, failed), the validation score
 (out-of-fold), fit seconds, predict seconds per 1,000 rows, the ensemble weight and a note.
-``to_records()`` is JSON-ready; ``render_leaderboard`` draws it as a Rich table, best first.
+``to_records()`` is JSON-ready; ``table()`` is the typed ``evaluation.leaderboard.Leaderboard``
+of those records, whose ranking and cell format the CLI, the report, ``modelyard.train``'s result
+and the scikit-learn estimators all use.
 """
 
 from __future__ import annotations
@@ -13,8 +15,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from rich.table import Table
-
+from modelyard.evaluation import leaderboard as ranked
 from modelyard.search.space import plain
 from modelyard.search.trial import TrialResult
 
@@ -74,54 +75,13 @@ class Leaderboard:
         for entry in self.entries:
             entry.weight = float(weights.get(entry.trial, 0.0))
 
-    def ranked(self) -> list[Entry]:
-        """Trials with a score, best first (ties: the earlier trial), then the others in order."""
-        sign = 1.0 if self.greater_is_better else -1.0
-        scored = [e for e in self.entries if e.status == "ok" and e.score is not None]
-        scored.sort(key=lambda e: (-sign * e.score, e.trial))
-        rest = [e for e in self.entries if e not in scored]
-        return scored + rest
-
-    def best(self) -> Entry | None:
-        ranked = self.ranked()
-        return ranked[0] if ranked and ranked[0].status == "ok" else None
-
     def to_records(self) -> list[dict[str, Any]]:
         """Every trial as a JSON-ready dict, in the order the trials were started."""
         return [e.to_record() for e in sorted(self.entries, key=lambda e: e.trial)]
 
+    def table(self) -> ranked.Leaderboard:
+        """The trials as the typed leaderboard: ranked best first by the metric's direction."""
+        return ranked.Leaderboard(self.metric, self.greater_is_better, tuple(self.to_records()))
+
     def __len__(self) -> int:
         return len(self.entries)
-
-
-def _fmt(value: float | None, digits: int = 4) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return ""
-    return f"{value:.{digits}g}"
-
-
-def _params_text(params: dict[str, Any], limit: int = 90) -> str:
-    text = ", ".join(f"{k}={_fmt(v, 3) if isinstance(v, float) else v}" for k, v in params.items())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def render_leaderboard(board: Leaderboard, *, limit: int | None = 20,
-                       title: str | None = None) -> Table:
-    """A Rich table of the best ``limit`` trials (all when None), then a count of the rest."""
-    table = Table(title=title or f"search leaderboard ({board.metric}, "
-                  f"{'higher' if board.greater_is_better else 'lower'} is better)")
-    for name, justify in (("#", "right"), ("learner", "left"), ("status", "left"),
-                          (board.metric, "right"), ("fit s", "right"), ("pred s/1k", "right"),
-                          ("weight", "right"), ("parameters / note", "left")):
-        table.add_column(name, justify=justify, overflow="fold")
-    rows = board.ranked()
-    shown = rows if limit is None else rows[:limit]
-    for entry in shown:
-        style = "bold" if entry.weight > 0 else ("dim" if entry.status != "ok" else None)
-        detail = entry.note if entry.status != "ok" and entry.note else _params_text(entry.params)
-        table.add_row(str(entry.trial), entry.learner, entry.status, _fmt(entry.score),
-                      _fmt(entry.fit_seconds, 3), _fmt(entry.predict_seconds_per_1k, 3),
-                      _fmt(entry.weight, 3) if entry.weight else "", detail, style=style)
-    if len(rows) > len(shown):
-        table.caption = f"{len(rows) - len(shown)} more trial(s) not shown"
-    return table

@@ -95,7 +95,7 @@ def _fit_search(est: Any, frame: pd.DataFrame, y: np.ndarray, schema: Schema, ta
                     time_budget=est.time_budget, max_trials=est.max_trials, learners=learners,
                     parallel=_parallel(est.n_jobs), seed=seed_of(est.random_state),
                     labels=labels)
-    est.leaderboard_ = pd.DataFrame([e.to_record() for e in result.leaderboard.ranked()])
+    est.leaderboard_ = result.leaderboard.table().to_frame()  # as modelyard.train's, best first
     est.oof_score_ = result.oof_score
     return result.model
 

@@ -9,7 +9,8 @@ import pytest
 from pydantic import ValidationError
 from rich.console import Console
 
-from modelyard.search.leaderboard import Leaderboard, render_leaderboard
+from modelyard.cli import render
+from modelyard.search.leaderboard import Leaderboard
 from modelyard.search.trial import TrialResult, TrialSpec
 from modelyard.spec.search import SearchSpec
 
@@ -33,20 +34,23 @@ def test_records_are_json_ready_and_ranked_best_first():
     json.dumps(records, allow_nan=False)
     assert records[0]["params"] == {"n_estimators": 10, "max_bin": 16}
     assert records[0]["config"] == {"log2_max_bin": 4} and records[1]["note"] == "boom"
-    assert [e.trial for e in board.ranked()][:2] == [2, 0] and board.best().trial == 2
+    table = board.table()  # the one ranking: best first by rmse's direction, unscored last
+    assert [r["trial"] for r in table.ranked()] == [2, 0, 1, 3, 4] and table.best["trial"] == 2
+    assert table.metric == "rmse" and not table.greater_is_better
     for key in ("learner", "params", "score", "fit_seconds", "predict_seconds_per_1k",
                 "status", "note", "weight"):
         assert key in records[0]
 
 
-def test_the_table_shows_trials_and_notes():
+def test_the_cli_table_shows_the_search_trials(monkeypatch):
     board = Leaderboard("roc_auc", greater_is_better=True)
     board.add(_result(0, "ok", 0.8))
     board.add(_result(1, "failed", None, learner="mlp"))
     console = Console(record=True, width=160)
-    console.print(render_leaderboard(board))
+    monkeypatch.setattr(render, "console", console)
+    render.render_leaderboard(board.table())
     text = console.export_text()
-    assert "roc_auc" in text and "boom" in text and "mlp" in text
+    assert "roc_auc (higher is better)" in text and "mlp" in text and "failed" in text
 
 
 def test_search_spec_defaults_and_validation():
