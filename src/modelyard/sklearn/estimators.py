@@ -42,7 +42,21 @@ def _fit_learner(est: Any, frame: pd.DataFrame, y: np.ndarray, schema: Schema, t
     return fitted.bundle
 
 
-class Classifier(ClassifierBase):
+class _OneLearner:
+    """The parameters and fit of the one-learner estimators."""
+
+    def __init__(self, learner: str = "lightgbm", params: dict[str, Any] | None = None,
+                 random_state: Any = None, n_jobs: int | None = None) -> None:
+        self.learner = learner
+        self.params = params
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    def _fit_bundle(self, frame, y, schema, task, labels):
+        return _fit_learner(self, frame, y, schema, task, labels)
+
+
+class Classifier(_OneLearner, ClassifierBase):
     """One modelyard learner as a scikit-learn classifier.
 
     ``learner``: a learner name (``modelyard learners`` lists them: 'lightgbm', 'logistic',
@@ -52,30 +66,10 @@ class Classifier(ClassifierBase):
     for DataFrames with string column names, ``feature_names_in_``.
     """
 
-    def __init__(self, learner: str = "lightgbm", params: dict[str, Any] | None = None,
-                 random_state: Any = None, n_jobs: int | None = None) -> None:
-        self.learner = learner
-        self.params = params
-        self.random_state = random_state
-        self.n_jobs = n_jobs
 
-    def _fit_bundle(self, frame, y, schema, task, labels):
-        return _fit_learner(self, frame, y, schema, task, labels)
-
-
-class Regressor(RegressorBase):
+class Regressor(_OneLearner, RegressorBase):
     """One modelyard learner as a scikit-learn regressor (parameters as for ``Classifier``;
     'linear' is ridge regression)."""
-
-    def __init__(self, learner: str = "lightgbm", params: dict[str, Any] | None = None,
-                 random_state: Any = None, n_jobs: int | None = None) -> None:
-        self.learner = learner
-        self.params = params
-        self.random_state = random_state
-        self.n_jobs = n_jobs
-
-    def _fit_bundle(self, frame, y, schema, task, labels):
-        return _fit_learner(self, frame, y, schema, task, labels)
 
 
 # -- a search ---------------------------------------------------------------------------------
@@ -100,16 +94,30 @@ def _fit_search(est: Any, frame: pd.DataFrame, y: np.ndarray, schema: Schema, ta
     return result.model
 
 
-class _SearchTags:
-    """A search bounded by time may try more or fewer configurations from one fit to the next."""
+class _Search:
+    """The parameters and fit of the search estimators. A search bounded by time may try more or
+    fewer configurations from one fit to the next: the tags say so."""
+
+    def __init__(self, time_budget: float | None = 60.0, max_trials: int | None = None,
+                 learners: list[str] | None = None, metric: str | None = None,
+                 random_state: Any = None, n_jobs: int | None = None) -> None:
+        self.time_budget = time_budget
+        self.max_trials = max_trials
+        self.learners = learners
+        self.metric = metric
+        self.random_state = random_state
+        self.n_jobs = n_jobs
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = self.time_budget is not None
         return tags
 
+    def _fit_bundle(self, frame, y, schema, task, labels):
+        return _fit_search(self, frame, y, schema, task, labels)
 
-class AutoClassifier(_SearchTags, ClassifierBase):
+
+class AutoClassifier(_Search, ClassifierBase):
     """modelyard's AutoML search as a scikit-learn classifier.
 
     ``time_budget``: seconds for the whole search (None: bounded by ``max_trials`` alone).
@@ -121,33 +129,7 @@ class AutoClassifier(_SearchTags, ClassifierBase):
     ``leaderboard_`` (a DataFrame of the trials, best first), ``oof_score_``, ``classes_``.
     """
 
-    def __init__(self, time_budget: float | None = 60.0, max_trials: int | None = None,
-                 learners: list[str] | None = None, metric: str | None = None,
-                 random_state: Any = None, n_jobs: int | None = None) -> None:
-        self.time_budget = time_budget
-        self.max_trials = max_trials
-        self.learners = learners
-        self.metric = metric
-        self.random_state = random_state
-        self.n_jobs = n_jobs
 
-    def _fit_bundle(self, frame, y, schema, task, labels):
-        return _fit_search(self, frame, y, schema, task, labels)
-
-
-class AutoRegressor(_SearchTags, RegressorBase):
+class AutoRegressor(_Search, RegressorBase):
     """modelyard's AutoML search as a scikit-learn regressor (parameters as for
     ``AutoClassifier``; the default metric is 'rmse')."""
-
-    def __init__(self, time_budget: float | None = 60.0, max_trials: int | None = None,
-                 learners: list[str] | None = None, metric: str | None = None,
-                 random_state: Any = None, n_jobs: int | None = None) -> None:
-        self.time_budget = time_budget
-        self.max_trials = max_trials
-        self.learners = learners
-        self.metric = metric
-        self.random_state = random_state
-        self.n_jobs = n_jobs
-
-    def _fit_bundle(self, frame, y, schema, task, labels):
-        return _fit_search(self, frame, y, schema, task, labels)
