@@ -190,3 +190,67 @@ api_keys = sa.Table(
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("revoked_at", UTCDateTime()),  # NULL while the key is active
 )
+
+# Retraining and watching (migration 0004_retraining).
+# Every `modelyard retrain` decision: both versions, whether the alias moved, why, the evidence.
+retrain_decisions = sa.Table(
+    "retrain_decisions",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Column(
+        "model_id", sa.Integer(), sa.ForeignKey("models.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("alias", sa.String(64), nullable=False),
+    sa.Column("champion_version", sa.Integer()),  # NULL: nothing held the alias
+    sa.Column("challenger_version", sa.Integer()),
+    sa.Column("promoted", sa.Boolean(), nullable=False),
+    sa.Column("trigger", sa.String(64), nullable=False),  # 'force', 'schedule', 'new_data', ...
+    sa.Column("reason", sa.Text(), nullable=False),
+    sa.Column("evidence", Json, nullable=False),  # scores, difference, interval, p, rows
+    sa.Column("actor", sa.String(NAME_LENGTH), nullable=False),
+    sa.Index("ix_retrain_decisions_model_id", "model_id", "id"),
+)
+
+# The watcher's last check of each trigger of each model; `state` holds what the trigger needs
+# to know it already acted (the schedule slot handled, the fingerprint seen).
+watch_checks = sa.Table(
+    "watch_checks",
+    metadata,
+    sa.Column(
+        "model_id", sa.Integer(), sa.ForeignKey("models.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("trigger", sa.String(32), nullable=False),
+    sa.Column("checked_at", UTCDateTime(), nullable=False),
+    sa.Column("fired_at", UTCDateTime()),
+    sa.Column("state", Json, nullable=False),
+    sa.PrimaryKeyConstraint("model_id", "trigger"),
+)
+
+# At most one retrain per model at a time, across processes and machines: a row per model,
+# taken with one conditional upsert when absent or expired, renewed while the retrain runs.
+retrain_leases = sa.Table(
+    "retrain_leases",
+    metadata,
+    sa.Column(
+        "model_id", sa.Integer(), sa.ForeignKey("models.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("holder", sa.String(NAME_LENGTH), nullable=False),  # host:pid:random
+    sa.Column("acquired_at", UTCDateTime(), nullable=False),
+    sa.Column("expires_at", UTCDateTime(), nullable=False),
+)
+
+# The latest monitoring values per model for Prometheus (drift per column, live metric, last
+# retrain); `label` is the column or metric name, '' when the gauge has none.
+monitor_gauges = sa.Table(
+    "monitor_gauges",
+    metadata,
+    sa.Column(
+        "model_id", sa.Integer(), sa.ForeignKey("models.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("gauge", sa.String(64), nullable=False),
+    sa.Column("label", sa.String(KEY_LENGTH), nullable=False),
+    sa.Column("value", sa.Float()),  # NULL stands for NaN
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint("model_id", "gauge", "label"),
+)
