@@ -21,6 +21,7 @@ from modelyard.cli.keys_cmd import keys_app
 from modelyard.cli.models_cmd import db_app, models_app
 from modelyard.cli.predict_cmd import predict_command
 from modelyard.cli.render import err_console
+from modelyard.cli.retrain_cmd import retrain_command, watch_command
 from modelyard.cli.runs_cmd import report_command, runs_app
 from modelyard.cli.serve_cmd import serve_command
 from modelyard.cli.train_cmd import learners_command, train_command
@@ -46,6 +47,8 @@ app.command("report")(report_command)
 app.command("predict")(predict_command)
 app.command("serve")(serve_command)
 app.add_typer(keys_app, name="keys")
+app.command("retrain")(retrain_command)
+app.command("watch")(watch_command)
 
 
 @app.callback()

@@ -14,6 +14,7 @@ from modelyard.cli.render import console, fit_cells, print_json
 from modelyard.cli.runs_cmd import SHORT_ID, Limit, Offset, _fmt, page_record, record
 from modelyard.registry import MetadataStore, diff_versions, redact, store_url_for
 from modelyard.registry.registry import Registry
+from modelyard.registry.retrain_log import RetrainLog
 from modelyard.registry.values import MAX_STORED_INT
 
 
@@ -74,6 +75,7 @@ def show_command(
         model = registry.store.get_model(name)
         versions = registry.store.list_versions(name, limit=limit, offset=offset)
         audit = registry.store.audit_log(name)
+        decisions = RetrainLog(registry.store).decisions(name)
     if json:
         print_json(
             {
@@ -81,6 +83,7 @@ def show_command(
                 "versions": [record(v) for v in versions.items],
                 "total_versions": versions.total,
                 "audit_log": [record(a) for a in audit],
+                "retraining": [d.to_dict() for d in decisions],
             }
         )
         return
@@ -104,6 +107,12 @@ def show_command(
             f"  {change.at:%Y-%m-%d %H:%M:%S} {change.alias}: "
             f"{change.from_version} → {change.to_version} by {change.actor}"
         )
+    if decisions:
+        console.print("[bold]retraining[/] (latest first)")
+    for d in decisions:
+        verdict = "promoted" if d.promoted else "kept"
+        console.print(f"  {d.at:%Y-%m-%d %H:%M:%S} {d.trigger}: v{d.challenger_version} vs "
+                      f"v{d.champion_version}: {verdict}; {d.reason}", soft_wrap=wide)
 
 
 @models_app.command("promote")

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from modelyard.names import NAME_RULE, is_name
+from modelyard.spec.retrain import RetrainSpec
 from modelyard.spec.search import SearchSpec
 
 FILE_FORMATS = ("csv", "tsv", "whitespace", "parquet", "jsonl", "idx")  # formats read from files
@@ -234,6 +235,7 @@ class Spec(_Strict):
     predict: PredictSpec = Field(
         default_factory=PredictSpec, description="How the model treats inputs when it predicts."
     )
+    retrain: RetrainSpec | None = Field(None, description="When to retrain; what promotes.")
     seed: Annotated[int, Field(ge=0)] = 42
 
     @field_validator("name")
