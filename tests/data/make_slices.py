@@ -28,6 +28,15 @@ def lines_slice(src: Path, dst: Path, n: int, *, header: int = 1, keep=lambda li
     dst.write_bytes(b"".join(head + [body[i] for i in sorted(picked)]))
 
 
+def live_slice(src: Path, dst: Path) -> None:
+    """Telco rows the main slice does not hold (every 23rd line from the 12th, no blank
+    TotalCharges): a model trained on telco_churn.csv meets them as new customers."""
+    raw = src.read_bytes().splitlines(keepends=True)
+    taken = set(dst.with_name("telco_churn.csv").read_bytes().splitlines(keepends=True)[1:])
+    body = [line for i, line in enumerate(raw[1:]) if i % 23 == 11 and b", ," not in line]
+    dst.write_bytes(b"".join(raw[:1] + [line for line in body if line not in taken]))
+
+
 def idx_slice(src: Path, dst: Path, n: int) -> None:
     with gzip.open(src, "rb") as fh:
         data = fh.read()
@@ -48,6 +57,7 @@ def main() -> None:
     d = SHARED
     lines_slice(d / "telco_churn/Telco-Customer-Churn.csv", HERE / "telco_churn.csv", 300,
                 keep=lambda line: b", ," in line)
+    live_slice(d / "telco_churn/Telco-Customer-Churn.csv", HERE / "telco_churn_live.csv")
     lines_slice(d / "adult/adult-train.csv", HERE / "adult/adult-train.csv", 300, header=0)
     lines_slice(d / "adult/adult-test.csv", HERE / "adult/adult-test.csv", 150, header=0)
     lines_slice(d / "credit_g/german.csv", HERE / "credit_g.csv", 300, header=0)

@@ -19,6 +19,7 @@ from modelyard.cli.data_cmd import data_app
 from modelyard.cli.helptext import tidy
 from modelyard.cli.keys_cmd import keys_app
 from modelyard.cli.models_cmd import db_app, models_app
+from modelyard.cli.monitor_cmd import monitor_app
 from modelyard.cli.predict_cmd import predict_command
 from modelyard.cli.render import err_console
 from modelyard.cli.retrain_cmd import retrain_command, watch_command
@@ -49,6 +50,7 @@ app.command("serve")(serve_command)
 app.add_typer(keys_app, name="keys")
 app.command("retrain")(retrain_command)
 app.command("watch")(watch_command)
+app.add_typer(monitor_app, name="monitor")
 
 
 @app.callback()
