@@ -8,7 +8,8 @@ that task, flushes the prediction log and closes the registry.
 
 Routes: ``/healthz``, ``/readyz``, ``/metrics`` (no key); under ``/v1`` (API key checked by
 the router's one dependency): ``GET /models``, ``GET /models/{ref}``,
-``POST /models/{ref}/predict``; the API docs ``/openapi.json``, ``/docs`` and ``/redoc`` (the same
+``POST /models/{ref}/predict``, ``POST /models/{ref}/feedback`` (ground truth; always needs a
+key); the API docs ``/openapi.json``, ``/docs`` and ``/redoc`` (the same
 key check; a limited key sees only its models), whose assets are served locally.
 
 Keys are required unless ``config.require_keys`` is False, which ``modelyard serve`` chooses only
@@ -42,7 +43,7 @@ from modelyard.serving.metrics import RequestMiddleware, ServingMetrics
 from modelyard.serving.openapi import install_openapi
 from modelyard.serving.pool import ModelPool
 from modelyard.serving.predlog import PredictionLog
-from modelyard.serving.routers import health, models, predictions
+from modelyard.serving.routers import feedback, health, models, predictions
 from modelyard.serving.routers.docs import install_docs
 from modelyard.serving.state import ServerState
 from modelyard.settings import Settings
@@ -85,6 +86,7 @@ def create_app(settings: Settings, config: ServeConfig | None = None) -> FastAPI
     v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_key)])
     v1.include_router(models.router)
     v1.include_router(predictions.router)
+    v1.include_router(feedback.router)
     app.include_router(health.router)
     app.include_router(v1)
     install_docs(app)
