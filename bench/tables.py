@@ -307,13 +307,22 @@ def train_budget_table() -> str:
     return train_budget.table(record.current("train_budget"))
 
 
+def feedback_join() -> str:
+    rows = [[f"{r['labels']:,} / {r['logged']:,}", f"{r['joined_rows']:,}",
+             f"**{r['median_s']:.2f}**", ", ".join(f"{x:.2f}" for x in r["seconds"]),
+             _n(r["peak_rss_mb"]), *_provenance(r)]
+            for r in record.current("feedback_join")]
+    return _table(["labels / logged predictions", "labelled predictions joined", "median s",
+                   "each run, s", "peak MB", *PROVENANCE], rows)
+
+
 TABLES: dict[str, Callable[[], str]] = {
     "changes": changes, "train_loop": train_loop, "fashion_mnist": fashion_mnist,
     "lgbm_memory": lgbm_memory,
     "registry": registry, "serve": serve, "predict_latency": predict_latency,
     "automl": automl, "automl_peers": automl_peers, "automl_targets": automl_targets,
     "automl_flaml_rerun": automl_flaml_rerun,
-    "train_budget": train_budget_table,
+    "train_budget": train_budget_table, "feedback_join": feedback_join,
 }
 
 
