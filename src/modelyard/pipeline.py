@@ -21,6 +21,7 @@ from modelyard.evaluation.metrics import get_metric
 from modelyard.evaluation.report import write_report
 from modelyard.evaluation.results import PartMetrics
 from modelyard.learners.base import get_learner
+from modelyard.monitoring.reference import build_reference, store_reference
 from modelyard.orchestration.evaluate import (
     EvalInputs,
     Evaluation,
@@ -186,6 +187,8 @@ def _train(
     primary = evaluation.primary_metric if evaluation else None
     part_metrics = PartMetrics(metrics, primary=primary)
 
+    on_step("profiling the training rows (the reference for drift)")
+    _store_reference(registry, run_id, prepared, fitted)
     on_step("registering the model" if register else "storing the model")
     uri = registry.artifacts.put_dir(model_dir)
     registration = Registration(
@@ -241,6 +244,19 @@ def _train(
         report=report,
         registration=registration,
     )
+
+
+def _store_reference(registry: Registry, run_id: str, prepared: Prepared,
+                     fitted: Fitted) -> None:
+    """The training rows' profile and the model's outputs on the validation rows, stored beside
+    the model (``monitoring.reference``) for drift checks."""
+    dataset, split = prepared.dataset, prepared.split
+    frame, features = dataset.frame, dataset.features
+    reference = build_reference(
+        frame.iloc[split.train][features], dataset.schema, dataset.task, model=fitted.bundle,
+        validation_rows=frame.iloc[split.validation][features],
+        metrics=fitted.metrics.get("validation"))
+    store_reference(registry, run_id, reference)
 
 
 def _one_learner(spec: Spec, task: str, fitted: Fitted,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typer
 
+from modelyard.cli.monitor_drift_cmd import drift_command
 from modelyard.cli.monitor_feedback_cmd import feedback_command, performance_command
 
 monitor_app = typer.Typer(
@@ -15,5 +16,6 @@ monitor_app = typer.Typer(
     no_args_is_help=True,
 )
 
+monitor_app.command("drift")(drift_command)
 monitor_app.command("feedback")(feedback_command)
 monitor_app.command("performance")(performance_command)

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from modelyard.names import NAME_RULE, is_name
+from modelyard.spec.monitoring import MonitoringSpec
 from modelyard.spec.retrain import RetrainSpec
 from modelyard.spec.search import SearchSpec
 
@@ -234,6 +235,9 @@ class Spec(_Strict):
     costs: CostSpec = Field(default_factory=CostSpec)
     predict: PredictSpec = Field(
         default_factory=PredictSpec, description="How the model treats inputs when it predicts."
+    )
+    monitoring: MonitoringSpec = Field(
+        default_factory=MonitoringSpec, description="Drift thresholds (modelyard monitor drift)."
     )
     retrain: RetrainSpec | None = Field(None, description="When to retrain; what promotes.")
     seed: Annotated[int, Field(ge=0)] = 42
