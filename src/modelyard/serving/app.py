@@ -106,6 +106,7 @@ def _open(state: ServerState) -> None:
         registry.close()
         raise
     state.registry, state.keyring = registry, keyring
+    state.metrics.monitor.attach(registry.store)
     state.pool = ModelPool(registry, state.config, state.metrics)
     if state.config.log_predictions:
         state.predlog = PredictionLog(
@@ -120,6 +121,7 @@ def _close(state: ServerState) -> None:
     """Flush the prediction log and close the registry (blocking: runs in a thread)."""
     if state.predlog is not None:
         state.predlog.close()
+    state.metrics.monitor.detach()
     if state.registry is not None:
         state.registry.close()
 

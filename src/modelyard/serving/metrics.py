@@ -18,6 +18,8 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from modelyard.serving.monitor_gauges import StoreGauges
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]],
@@ -83,6 +85,9 @@ class ServingMetrics:
             "Rows not logged because the log queue was full or a write failed",
             registry=self.registry,
         )
+        # drift, live metric and last retrain, as modelyard watch stored them (attached at start)
+        self.monitor = StoreGauges()
+        self.registry.register(self.monitor)
 
     def observe(self, scope: Scope, status: int, seconds: float) -> None:
         """Count and time one finished request."""
