@@ -11,6 +11,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "modelyard"
 LAYERS = {
     # 0: the base every layer may use
     "errors": 0, "spec": 0, "settings": 0, "formats": 0, "atomic": 0, "hashing": 0, "names": 0,
+    "durations": 0,
     "data": 1, "features": 1, "evaluation": 1,
     "training": 2, "learners": 2,
     "model": 3,

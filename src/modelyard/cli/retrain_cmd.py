@@ -53,7 +53,7 @@ def watch_command(
     names: list[str] = typer.Argument(None, help="Models to watch; default: every model "
                                       "whose spec has retrain triggers."),
     interval: str = typer.Option("60s", "--interval", metavar="DURATION",
-                                 help="Time between checks: 30s, 5m, 1h."),
+                                 help="Time between checks: 30s, 5m, 1h, 1.5h."),
     once: bool = typer.Option(False, "--once", help="Check once and exit."),
     webhook: str = typer.Option(None, "--webhook", metavar="URL",
                                 help="URL that receives each event as a JSON POST (a model's "
@@ -65,10 +65,11 @@ def watch_command(
     retrain at a time."""
     import logging
 
+    from modelyard.durations import parse_duration
     from modelyard.orchestration.alerts import Alerts
     from modelyard.orchestration.watch import watch
 
-    seconds = _seconds(interval)
+    seconds = parse_duration(interval, "--interval", example="60s").total_seconds()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     alerts = Alerts(webhook)
 
@@ -89,16 +90,3 @@ def watch_command(
         pass
     finally:
         alerts.close()
-
-
-def _seconds(text: str) -> float:
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    value = text.strip().lower()
-    try:
-        seconds = float(value[:-1]) * units[value[-1]] if value[-1:] in units else float(value)
-    except (ValueError, IndexError):
-        seconds = -1.0
-    if not seconds > 0:
-        raise typer.BadParameter(f"{text!r} is not a positive duration: expected e.g. 30s, 5m, "
-                                 "1h", param_hint="--interval")
-    return seconds

@@ -9,9 +9,8 @@ a prediction column drifted.
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ import pandas as pd
 
 from modelyard.data.convert import convert_column
 from modelyard.data.schema import Schema
+from modelyard.durations import parse_since
 from modelyard.errors import DataError, ModelyardError, SpecError
 from modelyard.monitoring.logs import LogScan, frame_batches, log_batches
 from modelyard.monitoring.profile import as_labels, as_numbers
@@ -39,8 +39,6 @@ from modelyard.spec.monitoring import MonitoringSpec
 
 PREDICTIONS_DIR = "predictions"  # as serving.app writes it: <home>/predictions
 BATCH_ROWS = 65_536
-_SINCE = re.compile(r"(\d+(?:\.\d+)?)\s*(s|m|h|d|w)")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 @dataclass(frozen=True)
@@ -85,21 +83,6 @@ class DriftReport:
         out["prediction"] = [asdict(c) for c in self.prediction]
         out["notes"] = list(self.notes)
         return out
-
-
-def parse_since(text: str, now: datetime | None = None) -> datetime:
-    """'30m', '12h', '7d', '2w' (or an ISO time) as the UTC time that long before ``now``."""
-    match = _SINCE.fullmatch(text.strip().lower())
-    if match:
-        delta = timedelta(**{_UNITS[match[2]]: float(match[1])})
-        return (now or datetime.now(UTC)) - delta
-    try:
-        at = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise SpecError(f"cannot read --since {text!r}: expected a duration such as 30m, 12h, "
-                        "7d or 2w, or an ISO time such as 2025-01-31T12:00",
-                        hint="e.g. --since 7d") from None
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def thresholds_of(spec: dict[str, Any], overrides: dict[str, Any] | None = None) -> MonitoringSpec:

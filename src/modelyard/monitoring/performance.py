@@ -13,7 +13,6 @@ shows its counts and no metric, and is never flagged.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,7 +22,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from modelyard.errors import DataError, SpecError
+from modelyard.durations import parse_duration, parse_since
+from modelyard.errors import DataError
 from modelyard.evaluation.bootstrap import bootstrap_ci
 from modelyard.evaluation.metrics import DEFAULT_METRICS, get_metric, score
 from modelyard.monitoring.labelled import PREDICTION, PROBA_PREFIX, joined, log_glob, scan
@@ -33,19 +33,6 @@ from modelyard.registry.registry import Registry
 MIN_LABELS = 30  # labelled predictions a window needs before its metrics mean anything
 N_BOOT, SEED = 1000, 0  # bootstrap resamples per window, and their fixed seed
 DEFAULT_WINDOWS = 30  # without --since, look back this many windows
-UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-_DURATION = re.compile(r"\s*(\d+)\s*([smhdw])\s*")
-
-
-def parse_duration(text: str, what: str) -> timedelta:
-    """'90s', '30m', '12h', '1d', '2w' as a timedelta; anything else is a ``SpecError``."""
-    match = _DURATION.fullmatch(text) if isinstance(text, str) else None
-    if match is None or int(match[1]) == 0:
-        raise SpecError(
-            f"{what} must be a positive whole number and a unit (s, m, h, d, w); got {text!r}",
-            hint=f"e.g. {what} 1d, 12h or 2w",
-        )
-    return timedelta(seconds=int(match[1]) * UNITS[match[2]])
 
 
 @dataclass(frozen=True)
@@ -122,8 +109,10 @@ def live_performance(
         home = load_settings().home
     length = parse_duration(window, "--window")
     now = now or datetime.now(UTC)
-    start = since if isinstance(since, datetime) else now - (
-        parse_duration(since, "--since") if since else length * DEFAULT_WINDOWS)
+    if since is None:
+        start = now - length * DEFAULT_WINDOWS
+    else:
+        start = since if isinstance(since, datetime) else parse_since(since, "--since", now)
     version = registry.store.resolve(ref or name)
     task, primary = _task_and_primary(registry, version)
     names = list(dict.fromkeys([primary, *DEFAULT_METRICS[task]]))

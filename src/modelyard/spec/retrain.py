@@ -43,6 +43,18 @@ class DriftTrigger(_Strict):
     below: float | None = Field(None, description="Fire when the latest window's metric is under.")
     window: str = Field("1d", description="The live-performance window.")
 
+    @field_validator("since", "window")
+    @classmethod
+    def _duration(cls, value: str, info) -> str:
+        from modelyard.durations import GRAMMAR, parse_duration
+        from modelyard.errors import SpecError
+
+        try:
+            parse_duration(value, info.field_name)
+        except SpecError:
+            raise ValueError(f"expected {GRAMMAR}, e.g. 7d, 12h or 1.5d") from None
+        return value
+
     @model_validator(mode="after")
     def _metric_and_threshold(self):
         if (self.metric is None) != (self.below is None):
