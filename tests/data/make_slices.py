@@ -37,6 +37,12 @@ def live_slice(src: Path, dst: Path) -> None:
     dst.write_bytes(b"".join(raw[:1] + [line for line in body if line not in taken]))
 
 
+def months_slice(src: Path, dst: Path, months: tuple[bytes, ...]) -> None:
+    """Every line of the given months (lines start with their 'YYYY-MM' time stamp)."""
+    raw = src.read_bytes().splitlines(keepends=True)
+    dst.write_bytes(b"".join(raw[:1] + [line for line in raw[1:] if line[:7] in months]))
+
+
 def idx_slice(src: Path, dst: Path, n: int) -> None:
     with gzip.open(src, "rb") as fh:
         data = fh.read()
@@ -69,6 +75,9 @@ def main() -> None:
     lines_slice(d / "kc1/kc1.csv", HERE / "kc1.csv", 300)
     lines_slice(d / "california_housing/housing.csv", HERE / "california_housing.csv", 300,
                 keep=lambda line: b",," in line)
+    months_slice(d / "bike_sharing/bike_hourly_skforecast_clean.csv",
+                 HERE / "bike_sharing_drift.csv",
+                 (b"2011-01", b"2011-02", b"2011-03", b"2011-06"))
     lines_slice(d / "house_prices_ames/house.csv", HERE / "house_prices_ames.csv", 300)
     lines_slice(d / "sentiment_sst2/dev.tsv", HERE / "sst2_dev.tsv", 300)
     lines_slice(d / "online_retail/france.csv", HERE / "online_retail/france.csv", 150)
