@@ -15,7 +15,8 @@ import httpx
 import pandas as pd
 import pytest
 
-from modelyard.serving import create_app
+from modelyard.registry.registry import Registry
+from modelyard.serving import create_app, read_log
 from modelyard.settings import load_settings
 from serving_helpers import CHURN_CSV, DATA, json_records, live_server, loopback_config, wait_ready
 
@@ -31,7 +32,7 @@ def served(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
     home = tmp_path_factory.mktemp("churn_live") / "home"
     env = {**os.environ, "MODELYARD_HOME": str(home)}
     subprocess.run([sys.executable, "-m", "modelyard", "train", str(CHURN_CSV), "--target",
-                    "Churn", "--name", "churn", "--set", "data.types.customerID=categorical"],
+                    "Churn", "--name", "churn"],
                    env=env, check=True, capture_output=True, timeout=240)  # fmt: skip
     live = pd.read_csv(LIVE_CSV)
     features = live.drop(columns=["Churn"])
@@ -125,6 +126,15 @@ def test_a_batch_request_needs_its_row_numbers(served, home, cli, tmp_path):
 
 
 def test_labels_by_key_column_and_the_model_default_label_column(served, home, cli):
+    # customerID is no model input (training dropped it as an identifier); the records carried
+    # it as they are and the log kept it for this join
+    with Registry.open(load_settings(home)) as registry:
+        assert "customerID" in registry.store.resolve("churn").schema["dropped"]
+    logged = read_log(home / "predictions", "churn")
+    assert logged["input.customerID"].tolist() == served[1]["customerID"].tolist()
+    drift = cli("monitor", "drift", "churn", "--json")
+    assert drift.code == 0, drift.err
+    assert drift.json()["schema_changes"]["new_columns"] == []  # the identifier is no new input
     result = cli("monitor", "feedback", "churn", LIVE_CSV, "--key", "customerID", "--json")
     assert result.code == 0, result.err
     s = result.json()

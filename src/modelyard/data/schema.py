@@ -71,6 +71,12 @@ class Schema:
         """Names of the feature columns (target and dropped columns excluded)."""
         return [c.name for c in self.columns]
 
+    @property
+    def identifiers(self) -> list[str]:
+        """Columns left out of training as identifiers (inferred, or typed 'identifier' by hand):
+        never model inputs, but a record may carry them so its prediction can be found later."""
+        return [name for name, why in self.dropped.items() if why.startswith("identifier")]
+
     def column(self, name: str) -> Column:
         for col in self.columns:
             if col.name == name:

@@ -17,8 +17,14 @@ datetime                  a string in the training format (checked when the row 
 text                      a string of at most ``MAX_TEXT_CHARS`` characters
 ========================  ================================================================
 
+A record may also carry the columns training left out as identifiers (``Schema.identifiers``:
+``customerID``), each optional: text or a number, kept as text. They never reach the model; the
+prediction log keeps them as ``input.<column>`` so feedback keyed by them finds the prediction.
+Any other field is unknown and refused.
+
 ``parse(body)`` validates raw JSON bytes (one record as an object, or a non-empty array of them)
-in one pass and returns a DataFrame with one typed column per feature; every problem becomes a
+in one pass and returns a DataFrame with one typed column per feature, then one text column per
+identifier some record sent (None where one left it out); every problem becomes a
 ``BadRequest`` (not JSON) or ``InvalidInput`` naming the fields.
 """
 
@@ -78,6 +84,29 @@ def _number(value: Any) -> float | None:
 
 
 _NUMBER = Annotated[Any, PlainValidator(_number), WithJsonSchema(NUMBER_SCHEMA)]
+IDENTIFIER_SCHEMA = {"anyOf": [{"type": "string", "maxLength": MAX_CATEGORY_CHARS},
+                               {"type": "number"}, {"type": "null"}]}
+
+
+def _identifier(value: Any) -> str | None:
+    """An identifier field as text: a string as sent, a whole number without '.0' (42 and 42.0
+    both log as '42', as a CSV of labels reads them back), or null."""
+    if value is None:
+        return None
+    if isinstance(value, str) and len(value) <= MAX_CATEGORY_CHARS:
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = finite_number(value)
+        if number is not None:
+            return str(int(value)) if float(value).is_integer() else repr(number)
+    raise PydanticCustomError(
+        "identifier_type", "expected an identifier: text of at most {limit} characters, a "
+        "finite number, or null; received {received}",
+        {"limit": MAX_CATEGORY_CHARS, "received": json.dumps(value, default=str)[:60]},
+    )  # fmt: skip
+
+
+_IDENTIFIER = Annotated[Any, PlainValidator(_identifier), WithJsonSchema(IDENTIFIER_SCHEMA)]
 
 
 def _field(column: Column) -> tuple[Any, Any]:
@@ -168,12 +197,18 @@ class RequestSchema:
     columns: tuple[Column, ...]
     one: TypeAdapter
     many: TypeAdapter
+    identifiers: tuple[str, ...] = ()  # optional fields logged, never given to the model
 
     @classmethod
     def for_model(cls, name: str, version: int, schema: Schema) -> RequestSchema:
         columns = tuple(c for c in schema.columns if c.kind != "identifier")
+        identifiers = tuple(schema.identifiers)
         # field names are positional (c0, c1, ...): column names need not be Python identifiers
-        fields = {f"c{i}": _field(col) for i, col in enumerate(columns)}
+        fields: dict[str, Any] = {f"c{i}": _field(col) for i, col in enumerate(columns)}
+        for i, column in enumerate(identifiers):
+            fields[f"k{i}"] = (_IDENTIFIER, Field(
+                None, alias=column, description=f"identifier column '{column}': not a model "
+                "input; logged with the prediction so feedback can be keyed by it"))
         record = create_model(  # type: ignore[call-overload]
             _component_name(name, version),
             __config__=ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=False),
@@ -181,7 +216,7 @@ class RequestSchema:
             **fields,
         )
         many = TypeAdapter(Annotated[list[record], Field(min_length=1)])  # type: ignore[valid-type]
-        return cls(record, columns, TypeAdapter(record), many)
+        return cls(record, columns, TypeAdapter(record), many, identifiers)
 
     @property
     def names(self) -> list[str]:
@@ -209,12 +244,17 @@ class RequestSchema:
         return self.to_frame(parsed if listed else [parsed])
 
     def to_frame(self, records: list[BaseModel]) -> pd.DataFrame:
-        """Validated records as a DataFrame in schema order, with kind-appropriate dtypes."""
+        """Validated records as a DataFrame in schema order, with kind-appropriate dtypes, then
+        the identifier columns as text."""
         data: dict[str, pd.Series] = {}
         for i, col in enumerate(self.columns):
             values = [getattr(r, f"c{i}") for r in records]
             dtype = {"numeric": "float64", "boolean": "boolean"}.get(col.kind, "object")
             data[col.name] = pd.Series(values, dtype=dtype)
+        for i, name in enumerate(self.identifiers):
+            values = [getattr(r, f"k{i}") for r in records]
+            if any(v is not None for v in values):  # a log without ids stays as it was
+                data[name] = pd.Series(values, dtype=object)
         return pd.DataFrame(data, index=pd.RangeIndex(len(records)))
 
     def _translate(self, err: ValidationError, listed: bool, start: bytes) -> Exception:
@@ -257,7 +297,9 @@ class RequestSchema:
         kinds = {e["type"] for e in errors}
         if kinds & {"missing", "extra_forbidden"}:
             listing = ", ".join(self.names[:40]) + (" ..." if len(self.names) > 40 else "")
-            return f"send exactly these fields (null for a missing value): {listing}"
+            also = (f"; and, if you like, the identifier(s) {', '.join(self.identifiers)}"
+                    if self.identifiers else "")
+            return f"send exactly these fields (null for a missing value): {listing}{also}"
         if "finite_number" in kinds:
             return f"send finite numbers, or null for a missing value ({TOO_LARGE})"
         if "boolean_value" in kinds:

@@ -185,3 +185,45 @@ def test_the_boolean_json_schema_lists_the_accepted_values():
     assert {"enum": [0, 1]} in properties["senior"]["anyOf"]
     assert properties["flag"]["anyOf"] == [{"type": "boolean"}, {"type": "null"}]
     assert '"No", "Yes"' in properties["partner"]["description"]
+
+
+IDS = Schema(
+    columns=(Column("tenure", "numeric", "float64"),),
+    dropped={"customerID": "identifier-like: 300 unique values in 300 rows",
+             "account no": "identifier (set by hand)", "notes": "dropped by the spec",
+             "blank": "empty: no value in 300 rows"},
+)
+
+
+def test_identifier_columns_are_optional_text_fields_and_other_dropped_columns_unknown():
+    schema = RequestSchema.for_model("churn", 1, IDS)
+    assert schema.names == ["tenure"] and schema.identifiers == ("customerID", "account no")
+    frame = schema.parse(json.dumps([
+        {"tenure": 3, "customerID": "7590-VHVEG", "account no": 42},
+        {"tenure": 4, "account no": 42.0},
+        {"tenure": 5, "customerID": None, "account no": 0.5},
+    ]).encode())
+    assert list(frame.columns) == ["tenure", "customerID", "account no"]
+    assert frame["customerID"].tolist() == ["7590-VHVEG", None, None]
+    assert frame["account no"].tolist() == ["42", "42", "0.5"]  # as a CSV of labels reads back
+    bare = schema.parse(b'{"tenure": 1}')
+    assert list(bare.columns) == ["tenure"]  # no identifier sent: the log stays as it was
+    err = problem(schema, {"tenure": 1, "notes": "x", "blank": None})
+    assert {d["field"]: d["type"] for d in err.details} == {"notes": "extra_forbidden",
+                                                             "blank": "extra_forbidden"}
+    assert "identifier(s) customerID, account no" in err.hint
+    assert set(schema.json_schema()["required"]) == {"tenure"}
+
+
+@pytest.mark.parametrize("value", [True, [1], {"a": 1}, "x" * (MAX_CATEGORY_CHARS + 1)])
+def test_an_identifier_that_is_not_text_or_a_number_is_refused(value):
+    schema = RequestSchema.for_model("churn", 1, IDS)
+    err = problem(schema, {"tenure": 1, "customerID": value})
+    assert err.details[0]["field"] == "customerID" and err.details[0]["type"] == "identifier_type"
+    assert "expected an identifier" in err.message
+
+
+def test_an_infinite_identifier_is_refused():
+    schema = RequestSchema.for_model("churn", 1, IDS)
+    with pytest.raises(InvalidInput, match="expected an identifier"):
+        schema.parse(b'{"tenure": 1, "customerID": 1e400}')

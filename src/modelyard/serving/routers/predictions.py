@@ -105,10 +105,10 @@ def _too_large(size: str, limit: int) -> PayloadTooLarge:
 def _answer(served: Served, body: bytes,
             metrics: ServingMetrics) -> tuple[pd.DataFrame, Batch, dict[str, Any]]:
     """Validate, predict and shape the answer (CPU work: runs in a worker thread)."""
-    inputs = served.request.parse(body)
+    inputs = served.request.parse(body)  # the features, then identifiers for the log only
     origin = Origin("request", listed=body.lstrip()[:1] == b"[")
     try:
-        batch = predict_batch(served.bundle, inputs, origin=origin,
+        batch = predict_batch(served.bundle, inputs[served.request.names], origin=origin,
                               unseen_categories=policy_of(served.version.tags))
     except UnseenCategories as err:
         _count_unseen(metrics, served, err.unseen)
