@@ -22,7 +22,7 @@ from modelyard.data.schema import Schema
 from modelyard.durations import parse_since
 from modelyard.errors import DataError, ModelyardError, SpecError
 from modelyard.monitoring.logs import LogScan, frame_batches, log_batches
-from modelyard.monitoring.profile import as_labels, as_numbers
+from modelyard.monitoring.profile import as_numbers
 from modelyard.monitoring.reference import Reference, reference_for
 from modelyard.monitoring.stats import (
     CategoryAccumulator,
@@ -260,7 +260,7 @@ def _feed(acc: Any, values: pd.Series, kind: str) -> None:
     if isinstance(acc, NumericAccumulator):
         acc.update(as_numbers(values, kind))
     else:
-        acc.update(as_labels(values))
+        acc.update(values)
 
 
 def _shares(counts: np.ndarray) -> list[float]:

@@ -41,6 +41,23 @@ def as_labels(series: pd.Series) -> pd.Series:
     return text.map(lambda v: None if v is None else str(v))
 
 
+def label_counts(series: pd.Series) -> tuple[int, dict[str, int]]:
+    """Missing values and the count of each label as ``as_labels`` writes it, counted on the raw
+    values and the distinct values turned into text, instead of a Python call per row. Object
+    columns go through ``as_labels`` (mixed values such as ``1`` and ``True`` compare equal, but
+    are two labels)."""
+    missing = series.isna()
+    if series.dtype == object:
+        counts = as_labels(series).dropna().value_counts()
+    else:
+        counts = series[~missing].value_counts()
+    out: dict[str, int] = {}
+    for value, count in counts.items():
+        if count:  # a categorical dtype lists its unused categories with count 0
+            out[str(value)] = out.get(str(value), 0) + int(count)
+    return int(missing.sum()), out
+
+
 def numeric_profile(values: np.ndarray) -> dict[str, Any]:
     """The numeric profile of ``values`` (float64, NaN for missing)."""
     present = values[~np.isnan(values)]

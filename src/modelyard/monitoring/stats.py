@@ -16,7 +16,7 @@ import numpy as np
 from scipy import stats as sps
 from scipy.spatial.distance import jensenshannon
 
-from modelyard.monitoring.profile import bin_counts
+from modelyard.monitoring.profile import bin_counts, label_counts
 
 EPS = 1e-4  # share given to an empty bin in PSI, so a bin that empties does not divide by zero
 MAX_TRACKED = 1000  # distinct current categories counted by name; more count as 'other'
@@ -59,15 +59,16 @@ class CategoryAccumulator:
         self.overflow = 0
         self.rows = self.nulls = 0
 
-    def update(self, labels: Any) -> None:
-        self.rows += len(labels)
-        self.nulls += int(labels.isna().sum())
-        for value, count in labels.dropna().value_counts().items():
-            key = str(value)
+    def update(self, values: Any) -> None:
+        """Count a batch of values (labels as ``profile.as_labels`` writes them)."""
+        nulls, counts = label_counts(values)
+        self.rows += len(values)
+        self.nulls += nulls
+        for key, count in counts.items():
             if key in self.counts or len(self.counts) < MAX_TRACKED:
-                self.counts[key] += int(count)
+                self.counts[key] += count
             else:
-                self.overflow += int(count)
+                self.overflow += count
 
 
 def psi(reference: np.ndarray, current: np.ndarray) -> float:
