@@ -316,13 +316,31 @@ def feedback_join() -> str:
                    "each run, s", "peak MB", *PROVENANCE], rows)
 
 
+def drift() -> str:
+    rows = []
+    for r in record.current("drift"):
+        mine, peer, v = r["modelyard"], r["evidently"], r["verdicts"]
+        rows.append([
+            f"{r['rows']:,} x {r['columns']} / {r['reference_rows']:,}",
+            f"{mine['seconds']:.1f} ({_n(mine['peak_rss_mb'])})",
+            f"{peer['seconds']:.1f} ({_n(peer['peak_rss_mb'])})",
+            f"**{r['speedup']:.1f}x**", f"**{r['memory_ratio']:.2f}**",
+            f"**{v['agree']} / {v['compared']}**",
+            f"{v['modelyard_drifted']} / {v['evidently_drifted']} / {v['planned_drifted']}",
+            f"evidently {peer['versions']['evidently']}", *_provenance(r)])
+    return _table(["current rows x columns / reference rows", "modelyard s (peak MB)",
+                   "Evidently s (peak MB)", "speed (target ≥ 10x)",
+                   "memory ratio (target ≤ 0.5)", "same verdict, columns",
+                   "drifted: modelyard / Evidently / planned", "peer", *PROVENANCE], rows)
+
+
 TABLES: dict[str, Callable[[], str]] = {
     "changes": changes, "train_loop": train_loop, "fashion_mnist": fashion_mnist,
     "lgbm_memory": lgbm_memory,
     "registry": registry, "serve": serve, "predict_latency": predict_latency,
     "automl": automl, "automl_peers": automl_peers, "automl_targets": automl_targets,
     "automl_flaml_rerun": automl_flaml_rerun,
-    "train_budget": train_budget_table, "feedback_join": feedback_join,
+    "train_budget": train_budget_table, "feedback_join": feedback_join, "drift": drift,
 }
 
 
