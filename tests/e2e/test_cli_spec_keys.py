@@ -89,6 +89,7 @@ VALUES: dict[str, tuple[Any, tuple[str, ...]]] = {
     "retrain.triggers.drift.since": ("14d", ()),
     "retrain.triggers.drift.metric": ("f1", ("retrain.triggers.drift.below=0.7",)),
     "retrain.triggers.drift.below": (0.7, ("retrain.triggers.drift.metric=f1",)),
+    "retrain.triggers.drift.above": (50.0, ("retrain.triggers.drift.metric=rmse",)),
     "retrain.triggers.drift.window": ("12h", ()),
     "retrain.webhook": ("http://127.0.0.1:9/hook", ()),
     "retrain.lease_seconds": (120.0, ()),

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from modelyard.errors import ModelyardError
+from modelyard.errors import ModelyardError, SpecError
 from modelyard.orchestration.retrain import Champion
 from modelyard.registry.registry import Registry
 from modelyard.registry.values import now
@@ -118,6 +118,7 @@ def _drift(registry: Registry, champion: Champion) -> Fired:
                          f"the inputs and predictions of the last {rule.since} {verdict} "
                          f"(score {report.score:.3f} over {report.rows} rows)",
                          values={"score": report.score, "rows": report.rows})
+        from modelyard.evaluation.metrics import get_metric
         from modelyard.monitoring.performance import live_performance
 
         perf = live_performance(registry, champion.name, window=rule.window, ref=ref)
@@ -126,12 +127,27 @@ def _drift(registry: Registry, champion: Champion) -> Fired:
             return Fired("drift", False, f"no labelled window yet for {rule.metric}")
         WatchState(registry.store).set_gauges(champion.name, "live_metric",
                                               {rule.metric: value})
-        low = value < rule.below
-        return Fired("drift", low, f"live {rule.metric} {value:.4f} is "
-                     f"{'below' if low else 'not below'} {rule.below}",
-                     values={rule.metric: value, "below": rule.below})
+        return _threshold(rule, value, get_metric(rule.metric, perf.task).greater_is_better)
     except ModelyardError as err:  # no prediction log or labels yet: said, not fatal
         return Fired("drift", False, f"drift could not be checked: {err.message}")
+
+
+def _threshold(rule: Any, value: float, greater_is_better: bool) -> Fired:
+    """Whether ``value`` crossed the rule's threshold on the metric's worse side; a threshold on
+    the better side (rmse `below`, f1 `above`) would fire while the model is fine: an error."""
+    side, bound = ("below", rule.below) if rule.below is not None else ("above", rule.above)
+    if (side == "below") != greater_is_better:
+        worse = "below" if greater_is_better else "above"
+        raise SpecError(
+            f"retrain.triggers.drift has {side}: {bound} for {rule.metric}, where "
+            f"{'greater' if greater_is_better else 'lower'} is better, so it would fire while "
+            "the model does well",
+            hint=f"write {{metric: {rule.metric}, {worse}: {bound}}} in the retrain section",
+        )
+    crossed = value < bound if side == "below" else value > bound
+    return Fired("drift", crossed, f"live {rule.metric} {value:.4f} is "
+                 f"{side if crossed else 'not ' + side} {bound}",
+                 values={rule.metric: value, side: bound})
 
 
 def _column_scores(report: Any) -> dict[str, float]:

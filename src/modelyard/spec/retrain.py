@@ -36,11 +36,16 @@ class PairedTest(_Strict):
 
 
 class DriftTrigger(_Strict):
-    """Fire on the drift verdict (no metric), or when a live metric falls below a threshold."""
+    """Fire on the drift verdict (no metric), or when a live metric crosses a threshold on its
+    worse side: `below` for a score (f1, roc_auc, r2), `above` for an error (rmse, mae)."""
 
     since: str = Field("7d", description="The prediction-log window the drift check reads.")
-    metric: str | None = Field(None, description="A live metric, e.g. f1 (needs `below`).")
-    below: float | None = Field(None, description="Fire when the latest window's metric is under.")
+    metric: str | None = Field(None, description="A live metric, e.g. f1 (needs `below` or "
+                               "`above`).")
+    below: float | None = Field(None, description="Fire when the latest window's metric is under "
+                                "(a metric where greater is better).")
+    above: float | None = Field(None, description="Fire when the latest window's metric is over "
+                                "(an error such as rmse).")
     window: str = Field("1d", description="The live-performance window.")
 
     @field_validator("since", "window")
@@ -57,9 +62,11 @@ class DriftTrigger(_Strict):
 
     @model_validator(mode="after")
     def _metric_and_threshold(self):
-        if (self.metric is None) != (self.below is None):
-            raise ValueError("give both 'metric' and 'below' (e.g. {metric: f1, below: 0.7}), "
-                             "or neither for the drift verdict")
+        thresholds = (self.below is not None) + (self.above is not None)
+        if (self.metric is None) != (thresholds == 0) or thresholds > 1:
+            raise ValueError("give 'metric' and one of 'below' (a score: {metric: f1, below: "
+                             "0.7}) or 'above' (an error: {metric: rmse, above: 50}), or none of "
+                             "them for the drift verdict")
         return self
 
 
