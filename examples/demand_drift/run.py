@@ -113,12 +113,6 @@ def main(argv: list[str] | None = None) -> dict:
     return summary
 
 
-def since(started: float) -> str:
-    """A --since that reaches back to ``started`` (the month's first request) from a command
-    started now: a few seconds more, for the command to start (months are far more apart)."""
-    return f"{int(time.time() - started) + 5}s"
-
-
 def month_report(my: Modelyard, month: str, rows: pd.DataFrame, answered: pd.DataFrame,
                  fed: dict, version: int, started: float) -> dict:
     """Drift, live performance and the watcher's pass after one replayed month, printed."""
@@ -127,13 +121,13 @@ def month_report(my: Modelyard, month: str, rows: pd.DataFrame, answered: pd.Dat
     say(f"-- {month}: {len(rows)} hours answered by v{version}; mean {rows[TARGET].mean():.0f} "
         f"users/hour, predicted {answered['prediction'].mean():.0f}; {fed['stored']} labels fed "
         "back")
-    began = datetime.fromtimestamp(started - 1, UTC).isoformat(timespec="seconds")
+    began = datetime.fromtimestamp(started - 1, UTC).isoformat(timespec="seconds")  # this month
     drift = my.json("monitor", "drift", ref, "--since", began)
     top = sorted(((c["name"], c) for c in drift["columns"] if c["drifted"]),
                  key=lambda nc: -float(nc[1]["score"] or 0))
     say(f"   drift: {'DRIFT' if drift['drifted'] else 'no drift'} (score "
         f"{drift['score']:.2f}); drifted: {', '.join(c for c, _ in top[:5]) or 'none'}")
-    perf = my.json("monitor", "performance", ref, "--window", "1d", "--since", since(started))
+    perf = my.json("monitor", "performance", ref, "--window", "1d", "--since", began)
     live = [w for w in perf["windows"] if "mae" in w["metrics"]]
     for w in live:
         shown = ", ".join(f"{k} {m['value']:.1f} [{m['low']:.1f}, {m['high']:.1f}] vs test "
