@@ -19,7 +19,7 @@ from modelyard.errors import SpecError
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}  # seconds per unit
 MAX = timedelta(days=3650)
-GRAMMAR = "a positive number and a unit s, m, h, d or w, at most 3650d"
+GRAMMAR = "a positive number and a lower-case unit s, m, h, d or w, at most 3650d"
 _EXAMPLES = ("30m", "12h", "1.5d", "2w")
 _DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*")
 

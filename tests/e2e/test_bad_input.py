@@ -11,9 +11,18 @@ import shutil
 from pathlib import Path
 
 import pytest
-from bad_input import probes_artifacts, probes_cli, probes_data, probes_numbers, probes_spec
+from bad_input import (
+    probes_artifacts,
+    probes_cli,
+    probes_data,
+    probes_monitor,
+    probes_numbers,
+    probes_spec,
+)
 from bad_input.harness import (
+    KEPT,
     Probe,
+    assert_nothing_lost,
     assert_user_error,
     churn_store,
     run_cli,
@@ -22,14 +31,16 @@ from bad_input.harness import (
 )
 
 PROBES: list[Probe] = [*probes_cli.PROBES, *probes_data.PROBES, *probes_spec.PROBES,
-                       *probes_artifacts.PROBES, *probes_numbers.PROBES]
+                       *probes_artifacts.PROBES, *probes_numbers.PROBES, *probes_monitor.PROBES]
 
 
 @pytest.fixture(scope="session")
 def template_home(tmp_path_factory) -> Path:
-    """A store holding one registered version of 'churn' (trained once per session)."""
+    """A store holding one registered version of 'churn' (trained once per session) and a
+    prediction log of it (probes_monitor.log_predictions)."""
     home = tmp_path_factory.mktemp("bad-input") / "home"
     churn_store(home)
+    probes_monitor.log_predictions(home)
     return home
 
 
@@ -45,7 +56,7 @@ def test_bad_input_is_a_clear_error_that_changes_nothing(probe, template_home, t
     work = tmp_path / "work"
     work.mkdir()
     write_files(work, probe)
-    before = store_state(home)
+    before = store_state(home, KEPT)
     done = run_cli(home, work, probe.args, timeout=probe.timeout)
     assert_user_error(done, probe)
-    assert store_state(home) == before, "the store changed"
+    assert_nothing_lost(before, store_state(home, KEPT), probe)

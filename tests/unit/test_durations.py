@@ -29,7 +29,8 @@ def test_anything_else_names_the_flag_what_came_and_an_example(text):
     with pytest.raises(SpecError) as caught:
         parse_duration(text, "--interval", example="60s")
     message = str(caught.value)
-    assert message.startswith("--interval must be a positive number and a unit s, m, h, d or w")
+    assert message.startswith("--interval must be a positive number and a lower-case unit "
+                              "s, m, h, d or w")
     assert f"got {text!r}" in message and "60s" in message
     assert caught.value.hint == "e.g. --interval 60s"
 
@@ -59,6 +60,7 @@ def test_the_retrain_spec_keys_use_the_same_grammar():
                                                                                         "12h")
     for key in ("since", "window"):
         with pytest.raises(SpecError, match=rf"'retrain\.triggers\.drift\.{key}': .*a positive "
-                           r"number and a unit s, m, h, d or w.*\(received '7 days'\)") as caught:
+                           r"number and a lower-case unit s, m, h, d or w.*"
+                           r"\(received '7 days'\)") as caught:
             validate_spec(_retrain_spec(**{key: "7 days"}))
         assert f"retrain.triggers.drift.{key}=VALUE" in caught.value.hint

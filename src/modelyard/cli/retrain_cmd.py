@@ -66,10 +66,21 @@ def watch_command(
     import logging
 
     from modelyard.durations import parse_duration
+    from modelyard.errors import SpecError
     from modelyard.orchestration.alerts import Alerts
     from modelyard.orchestration.watch import watch
+    from modelyard.spec.retrain import is_webhook_url
 
     seconds = parse_duration(interval, "--interval", example="60s").total_seconds()
+    if webhook is not None and not is_webhook_url(webhook):
+        raise SpecError(f"--webhook must be an http:// or https:// URL with a host; got "
+                        f"{webhook!r}", hint="e.g. --webhook https://hooks.example.com/modelyard")
+    if names:  # a misspelt name is a user error now, not a line in the log every interval
+        from modelyard.registry.registry import Registry
+
+        with Registry.open(current_settings()) as registry:
+            for name in names:
+                registry.store.get_model(name)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     alerts = Alerts(webhook)
 

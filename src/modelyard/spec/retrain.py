@@ -133,6 +133,20 @@ class RetrainSpec(_Strict):
     @field_validator("webhook")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError(f"the webhook {value!r} is not an http:// or https:// URL")
+        if value is not None and not is_webhook_url(value):
+            raise ValueError(f"the webhook {value!r} is not an http:// or https:// URL with a "
+                             "host, e.g. https://hooks.example.com/modelyard")
         return value
+
+
+def is_webhook_url(value: object) -> bool:
+    """Whether ``value`` is an http(s) URL with a host (what the webhook POSTs can reach)."""
+    from urllib.parse import urlsplit
+
+    if not isinstance(value, str) or any(c.isspace() for c in value):
+        return False
+    try:
+        parts = urlsplit(value)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # a malformed port or IPv6 address
+        return False

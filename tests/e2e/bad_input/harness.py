@@ -21,7 +21,9 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 TABLES = ("runs", "run_params", "run_metrics", "metric_points", "models", "model_versions",
-          "model_aliases", "alias_audit", "api_keys")
+          "model_aliases", "alias_audit", "api_keys", "retrain_decisions", "watch_checks",
+          "retrain_leases", "monitor_gauges")
+KEPT = ("predictions", "feedback")  # folders of the home whose files a probe must not lose
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Probe:
     stdout: tuple[str, ...] = ()
     timeout: int = 180
     never: tuple[str, ...] = ()
+    adds: bool = False  # a counted-skip success may add files under KEPT, never change one
 
 
 def write_files(work: Path, probe: Probe) -> None:
@@ -70,8 +73,9 @@ def run_cli(home: Path, work: Path, args: tuple[str, ...], timeout: int = 180,
                           text=True, env=env, cwd=work, timeout=timeout)
 
 
-def store_state(home: Path) -> dict[str, object]:
-    """Row counts of every table, SQLite's integrity check and the artifacts' hashes."""
+def store_state(home: Path, kept: tuple[str, ...] = ()) -> dict[str, object]:
+    """Row counts of every table, SQLite's integrity check, the artifacts' hashes and those of
+    the files under the home's ``kept`` folders (KEPT: the prediction log and the feedback)."""
     state: dict[str, object] = {}
     with sqlite3.connect(home / "modelyard.db") as conn:
         for table in TABLES:
@@ -82,7 +86,22 @@ def store_state(home: Path) -> dict[str, object]:
         str(p.relative_to(objects)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(objects.rglob("*")) if p.is_file() and "cache" not in p.parts
     } if objects.exists() else {}
+    state["files"] = {
+        str(p.relative_to(home)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for folder in kept for p in sorted((home / folder).rglob("*")) if p.is_file()
+    }
     return state
+
+
+def assert_nothing_lost(before: dict[str, object], after: dict[str, object],
+                        probe: Probe) -> None:
+    """The store is as it was; a probe that ``adds`` may only have added files under KEPT."""
+    if not probe.adds:
+        assert after == before, "the store changed"
+        return
+    old, new = before.pop("files"), after.pop("files")
+    assert after == before, "the store changed"
+    assert {k: new.get(k) for k in old} == old, "a stored file changed or went"  # type: ignore
 
 
 def assert_user_error(done: subprocess.CompletedProcess, probe: Probe) -> None:

@@ -14,6 +14,9 @@ def _raw(field: str, literal: str) -> bytes:
     return json.dumps({**RECORD, field: 0}).replace(f'"{field}": 0', f'"{field}": {literal}') \
         .encode()
 
+FEEDBACK = "/v1/models/churn/feedback"
+WRITE = {"Authorization": "Bearer {key}"}  # filled in with the key the test's server has
+
 PROBES = [
     HttpProbe("predict-ok", PREDICT, 200, json=RECORD, says=('"version"',)),
     HttpProbe("unknown-model", "/v1/models/nosuchmodel/predict", 404, json=RECORD,
@@ -89,4 +92,33 @@ PROBES = [
               says=("churn@",)),
     HttpProbe("reference-with-two-separators", "/v1/models/churn@a:1/predict", 404, json=RECORD,
               says=("churn@a:1",)),
+    # POST /v1/models/{name}/feedback: a write route, so a key is needed ({key}: the one the
+    # server fixture creates); the store has no logged prediction, and nothing may be stored
+    HttpProbe("feedback-without-key", FEEDBACK, 401, json=[{"request_id": "r1", "label": "Yes"}],
+              says=("key",)),
+    HttpProbe("feedback-malformed-json", FEEDBACK, 400, content=b'[{"request_id": "r1",',
+              headers={**WRITE, "content-type": "application/json"}, says=("not JSON",)),
+    HttpProbe("feedback-wrong-content-type", FEEDBACK, 415,
+              content=b'[{"request_id": "r1", "label": "Yes"}]',
+              headers={**WRITE, "content-type": "text/plain"}, says=("application/json",)),
+    HttpProbe("feedback-empty-list", FEEDBACK, 422, json=[], headers=WRITE,
+              says=("non-empty JSON array",)),
+    HttpProbe("feedback-not-a-list", FEEDBACK, 422, json={"request_id": "r1", "label": "Yes"},
+              headers=WRITE, says=("non-empty JSON array",)),
+    HttpProbe("feedback-huge-body", FEEDBACK, 413, headers={**WRITE, "content-type":
+              "application/json"}, content=b"[" + b'{"request_id": "r", "label": "Yes"},' *
+              300_000 + b"{}]", says=("at most",)),
+    HttpProbe("feedback-unknown-model", "/v1/models/nosuchmodel/feedback", 404, headers=WRITE,
+              json=[{"request_id": "r1", "label": "Yes"}], says=("nosuchmodel",)),
+    HttpProbe("feedback-no-label", FEEDBACK, 422, json=[{"request_id": "r1"}], headers=WRITE,
+              says=("has no 'label'",)),
+    HttpProbe("feedback-row-not-a-number", FEEDBACK, 422, headers=WRITE,
+              json=[{"request_id": "r1", "row": "one", "label": "Yes"}], says=("'row'",)),
+    HttpProbe("feedback-wrong-label-types", FEEDBACK, 422, headers=WRITE,
+              json=[{"request_id": "r1", "label": {"a": 1}}, {"request_id": "r2", "label": [1]},
+                    {"request_id": "r3", "label": None}, {"request_id": "r4", "label": True}],
+              says=("label",)),
+    HttpProbe("feedback-unknown-ids", FEEDBACK, 422, headers=WRITE,
+              json=[{"request_id": "nope", "label": "Yes"}], says=("no logged prediction", "nope")),
 ]
+
