@@ -81,7 +81,12 @@ def watch_command(
         with Registry.open(current_settings()) as registry:
             for name in names:
                 registry.store.get_model(name)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # modelyard's own events at INFO; libraries (Alembic's migration lines, ...) stay quiet
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+    logger = logging.getLogger("modelyard")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
     alerts = Alerts(webhook)
 
     def show(done) -> None:
