@@ -136,3 +136,32 @@ def test_modelyard_load_by_alias(tmp_path, data_dir):
     model = modelyard.load(f"{result.model_name}@production", home=str(tmp_path / "home"))
     frame = pd.read_csv(data_dir / "telco_churn.csv").drop(columns=["Churn"]).head(5)
     assert list(model.predict(frame)) == list(ModelBundle.load(result.model_dir).predict(frame))
+
+
+def test_a_split_reads_its_column_even_when_it_is_no_feature(tmp_path, data_dir):
+    # customerID is dropped as identifier-like, yet it is what a group split groups by; a
+    # timestamp in data.drop is still what a time split orders by: neither becomes a feature
+    grouped = validate_spec({**_spec(data_dir, "logistic"),
+                             "split": {"method": "group", "group_column": "customerID"}})
+    prepared = prepare(grouped)
+    assert "customerID" not in prepared.dataset.features
+    assert "customerID" in prepared.dataset.schema.dropped
+    split, ids = prepared.split, prepared.dataset.frame["customerID"]
+    assert set(ids.iloc[split.train]).isdisjoint(ids.iloc[split.open_test("checking groups")])
+    result = train(grouped, load_settings(tmp_path / "home"))
+    saved = ModelBundle.load(result.model_dir)
+    assert "customerID" not in saved.schema.names
+
+    timed = validate_spec({
+        "data": {"source": {"path": str(data_dir / "bike_sharing_drift.csv")}, "target": "users",
+                 "drop": ["date_time"]},
+        "model": "linear", "split": {"method": "time", "time_column": "date_time"}})
+    prepared = prepare(timed)
+    times = pd.to_datetime(prepared.dataset.frame["date_time"])
+    assert "date_time" not in prepared.dataset.features
+    test_rows = prepared.split.open_test("checking the order")
+    assert times.iloc[prepared.split.train].max() < times.iloc[test_rows].min()
+    # the fingerprint is of features and target only: the same as without the split's column
+    from modelyard.data.dataset import load_dataset
+
+    assert prepared.dataset.fingerprint == load_dataset(timed.data).fingerprint

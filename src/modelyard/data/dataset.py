@@ -19,7 +19,7 @@ from modelyard.data.readers_base import ReadLog
 from modelyard.data.schema import Schema
 from modelyard.data.sources import open_source
 from modelyard.errors import DataError, SpecError, did_you_mean
-from modelyard.spec.models import DATAFRAME, SPLIT_PARTS, DataSpec, SourceSpec
+from modelyard.spec.models import DATAFRAME, SPLIT_PARTS, DataSpec, SourceSpec, SplitSpec
 
 PART_COLUMN = "__part__"
 
@@ -116,12 +116,24 @@ def _check_same_columns(frames: list[pd.DataFrame], parts: list[str]) -> None:
             )
 
 
-def load_dataset(data: DataSpec, *, task: str = "auto",
-                 frame: pd.DataFrame | None = None) -> Dataset:
+def split_columns(split: SplitSpec | None) -> tuple[str, ...]:
+    """The columns ``split`` reads (its group, time or label column), which the dataset keeps
+    beside the features even when they are not features (an identifier, a dropped date)."""
+    if split is None:
+        return ()
+    named = {"group": split.group_column, "time": split.time_column, "column": split.column}
+    return tuple(c for method, c in named.items() if c and split.method == method)
+
+
+def load_dataset(data: DataSpec, *, task: str = "auto", frame: pd.DataFrame | None = None,
+                 split: SplitSpec | None = None) -> Dataset:
     """Read and type the data described by ``data``; check the target is usable for ``task``.
 
     ``frame``: the rows themselves, for a source of format 'dataframe' (a copy is typed; the
-    caller's frame is left as it was).
+    caller's frame is left as it was). ``split``: the split that will be made, whose group,
+    time or label column stays in the frame even when it is no feature (a customer id that
+    groups rows, a timestamp in ``data.drop``); it never reaches the learners, and the
+    fingerprint is of the features and target alone, as without it.
     """
     if data.source.format == DATAFRAME or frame is not None:
         frame, description, has_parts, log = in_memory(frame)
@@ -156,13 +168,14 @@ def load_dataset(data: DataSpec, *, task: str = "auto",
         _check_target_fits_task(frame[target], resolved)
     if target is not None and not schema.names:
         notes.append("no feature columns besides the target: training needs at least one")
-    kept = [c for c in frame.columns if c in schema.names or c == target or c == PART_COLUMN]
-    frame = frame[kept]
+    modelled = [c for c in frame.columns if c in schema.names or c == target]
+    carried = [c for c in split_columns(split) if c in frame.columns and c not in modelled]
+    frame = frame[modelled + carried + ([PART_COLUMN] if PART_COLUMN in frame.columns else [])]
     return Dataset(
         frame=frame,
         schema=schema,
         task=resolved,
-        fingerprint=fingerprint_frame(frame.drop(columns=[PART_COLUMN], errors="ignore"), schema),
+        fingerprint=fingerprint_frame(frame[modelled], schema),
         source=description,
         has_parts=has_parts,
         notes=tuple(notes) + tuple(schema.notes),

@@ -142,7 +142,7 @@ def compute_reference(registry: Registry, version: VersionInfo) -> Reference:
             f"which modelyard did not keep: {needs}",
             hint="train the model again (modelyard.train) to store its reference profile")
     try:
-        dataset = load_dataset(spec.data, task=spec.task)
+        dataset = load_dataset(spec.data, task=spec.task, split=spec.split)
     except DataError as err:
         raise DataError(
             f"{version.ref} has no reference profile and its training data cannot be read "

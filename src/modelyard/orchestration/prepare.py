@@ -50,7 +50,7 @@ def prepare(spec: Spec, on_step: Step = quiet, frame: pd.DataFrame | None = None
     """Read, type and split the data of ``spec`` (``frame``: the rows of a 'dataframe' source);
     encode the target."""
     on_step("reading and typing the data")
-    dataset = load_dataset(spec.data, task=spec.task, frame=frame)
+    dataset = load_dataset(spec.data, task=spec.task, frame=frame, split=spec.split)
     if dataset.target is None:
         raise SpecError("no target column given", hint="set data.target in the spec or --target")
     require_features(dataset)
