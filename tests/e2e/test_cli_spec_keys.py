@@ -77,6 +77,7 @@ VALUES: dict[str, tuple[Any, tuple[str, ...]]] = {
     "monitoring.js": (0.2, ()),
     "monitoring.null_rate": (0.2, ()),
     "monitoring.drift_share": (0.5, ()),
+    "monitoring.ignore": (["tenure"], ()),
     "monitoring.min_rows": (50, ()),
     "monitoring.sample_size": (5000, ()),
     "retrain.alias": ("staging", ()),

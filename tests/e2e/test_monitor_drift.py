@@ -141,6 +141,21 @@ def test_a_shifted_slice_drifts_on_the_shifted_columns(home, cli):
     assert table.code == 0 and "verdict: DRIFT" in table.out
 
 
+def test_ignored_columns_are_measured_but_left_out_of_the_verdict(home, cli):
+    log_rows(home, shifted())
+    with Registry.open(home) as registry:
+        whole = check_drift(registry, "churn", settings=home)
+        drifted = [c.name for c in whole.columns if c.drifted]
+        left = check_drift(registry, "churn", settings=home, thresholds={"ignore": drifted})
+    assert left.score == pytest.approx(0.0)
+    assert left.drifted is whole.prediction_drifted  # a drifted prediction is drift on its own
+    assert [c.name for c in left.columns if c.drifted] == drifted  # still measured and shown
+    assert any("monitoring.ignore" in note for note in left.notes)
+    table = cli("monitor", "drift", "churn", "--ignore", "Contract", "--wide")
+    assert table.code == 0, table.err
+    assert "yes (ignored)" in table.out and f"/{len(whole.columns) - 1} input" in table.out
+
+
 def test_a_log_read_in_small_batches_gives_the_same_report(home):
     log_rows(home, shifted())
     with Registry.open(home) as registry:

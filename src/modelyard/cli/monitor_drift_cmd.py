@@ -29,6 +29,9 @@ def drift_command(
     threshold: list[str] = typer.Option(
         [], "--threshold", help="Override a monitoring threshold for this check, "
         "KEY=VALUE (psi, ks_pvalue, js, drift_share, min_rows, ...); repeatable."),
+    ignore: list[str] = typer.Option(
+        [], "--ignore", help="Leave this input column out of the verdict (still measured and "
+        "shown), as monitoring.ignore does; repeatable."),
     html: Path | None = typer.Option(
         None, "--html", help="Also write a self-contained HTML report with plots here."),
     json: o.Json = False,
@@ -45,7 +48,7 @@ def drift_command(
     settings = current_settings()
     with Registry.open(settings) as registry:
         report = check_drift(registry, ref, since=since, data=data, settings=settings,
-                             thresholds=parse_thresholds(threshold))
+                             thresholds=parse_thresholds(threshold) | _ignored(ignore))
     if html is not None:
         from modelyard.monitoring.drift_html import write_drift_html
 
@@ -56,6 +59,10 @@ def drift_command(
     render_drift(report, wide=wide)
     if html is not None:
         console.print(f"HTML report: {escape(str(html))}")
+
+
+def _ignored(columns: list[str]) -> dict[str, Any]:
+    return {"ignore": list(columns)} if columns else {}
 
 
 def parse_thresholds(items: list[str]) -> dict[str, Any]:
@@ -85,6 +92,8 @@ def render_drift(report: Any, *, wide: bool = False) -> None:
         for col in sorted(cols, key=lambda c: (not c.drifted, -(c.score or 0.0))):
             score = "" if col.score is None else f"{col.score:.3f}"
             mark = "yes" if col.drifted else "no"
+            if group == "" and col.name in report.thresholds.get("ignore", ()):
+                mark += " (ignored)"
             rows.append([group + col.name, col.kind, col.statistic, score, mark])
     cells = rows if wide else fit_cells(rows, HEAD, flexible=0, least=14)
     table = Table(box=box.SIMPLE_HEAD, title=f"Drift of {report.model}:{report.version} "
@@ -106,8 +115,9 @@ def render_drift(report: Any, *, wide: bool = False) -> None:
         console.print(f"left out: {count} row(s) ({why})")
     for note in report.notes:
         console.print(f"note: {escape(note)}")
-    drifted = sum(c.drifted for c in report.columns)
+    counted = [c for c in report.columns if c.name not in report.thresholds.get("ignore", ())]
+    drifted = sum(c.drifted for c in counted)
     verdict = "DRIFT" if report.drifted else "no drift"
     pred = ", prediction drifted" if report.prediction_drifted else ""
-    console.print(f"verdict: {verdict} ({drifted}/{len(report.columns)} input columns drifted, "
+    console.print(f"verdict: {verdict} ({drifted}/{len(counted)} input columns drifted, "
                   f"{report.score:.0%} vs {report.thresholds['drift_share']:.0%}{pred})")

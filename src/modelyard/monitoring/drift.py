@@ -230,9 +230,14 @@ class _Check:
         }
         if ref.prediction and not prediction:
             notes.append("no model outputs to compare: prediction drift not measured")
-        share = sum(c.drifted for c in columns) / len(columns) if columns else 0.0
+        ignored = set(self.limits.ignore)
+        counted = [c for c in columns if c.name not in ignored]
+        if ignored:
+            left = ", ".join(sorted(ignored & {c.name for c in columns})) or "none present"
+            notes.append(f"left out of the verdict (monitoring.ignore): {left}")
+        share = sum(c.drifted for c in counted) / len(counted) if counted else 0.0
         pred = any(c.drifted for c in prediction)
-        drifted = bool(columns) and share >= self.limits.drift_share or pred
+        drifted = bool(counted) and share >= self.limits.drift_share or pred
         return DriftReport(model, version, source, since, self.rows, drifted, share, columns,
                            prediction, pred, changes, skipped, self.limits.model_dump(),
                            tuple(notes))

@@ -39,6 +39,9 @@ class MonitoringSpec(BaseModel):
     drift_share: float = Field(
         0.3, gt=0, le=1, description="Share of compared input columns that must drift for the "
         "verdict 'drift' (a drifted prediction is drift on its own).")
+    ignore: list[str] = Field(
+        default_factory=list, description="Input columns measured and reported but left out of "
+        "the verdict: a timestamp, a counter or a month that drifts by construction.")
     min_rows: int = Field(
         100, ge=1, description="Fewer rows in the window than this is an error: too few to say.")
     sample_size: int = Field(
