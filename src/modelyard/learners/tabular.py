@@ -121,8 +121,7 @@ class TabularLearner(Learner):
             return
         needed = {"_proba": CLASSIFICATION, "_values": ("regression",)}
         missing = [hook for hook, tasks in needed.items()
-                   if set(cls.tasks) & set(tasks)
-                   and getattr(cls, hook) is getattr(TabularLearner, hook)]
+                   if set(cls.tasks) & set(tasks) and not callable(getattr(cls, hook, None))]
         if missing:
             raise TypeError(f"learner {cls.__name__} ('{cls.name}') serves {', '.join(cls.tasks)} "
                             f"but does not implement {' and '.join(missing)}")
@@ -132,13 +131,8 @@ class TabularLearner(Learner):
     def _fit_model(self, X: pd.DataFrame, y: np.ndarray, eval_set, budget) -> None:
         """Fit the library's model on checked input; set the fitted ``*_`` attributes."""
 
-    def _proba(self, X: pd.DataFrame) -> np.ndarray:
-        """Class probabilities (rows x classes); required of learners serving classification."""
-        raise NotImplementedError  # pragma: no cover - __init_subclass__ refuses such learners
-
-    def _values(self, X: pd.DataFrame) -> np.ndarray:
-        """Regression values; required of learners serving regression."""
-        raise NotImplementedError  # pragma: no cover - __init_subclass__ refuses such learners
+    # ``_proba(X)`` (class probabilities, rows x classes) and ``_values(X)`` (regression values)
+    # are defined by the learners whose tasks need them; ``__init_subclass__`` checks that.
 
     @abstractmethod
     def _save_model(self, directory: Path) -> dict[str, Any]:
