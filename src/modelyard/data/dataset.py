@@ -18,6 +18,7 @@ from modelyard.data.infer import infer_schema, infer_task
 from modelyard.data.readers_base import ReadLog
 from modelyard.data.schema import Schema
 from modelyard.data.sources import open_source
+from modelyard.data.split import Split, make_split
 from modelyard.errors import DataError, SpecError, did_you_mean
 from modelyard.spec.models import DATAFRAME, SPLIT_PARTS, DataSpec, SourceSpec, SplitSpec
 
@@ -114,6 +115,14 @@ def _check_same_columns(frames: list[pd.DataFrame], parts: list[str]) -> None:
                 f"(missing: {missing or 'none'}, extra: {extra or 'none'})",
                 hint="give every part the same columns, or set 'columns:' for headerless files",
             )
+
+
+def split_dataset(dataset: Dataset, split: SplitSpec, seed: int) -> Split:
+    """Split ``dataset`` as ``split`` says; data that shipped in parts (train/test files) and
+    asks for the ``auto`` method is split by its files."""
+    if dataset.has_parts and split.method == "auto":
+        split = split.model_copy(update={"method": "column", "column": PART_COLUMN})
+    return make_split(dataset.frame, split, target=dataset.target, task=dataset.task, seed=seed)
 
 
 def split_columns(split: SplitSpec | None) -> tuple[str, ...]:

@@ -18,10 +18,9 @@ from typing import Any
 
 import pandas as pd
 
-from modelyard.data.dataset import PART_COLUMN, load_dataset
+from modelyard.data.dataset import load_dataset, split_dataset
 from modelyard.data.folds import digest
 from modelyard.data.schema import Schema
-from modelyard.data.split import make_split
 from modelyard.errors import DataError, RegistryError
 from modelyard.monitoring.profile import PROFILED_KINDS, column_profile, output_profile
 from modelyard.registry.records import VersionInfo
@@ -156,11 +155,7 @@ def compute_reference(registry: Registry, version: VersionInfo) -> Reference:
             f"{dataset.fingerprint[:19]} now); {needs}",
             hint="put back the data the run trained on, or retrain the model to store a "
             "reference with the new version")
-    split_spec = spec.split
-    if dataset.has_parts and split_spec.method == "auto":  # as orchestration.prepare splits
-        split_spec = split_spec.model_copy(update={"method": "column", "column": PART_COLUMN})
-    split = make_split(dataset.frame, split_spec, target=dataset.target, task=dataset.task,
-                       seed=spec.seed)
+    split = split_dataset(dataset, spec.split, spec.seed)  # as the run split it
     recorded = (run.data.get("split") or {}).get("sha256", {}).get("train")
     if recorded and recorded != digest(split.train):
         raise DataError(

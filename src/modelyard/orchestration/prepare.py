@@ -13,13 +13,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from modelyard.data.dataset import PART_COLUMN, Dataset, load_dataset, require_features
-from modelyard.data.split import Split, make_split
+from modelyard.data.dataset import Dataset, load_dataset, require_features, split_dataset
+from modelyard.data.split import Split
 from modelyard.errors import DataError, SpecError
 from modelyard.evaluation.metrics import get_metric
 from modelyard.model import Labels, check_learner, encode_target
 from modelyard.search.orchestrator import search_learners
-from modelyard.spec.models import DATAFRAME, Spec, SplitSpec
+from modelyard.spec.models import DATAFRAME, Spec
 
 Step = Callable[[str], None]
 
@@ -39,13 +39,6 @@ class Prepared:
     labels: Labels | None  # the classes by code (classification)
 
 
-def effective_split_spec(spec: Spec, dataset: Dataset) -> SplitSpec:
-    """Use the file layout as the split when the data shipped in parts."""
-    if dataset.has_parts and spec.split.method == "auto":
-        return spec.split.model_copy(update={"method": "column", "column": PART_COLUMN})
-    return spec.split
-
-
 def prepare(spec: Spec, on_step: Step = quiet, frame: pd.DataFrame | None = None) -> Prepared:
     """Read, type and split the data of ``spec`` (``frame``: the rows of a 'dataframe' source);
     encode the target."""
@@ -55,13 +48,7 @@ def prepare(spec: Spec, on_step: Step = quiet, frame: pd.DataFrame | None = None
         raise SpecError("no target column given", hint="set data.target in the spec or --target")
     require_features(dataset)
     on_step("splitting")
-    split = make_split(
-        dataset.frame,
-        effective_split_spec(spec, dataset),
-        target=dataset.target,
-        task=dataset.task,
-        seed=spec.seed,
-    )
+    split = split_dataset(dataset, spec.split, spec.seed)
     y, labels = encode_target(dataset.frame[dataset.target], dataset.task)
     return Prepared(dataset, split, y, labels)
 
