@@ -11,8 +11,8 @@ callers use, once for both:
 * ``predict_frame(frame)``: the rows with ``prediction`` and ``proba_<label>`` columns;
 * ``predict_checked(checked)``: those columns for rows already checked against the schema (the
   serving path checks a batch once and applies its input rules in between);
-* ``transform``, ``predict_codes`` and ``decode``: the steps, for evaluation code that scores
-  codes on rows it transforms once.
+* ``transform``, ``predict_codes``, ``codes_and_proba`` and ``decode``: the steps, for
+  evaluation code that scores codes on rows it transforms once.
 """
 
 from __future__ import annotations
@@ -77,6 +77,12 @@ class FittedModel(ABC):
         if self.task != "regression" and proba is not None:
             return np.argmax(proba, axis=1).astype(np.int64)
         return np.asarray(self.learner.predict(X))
+
+    def codes_and_proba(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
+        """Class codes (threshold applied) and the probabilities they came from, from the
+        learner's input; for regression the values and None. What scoring a model needs."""
+        proba = None if self.task == "regression" else np.asarray(self.learner.predict_proba(X))
+        return np.asarray(self.predict_codes(X, proba)), proba
 
     def decode(self, codes: np.ndarray) -> np.ndarray:
         """Class codes -> the original labels (values pass through for regression)."""

@@ -84,9 +84,7 @@ class Comparison:
 
 def predictions(bundle: Any, rows: pd.DataFrame) -> Predictions:
     """A fitted model's codes and probabilities on raw ``rows`` (as the final evaluation does)."""
-    X = bundle.transform(rows)
-    proba = None if bundle.task == "regression" else np.asarray(bundle.learner.predict_proba(X))
-    return Predictions(np.asarray(bundle.predict_codes(X, proba)), proba)
+    return Predictions(*bundle.codes_and_proba(bundle.transform(rows)))
 
 
 def compare(task: str, metric: str, y: np.ndarray, champion: Predictions,

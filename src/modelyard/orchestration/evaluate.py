@@ -121,9 +121,7 @@ def _importance(
     truth = pd.Series(y, index=rows.index)
 
     def score_fn(frame: pd.DataFrame) -> float:
-        X = bundle.transform(frame)
-        proba = None if bundle.task == "regression" else np.asarray(bundle.learner.predict_proba(X))
-        pred = bundle.predict_codes(X, proba)
+        pred, proba = bundle.codes_and_proba(bundle.transform(frame))
         return metric.value(truth.loc[frame.index].to_numpy(), pred, proba)
 
     sample = rows.iloc[:IMPORTANCE_ROWS]
@@ -173,10 +171,7 @@ def evaluate_saved_model(
     bundle = load_artifact(model_format, model_dir)
     primary = primary_metric(bundle.task, evaluation)
     X_test = bundle.transform(inputs.test)
-    proba = None
-    if bundle.task != "regression":
-        proba = np.asarray(bundle.learner.predict_proba(X_test))
-    y_pred = bundle.predict_codes(X_test, proba)
+    y_pred, proba = bundle.codes_and_proba(X_test)
     importance_seconds, latency_seconds = extras.importance, extras.latency
     importance: list[dict[str, Any]] = []
     n_columns = inputs.validation.shape[1]
@@ -256,9 +251,7 @@ def production_metrics(
     bundle: Any, version: int, rows: pd.DataFrame, y: np.ndarray
 ) -> dict[str, Any]:
     """Metrics of the version holding the 'production' alias, on the same test rows."""
-    X = bundle.transform(rows)
-    proba = None if bundle.task == "regression" else np.asarray(bundle.learner.predict_proba(X))
-    pred = bundle.predict_codes(X, proba)
+    pred, proba = bundle.codes_and_proba(bundle.transform(rows))
     return {
         "version": version,
         "metrics": score(bundle.task, y, pred, proba, REPORT_METRICS[bundle.task]),

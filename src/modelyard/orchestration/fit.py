@@ -133,8 +133,5 @@ def cross_validate(model: ModelSpec, dataset: Dataset, split: Split, y: np.ndarr
 
 def part_metrics(bundle: FittedModel, X: pd.DataFrame, y: np.ndarray) -> dict[str, float]:
     """The report's metrics of a model on already transformed rows."""
-    proba = None
-    if bundle.task != "regression":
-        proba = np.asarray(bundle.learner.predict_proba(X))
-    pred = bundle.predict_codes(X, proba)
+    pred, proba = bundle.codes_and_proba(X)
     return score(bundle.task, y, pred, proba, REPORT_METRICS[bundle.task])
