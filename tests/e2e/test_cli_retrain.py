@@ -5,32 +5,15 @@ expression is a clear error; SQLite and PostgreSQL stores."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-
-
-def _spec(tmp_path: Path, data: Path, name: str, retrain: str) -> Path:
-    spec = tmp_path / f"{name}.yaml"
-    spec.write_text(f"""
-name: {name}
-data:
-  source: {{path: {data}}}
-  target: Churn
-model: logistic
-evaluation: {{bootstrap: 100, importance: false, latency: false}}
-retrain: {retrain}
-seed: 1
-""")
-    return spec
+from tests.e2e.retrain_specs import churn_spec, telco_copy
 
 
 @pytest.fixture
 def telco(tmp_path, data_dir) -> Path:
-    path = tmp_path / "telco.csv"
-    shutil.copy(data_dir / "telco_churn.csv", path)
-    return path
+    return telco_copy(tmp_path, data_dir)
 
 
 def _train_and_promote(cli, spec: Path, *db: str) -> None:
@@ -41,7 +24,7 @@ def _train_and_promote(cli, spec: Path, *db: str) -> None:
 
 @pytest.mark.timeout(300)
 def test_a_challenger_short_of_the_margin_is_registered_but_not_promoted(cli, tmp_path, telco):
-    _train_and_promote(cli, _spec(tmp_path, telco, "churn", "{margin: 0.5}"))
+    _train_and_promote(cli, churn_spec(tmp_path, telco, "churn", "{margin: 0.5}"))
     done = cli("retrain", "churn", "--force", "--json")
     assert done.code == 0, done.err
     outcome = done.json()["outcome"]
@@ -65,7 +48,7 @@ def test_a_challenger_short_of_the_margin_is_registered_but_not_promoted(cli, tm
 
 @pytest.mark.timeout(300)
 def test_a_negative_margin_promotes_the_challenger(cli, tmp_path, telco):
-    _train_and_promote(cli, _spec(tmp_path, telco, "churn", "{margin: -1}"))
+    _train_and_promote(cli, churn_spec(tmp_path, telco, "churn", "{margin: -1}"))
     done = cli("retrain", "churn", "--force", "--json")
     assert done.code == 0, done.err
     assert done.json()["outcome"]["promoted"]
@@ -76,7 +59,7 @@ def test_a_negative_margin_promotes_the_challenger(cli, tmp_path, telco):
 
 @pytest.mark.timeout(300)
 def test_new_data_fires_when_the_file_changes_and_only_then(cli, tmp_path, telco):
-    _train_and_promote(cli, _spec(tmp_path, telco, "churn",
+    _train_and_promote(cli, churn_spec(tmp_path, telco, "churn",
                                   "{margin: 0.5, triggers: {new_data: true}}"))
     idle = cli("retrain", "churn", "--json")
     assert idle.code == 0, idle.err
@@ -94,7 +77,7 @@ def test_new_data_fires_when_the_file_changes_and_only_then(cli, tmp_path, telco
 
 
 def test_a_bad_cron_expression_is_a_clear_error(cli, tmp_path, telco):
-    spec = _spec(tmp_path, telco, "churn", "{triggers: {schedule: '61 * * * *'}}")
+    spec = churn_spec(tmp_path, telco, "churn", "{triggers: {schedule: '61 * * * *'}}")
     done = cli("train", spec)
     assert done.code == 2
     assert "'61 * * * *'" in done.err and "retrain.triggers.schedule" in done.err
@@ -106,7 +89,7 @@ def test_a_bad_cron_expression_is_a_clear_error(cli, tmp_path, telco):
 def test_retrain_on_a_postgresql_store(cli, tmp_path, telco, fresh_pg_url):
     db = ("--db", fresh_pg_url)
     assert cli(*db, "db", "upgrade").code == 0
-    _train_and_promote(cli, _spec(tmp_path, telco, "churn", "{margin: -1}"), *db)
+    _train_and_promote(cli, churn_spec(tmp_path, telco, "churn", "{margin: -1}"), *db)
     done = cli(*db, "retrain", "churn", "--force", "--json")
     assert done.code == 0, done.err
     shown = cli(*db, "models", "show", "churn", "--json").json()

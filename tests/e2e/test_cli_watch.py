@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,25 +15,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tests.e2e.retrain_specs import churn_spec, telco_copy
 
 from modelyard.registry import MetadataStore, store_url_for
 from modelyard.registry.watch_state import WatchState
 
 
 def _setup(cli, tmp_path: Path, data_dir: Path, retrain: str, *db: str) -> Path:
-    data = tmp_path / "telco.csv"
-    shutil.copy(data_dir / "telco_churn.csv", data)
-    spec = tmp_path / "churn.yaml"
-    spec.write_text(f"""
-name: churn
-data:
-  source: {{path: {data}}}
-  target: Churn
-model: logistic
-evaluation: {{bootstrap: 100, importance: false, latency: false}}
-retrain: {retrain}
-seed: 1
-""")
+    data = telco_copy(tmp_path, data_dir)
+    spec = churn_spec(tmp_path, data, "churn", retrain)
     trained = cli(*db, "train", spec, "--json")
     assert trained.code == 0, trained.err
     assert cli(*db, "models", "promote", "churn", "1").code == 0
