@@ -9,6 +9,7 @@ first statement and two writers never deadlock upgrading read locks.
 from __future__ import annotations
 
 import random
+import sqlite3
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -59,8 +60,8 @@ def _install_sqlite_hooks(engine: sa.Engine, *, wal: bool) -> None:
         try:
             cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
             cursor.execute("PRAGMA foreign_keys = ON")
-            if wal and cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                cursor.execute("PRAGMA journal_mode = WAL")
+            if wal:
+                _switch_to_wal(cursor)
             cursor.execute("PRAGMA synchronous = NORMAL")  # durable across crashes in WAL mode
         finally:
             cursor.close()
@@ -69,6 +70,24 @@ def _install_sqlite_hooks(engine: sa.Engine, *, wal: bool) -> None:
     def _on_begin(connection: sa.Connection) -> None:
         mode = connection.get_execution_options().get(BEGIN_OPTION, "DEFERRED")
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _switch_to_wal(cursor) -> None:
+    """Put the database file in WAL mode, waiting out other processes doing the same.
+
+    Switching the journal mode needs the file to itself, and SQLite answers "database is locked"
+    at once there instead of calling the busy handler; on a new store several processes started
+    together (two ``modelyard`` commands, a server and a trainer) all try it. Retry until the file
+    is in WAL mode, which one of them made it, for at most the busy timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01 + 0.04 * random.random())
 
 
 def is_retryable(err: BaseException) -> bool:
