@@ -11,6 +11,8 @@ callers use, once for both:
 * ``predict_frame(frame)``: the rows with ``prediction`` and ``proba_<label>`` columns;
 * ``predict_checked(checked)``: those columns for rows already checked against the schema (the
   serving path checks a batch once and applies its input rules in between);
+* ``predict_row(record)``: those columns for one raw record (a mapping of column to value, as a
+  JSON request or a file row carries it), as plain values: the single-row path;
 * ``transform``, ``predict_codes``, ``codes_and_proba`` and ``decode``: the steps, for
   evaluation code that scores codes on rows it transforms once.
 """
@@ -18,6 +20,7 @@ callers use, once for both:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -110,9 +113,22 @@ class FittedModel(ABC):
             out[f"{PROBA_PREFIX}{label}"] = proba[:, code]
         return out
 
+    def predict_row(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """``output_columns`` for one raw record, as plain values: the single-row path.
+
+        The same answer as ``predict_checked`` on the record as a one-row frame.
+        """
+        checked = check_schema(pd.DataFrame([dict(record)]), self.schema)
+        return {name: _plain(values[0]) for name, values in self.predict_checked(checked).items()}
+
     def predict_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The input rows with a ``prediction`` column and, for classifiers, ``proba_<label>``."""
         out = frame.copy()
         for name, values in self.predict_checked(check_schema(frame, self.schema)).items():
             out[name] = values
         return out
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the matching Python value; anything else as it is."""
+    return value.item() if isinstance(value, np.generic) else value
