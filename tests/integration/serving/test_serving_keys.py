@@ -14,7 +14,7 @@ from modelyard.errors import ServingError
 from modelyard.registry.keys import ApiKeys
 from modelyard.registry.registry import Registry
 from modelyard.serving import ServeConfig, preflight
-from serving_helpers import churn_rows, feature_records, loopback_config, register
+from serving_helpers import churn_rows, feature_records, loopback_config, register, wait_ready
 
 PREDICT = "/v1/models/churn/predict"
 
@@ -53,7 +53,10 @@ def test_required_keys_401_403_and_revocation(churn, serve, settings, bundle_v1,
     listed = client.get("/v1/models", headers=bearer(churn_only)).json()["models"]
     assert {m["model"] for m in listed} == {"churn"}
 
-    for path in ("/healthz", "/readyz", "/metrics"):  # probes need no key
+    # probes need no key; the models load in the background while requests load on demand, so
+    # /readyz may still say 'loading' (503) here on a busy machine: wait for the first round
+    wait_ready(client)
+    for path in ("/healthz", "/readyz", "/metrics"):
         assert client.get(path).status_code == 200
 
     with Registry.open(settings) as registry:
