@@ -153,6 +153,7 @@ def test_openapi_has_a_request_schema_per_served_model(churn, serve, settings, b
 def test_a_file_and_http_give_identical_answers(churn, serve, settings, tmp_path, cli_app):
     rows = read_file(CHURN_CSV, ReadOptions()).iloc[250:]  # rows the model did not train on
     _, client = serve(models=("churn@production",))
+    wait_ready(client)  # the server has the version's files in place once it answers
     bundle = ModelBundle.load(next(settings.artifact_root.rglob("bundle.json")).parent)
     direct = predict_records(bundle, rows)
 

@@ -17,8 +17,8 @@ def poll(check, timeout: float = 5.0) -> None:
 
 def test_not_ready_until_the_configured_alias_exists(churn, serve, settings, bundle_v2):
     _, client = serve(models=("churn@staging",), swap_interval_s=0.2)
-    time.sleep(0.5)
-    response = client.get("/readyz")
+    poll(lambda: client.get("/readyz").json()["status"] != "loading", timeout=30)
+    response = client.get("/readyz")  # the first round is over and found no such alias
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "unavailable" and body["models"] == {}
