@@ -64,6 +64,11 @@ Parallel = Annotated[
                  "default: one per CPU core for a timed search, 1 for max_trials alone)."),
 ]
 
+Deploy = Annotated[
+    str | None,
+    typer.Option("--deploy", help="What a search registers: 'refit' (the default: each "
+                 "ensemble member fitted once on every row) or 'bagged' (its fold models)."),
+]
 
 DryRun = Annotated[
     bool,
@@ -107,6 +112,7 @@ def train_command(
     metric: SearchMetric = None,
     learners: Learners = None,
     parallel: Parallel = None,
+    deploy: Deploy = None,
     target: o.Target = None,
     drop: o.Drop = None,
     types: o.Types = None,
@@ -153,7 +159,7 @@ def train_command(
             err_console.print(f"[yellow]note:[/] {note}", highlight=False)
         apply_search_args(raw, time_budget=time_budget, max_trials=max_trials, metric=metric,
                           learners=[n.strip() for n in learners.split(",")] if learners else None,
-                          parallel=parallel)
+                          parallel=parallel, deploy=deploy)
         raw = o.apply_sets(raw, set_)
         if dry_run:
             show_spec(validate_spec(raw), json=json)

@@ -53,6 +53,13 @@ class SearchSpec(BaseModel):
         "max_trials alone bounds it (so its leaderboard is the same on every machine).",
     )
     ensemble: bool = Field(True, description="Build a greedy ensemble of the best candidates.")
+    deploy: Literal["refit", "bagged"] = Field(
+        "refit",
+        description="What the search registers. 'refit': each ensemble member fitted once more "
+        "on every row the search saw, with the boosting rounds (or epochs) its folds found: one "
+        "model per member, fast to serve; its score estimate is the bagged out-of-fold score. "
+        "'bagged': the models validation scored (k fold models per member under k-fold).",
+    )
 
     @field_validator("parallel", mode="before")
     @classmethod
