@@ -64,6 +64,10 @@ class ServingError(ModelyardError):
     """A prediction request cannot be served."""
 
 
+class ExportError(ModelyardError):
+    """A model cannot be written in another format (ONNX) faithfully."""
+
+
 def closest(name: str, choices: Iterable[str], n: int = 3) -> list[str]:
     """The choices that look most like ``name`` (case-insensitive), best first."""
     choices = list(choices)
