@@ -73,6 +73,16 @@ NoLog = Annotated[
         help="Do not write the prediction log under MODELYARD_HOME/predictions.",
     ),
 ]
+Workers = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        min=1,
+        max=64,
+        help="Server processes answering on the one port (one per core is a good start); "
+        "/metrics adds up all of them.",
+    ),
+]
 LogLevel = Annotated[
     Level,
     typer.Option(
@@ -91,6 +101,7 @@ def serve_command(
     max_body_bytes: MaxBody = DEFAULT_MAX_BODY_BYTES,
     swap_interval: SwapInterval = DEFAULT_SWAP_INTERVAL_S,
     no_prediction_log: NoLog = False,
+    workers: Workers = 1,
     log_level: LogLevel = Level.info,
 ) -> None:
     """Serve registered models over HTTP until interrupted (Ctrl-C flushes the prediction log)."""
@@ -116,8 +127,15 @@ def serve_command(
     if config.require_keys:
         docs += " (the browser asks for a key: give it as the password)"
     console.print(f"API keys: {keys}; {docs}", highlight=False, soft_wrap=True)
-    console.print(f"listening on http://{host}:{port} (Ctrl-C stops it)", highlight=False,
-                  soft_wrap=True)
+    processes = f", {workers} worker processes" if workers > 1 else ""
+    console.print(f"listening on http://{host}:{port}{processes} (Ctrl-C stops it)",
+                  highlight=False, soft_wrap=True)  # fmt: skip
+    if workers > 1:
+        from modelyard.serving.workers import run_workers
+
+        run_workers(settings, config, sock, workers, log_level=log_level.value,
+                    log_config=log_config(log_level.value))  # fmt: skip
+        return
     server = uvicorn.Server(uvicorn.Config(
         create_app(settings, config),
         log_level=log_level.value,

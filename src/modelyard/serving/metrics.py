@@ -1,4 +1,5 @@
-"""Prometheus metrics of one server, in a registry of its own (two apps never share counters).
+"""Prometheus metrics of one server, in a registry of its own (two apps never share counters);
+a server with several worker processes adds up theirs (``serving.workers``).
 
 ``RequestMiddleware`` (plain ASGI, so it adds microseconds, not a task per request) gives every
 HTTP request an id (the client's ``X-Request-ID`` when it is sane, else a new one), echoes it in
@@ -17,8 +18,10 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from modelyard.serving.monitor_gauges import StoreGauges
+from modelyard.serving.workers import multiprocess_dir
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -61,7 +64,7 @@ class ServingMetrics:
         )  # fmt: skip
         self.served_version = Gauge(
             "modelyard_served_version", "The version each served reference answers with",
-            ["ref"], registry=self.registry,
+            ["ref"], registry=self.registry, multiprocess_mode="mostrecent",
         )  # fmt: skip
         self.swaps = Counter(
             "modelyard_model_swaps", "Hot swaps to a new version", ["ref"], registry=self.registry
@@ -101,8 +104,15 @@ class ServingMetrics:
         self.latency.labels(endpoint, model, version).observe(seconds)
 
     def render(self) -> bytes:
-        """Everything in the Prometheus text format."""
-        return generate_latest(self.registry)
+        """Everything in the Prometheus text format; with several workers
+        (``serving.workers``), every worker's values added up."""
+        folder = multiprocess_dir()
+        if folder is None:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=folder)
+        registry.register(self.monitor)
+        return generate_latest(registry)
 
 
 def request_id_from(scope: Scope) -> str:

@@ -82,4 +82,6 @@ PROBES = [
           says=("in use", "--port")),
     Probe("serve-port-out-of-range", ("serve", "--port", "99999"), says=("--port",)),
     Probe("serve-unknown-log-level", ("serve", "--log-level", "nope"), says=("log-level",)),
+    Probe("serve-no-workers", ("serve", "--workers", "0"), says=("--workers", "greater than or equal to 1")),
+    Probe("serve-workers-not-a-number", ("serve", "--workers", "two"), says=("--workers",)),
 ]
