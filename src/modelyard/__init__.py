@@ -3,7 +3,8 @@
 In Python, ``modelyard.train(frame, target="Churn", time_budget=60)`` trains, evaluates and
 registers a model as ``modelyard train`` does; ``modelyard.load("churn@production").predict(frame)``
 loads a registered model version (verified by hash) and predicts in the original label space.
-docs/python.md describes both.
+docs/python.md describes both; ``modelyard.export_onnx("churn@production", "churn.onnx")`` writes
+a version as an ONNX graph for serving without modelyard (docs/export.md).
 """
 
 from __future__ import annotations
@@ -40,3 +41,18 @@ def load(ref: str, *, home: str | None = None, db: str | None = None) -> Any:
 
     with Registry.open(load_settings(home, db)) as registry:
         return registry.load(ref).model
+
+
+def export_onnx(model: Any, path: Any, *, force: bool = False, home: str | None = None,
+                db: str | None = None) -> Any:
+    """Write a model as one ONNX graph: raw feature columns in, ``prediction`` (and, for a
+    classifier, ``probabilities``) out (docs/export.md). Needs ``pip install "modelyard[onnx]"``.
+
+    ``model``: a registered model's reference (``'churn'``, ``'churn@production'``,
+    ``'churn:3'``, loaded from the store as ``load`` does) or a loaded model. ``path``: the .onnx
+    file; an existing one is kept unless ``force``. Returns the path written (a ``Path``).
+    """
+    from modelyard.model.export import export_onnx as write
+
+    fitted = load(model, home=home, db=db) if isinstance(model, str) else model
+    return write(fitted, path, force=force)

@@ -16,6 +16,7 @@ from rich.markup import escape
 
 from modelyard.cli.context import set_root_options
 from modelyard.cli.data_cmd import data_app
+from modelyard.cli.export_cmd import export_command
 from modelyard.cli.helptext import tidy
 from modelyard.cli.keys_cmd import keys_app
 from modelyard.cli.models_cmd import db_app, models_app
@@ -47,6 +48,7 @@ app.add_typer(db_app, name="db")
 app.command("report")(report_command)
 app.command("predict")(predict_command)
 app.command("serve")(serve_command)
+app.command("export")(export_command)
 app.add_typer(keys_app, name="keys")
 app.command("retrain")(retrain_command)
 app.command("watch")(watch_command)
