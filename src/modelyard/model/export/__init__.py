@@ -178,6 +178,11 @@ def export_onnx(model: FittedModel, path: str | Path, *, force: bool = False) ->
     return path
 
 
+def input_columns(model: FittedModel) -> list[str]:
+    """The exported graph's input names: the model's feature columns, in schema order."""
+    return list(_members(model)[0][0].preprocessor.encoders_)
+
+
 def onnx_feeds(model: FittedModel, frame: pd.DataFrame) -> dict[str, np.ndarray]:
     """Raw rows as the exported graph's inputs (column -> (rows, 1) array), parsed as modelyard
     parses them (booleans such as 'Yes' become 1.0, missing values NaN or '')."""
@@ -187,4 +192,4 @@ def onnx_feeds(model: FittedModel, frame: pd.DataFrame) -> dict[str, np.ndarray]
     return feeds(member.preprocessor, check_schema(frame, model.schema))
 
 
-__all__ = ["export_onnx", "onnx_feeds", "to_onnx"]
+__all__ = ["export_onnx", "input_columns", "onnx_feeds", "to_onnx"]
