@@ -148,11 +148,18 @@ class _ForestBase(TabularLearner):
         self.model_ = model
 
     def _proba(self, X) -> np.ndarray:
-        proba = self._by_rows(self.model_.predict_proba, X.to_numpy(dtype=np.float64))
-        return self._full_proba(proba, self.model_.classes_)
+        return self._proba_matrix(X.to_numpy(dtype=np.float64))
 
     def _values(self, X) -> np.ndarray:
-        return self._by_rows(self.model_.predict, X.to_numpy(dtype=np.float64))
+        return self._values_matrix(X.to_numpy(dtype=np.float64))
+
+    def _proba_matrix(self, matrix: np.ndarray) -> np.ndarray:
+        """Probabilities of a float64 matrix (``TabularLearner.predict_matrix``)."""
+        proba = self._by_rows(self.model_.predict_proba, matrix)
+        return self._full_proba(proba, self.model_.classes_)
+
+    def _values_matrix(self, matrix: np.ndarray) -> np.ndarray:
+        return self._by_rows(self.model_.predict, matrix)
 
     def _by_rows(self, predict: Callable[[np.ndarray], np.ndarray], matrix: np.ndarray):
         """``predict(matrix)``, the rows split among the predict threads for a large batch.

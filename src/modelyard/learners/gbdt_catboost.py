@@ -196,13 +196,32 @@ class CatBoostLearner(TabularLearner):
         return np.asarray(out, dtype=np.float64)
 
     def _proba(self, X) -> np.ndarray:
-        out = self._raw(X, "Probability")
-        if out.ndim == 1:  # a single row comes back flat
-            out = out.reshape(1, -1)
-        return out / out.sum(axis=1, keepdims=True)
+        return self._proba_of(self._raw(X, "Probability"))
 
     def _values(self, X) -> np.ndarray:
         return self._raw(X, "RawFormulaVal").reshape(-1)
+
+    def _matrix_raw(self, matrix: np.ndarray, kind: str) -> np.ndarray:
+        """Predictions of the layout's float matrix (``TabularLearner.predict_matrix``), as rows
+        of Python values: category codes as ints (-1 missing), as ``_pool`` hands them over."""
+        categorical = {i for i, c in enumerate(self.layout_) if c["kind"] == "category"}
+        rows = [[(-1 if v != v else int(v)) if j in categorical else float(v)
+                 for j, v in enumerate(row)] for row in matrix.tolist()]
+        pool = cb.Pool(rows, cat_features=sorted(categorical) or None, thread_count=self.n_jobs)
+        out = self.model_.predict(pool, prediction_type=kind, thread_count=predict_threads())
+        return np.asarray(out, dtype=np.float64)
+
+    def _proba_matrix(self, matrix: np.ndarray) -> np.ndarray:
+        return self._proba_of(self._matrix_raw(matrix, "Probability"))
+
+    def _values_matrix(self, matrix: np.ndarray) -> np.ndarray:
+        return self._matrix_raw(matrix, "RawFormulaVal").reshape(-1)
+
+    @staticmethod
+    def _proba_of(out: np.ndarray) -> np.ndarray:
+        if out.ndim == 1:  # a single row comes back flat
+            out = out.reshape(1, -1)
+        return out / out.sum(axis=1, keepdims=True)
 
     def _save_model(self, directory: Path) -> dict[str, Any]:
         metadata = self.model_.get_metadata()

@@ -231,18 +231,25 @@ class LightGBMLearner(TabularLearner):
         # predict from the parsed text model: the fitted and a loaded learner are then identical
         self.booster_ = lgb.Booster(model_str=booster.model_to_string(num_iteration=-1))
 
-    def _raw(self, X) -> np.ndarray:
-        return self.booster_.predict(_codes(X), num_iteration=self.best_iteration_,
+    def _raw(self, matrix: np.ndarray) -> np.ndarray:
+        return self.booster_.predict(matrix, num_iteration=self.best_iteration_,
                                      num_threads=predict_threads())
 
     def _proba(self, X) -> np.ndarray:
-        out = np.asarray(self._raw(X), dtype=np.float64)
+        return self._proba_matrix(_codes(X))
+
+    def _values(self, X) -> np.ndarray:
+        return self._values_matrix(_codes(X))
+
+    def _proba_matrix(self, matrix: np.ndarray) -> np.ndarray:
+        """Probabilities from the matrix ``_codes`` makes (``TabularLearner.predict_matrix``)."""
+        out = np.asarray(self._raw(matrix), dtype=np.float64)
         if self.task_ == "binary":
             return np.column_stack([1.0 - out, out])
         return out / out.sum(axis=1, keepdims=True)
 
-    def _values(self, X) -> np.ndarray:
-        return np.asarray(self._raw(X), dtype=np.float64)
+    def _values_matrix(self, matrix: np.ndarray) -> np.ndarray:
+        return np.asarray(self._raw(matrix), dtype=np.float64)
 
     def _save_model(self, directory: Path) -> dict[str, Any]:
         atomic_write_text(directory / MODEL_FILE, self.booster_.model_to_string(num_iteration=-1))

@@ -193,13 +193,28 @@ class XGBoostLearner(TabularLearner):
         return np.asarray(out, dtype=np.float64)
 
     def _proba(self, X) -> np.ndarray:
-        out = self._raw(X)
-        if self.task_ == "binary":
-            return np.column_stack([1.0 - out, out])
-        return out / out.sum(axis=1, keepdims=True)  # float32 softmax, renormalised in float64
+        return self._proba_of(self._raw(X))
 
     def _values(self, X) -> np.ndarray:
         return self._raw(X)
+
+    def _raw_matrix(self, matrix: np.ndarray) -> np.ndarray:
+        """Predictions of the layout's float matrix (``TabularLearner.predict_matrix``): the
+        booster's in-place prediction, which reads category codes as a DataFrame's categories
+        are read, without building a DMatrix."""
+        out = self.booster_.inplace_predict(matrix, iteration_range=(0, self.best_iteration_))
+        return np.asarray(out, dtype=np.float64)
+
+    def _proba_matrix(self, matrix: np.ndarray) -> np.ndarray:
+        return self._proba_of(self._raw_matrix(matrix))
+
+    def _values_matrix(self, matrix: np.ndarray) -> np.ndarray:
+        return self._raw_matrix(matrix)
+
+    def _proba_of(self, out: np.ndarray) -> np.ndarray:
+        if self.task_ == "binary":
+            return np.column_stack([1.0 - out, out])
+        return out / out.sum(axis=1, keepdims=True)  # float32 softmax, renormalised in float64
 
     def _save_model(self, directory: Path) -> dict[str, Any]:
         atomic_write_bytes(directory / MODEL_FILE, bytes(self.booster_.save_raw(raw_format="ubj")))

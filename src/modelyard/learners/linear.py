@@ -66,8 +66,8 @@ class _LinearBase(TabularLearner):
         self.n_iter_ = model_meta["n_iter"]
         self.converged_ = model_meta["converged"]
 
-    def _scores(self, X: pd.DataFrame) -> np.ndarray:
-        return _finite_matrix(X, self.name) @ self.coef_.T + self.intercept_
+    def _scores(self, matrix: np.ndarray) -> np.ndarray:
+        return matrix @ self.coef_.T + self.intercept_
 
     @staticmethod
     def _translate(err: Exception, learner: str) -> TrainingError:
@@ -144,7 +144,12 @@ class LogisticLearner(_LinearBase):
         return full_coef, full_intercept
 
     def _proba(self, X) -> np.ndarray:
-        scores = self._scores(X)
+        return self._proba_matrix(_finite_matrix(X, self.name))
+
+    def _proba_matrix(self, matrix: np.ndarray) -> np.ndarray:
+        """Probabilities of a finite matrix (``TabularLearner.predict_matrix``; the fitted
+        preprocessing imputes and clips, so the single-row path's rows are finite)."""
+        scores = self._scores(matrix)
         if self.task_ == "binary":
             positive = expit(scores[:, 0])
             return np.column_stack([1.0 - positive, positive])
@@ -189,7 +194,10 @@ class LinearLearner(_LinearBase):
         self.intercept_ = np.asarray([model.intercept_], dtype=np.float64).reshape(1)
 
     def _values(self, X) -> np.ndarray:
-        return self._scores(X)[:, 0]
+        return self._values_matrix(_finite_matrix(X, self.name))
+
+    def _values_matrix(self, matrix: np.ndarray) -> np.ndarray:
+        return self._scores(matrix)[:, 0]
 
     @classmethod
     def search_space(cls, n_rows: int, n_cols: int, task: str) -> dict[str, Any]:

@@ -337,29 +337,54 @@ class MLPLearner(TabularLearner):
         self.best_epoch_ = history.best_epoch
 
     # -- prediction -------------------------------------------------------------------------------
-    @torch.no_grad()
+    def _matrix_tensors(self, matrix: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        """``_tensors`` of the layout's float matrix (``TabularLearner.predict_matrix``): the
+        same float32 cast of the numbers, NaN -> 0, and category codes + 1 (NaN -> row 0)."""
+        numeric = [i for i, c in enumerate(self.layout_) if c["kind"] == "numeric"]
+        categorical = [i for i, c in enumerate(self.layout_) if c["kind"] == "category"]
+        x_num = matrix[:, numeric].astype(np.float32)
+        x_num = np.where(np.isnan(x_num), np.float32(0.0), x_num)
+        codes = matrix[:, categorical]
+        x_cat = np.where(np.isnan(codes), 0, codes + 1).astype(np.int64)
+        return torch.from_numpy(np.ascontiguousarray(x_num)), torch.from_numpy(x_cat)
+
     def _forward(self, frame: pd.DataFrame) -> torch.Tensor:
+        return self._forward_tensors(*self._tensors(frame))
+
+    @torch.inference_mode()
+    def _forward_tensors(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
         """Outputs (n, n_outputs) on the CPU, in chunks, in eval mode."""
         self.module_.eval()
         device = next(self.module_.parameters()).device
-        x_num, x_cat = self._tensors(frame)
         chunks = [
             self.module_(
                 x_num[i : i + PREDICT_CHUNK].to(device), x_cat[i : i + PREDICT_CHUNK].to(device)
             ).cpu()
-            for i in range(0, len(frame), PREDICT_CHUNK)
+            for i in range(0, len(x_num), PREDICT_CHUNK)
         ]
         return torch.cat(chunks) if chunks else torch.zeros((0, self.module_.arch.n_outputs))
 
     def _proba(self, X: pd.DataFrame) -> np.ndarray:
-        out = self._forward(X).double()
+        return self._proba_of(self._forward(X))
+
+    def _values(self, X: pd.DataFrame) -> np.ndarray:
+        return self._values_of(self._forward(X))
+
+    def _proba_matrix(self, matrix: np.ndarray) -> np.ndarray:
+        return self._proba_of(self._forward_tensors(*self._matrix_tensors(matrix)))
+
+    def _values_matrix(self, matrix: np.ndarray) -> np.ndarray:
+        return self._values_of(self._forward_tensors(*self._matrix_tensors(matrix)))
+
+    def _proba_of(self, outputs: torch.Tensor) -> np.ndarray:
+        out = outputs.double()
         if out.shape[1] == 1:  # binary with one logit: P(class 1) = sigmoid
             p1 = torch.sigmoid(out[:, 0])
             return torch.stack([1 - p1, p1], dim=1).numpy()
         return torch.softmax(out, dim=1).numpy()
 
-    def _values(self, X: pd.DataFrame) -> np.ndarray:
-        out = self._forward(X)[:, 0].double().numpy()
+    def _values_of(self, outputs: torch.Tensor) -> np.ndarray:
+        out = outputs[:, 0].double().numpy()
         return out * self.y_scale_ + self.y_mean_
 
     # -- persistence ------------------------------------------------------------------------------

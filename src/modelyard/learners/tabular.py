@@ -187,6 +187,25 @@ class TabularLearner(Learner):
         value_range = getattr(self, "target_range_", None)
         return values if value_range is None else target_transform.decode(values, value_range)
 
+    def predict_matrix(self, matrix: np.ndarray) -> np.ndarray | None:
+        """What ``predict_proba`` (a classifier) or ``predict`` (regression) returns, for rows
+        given as the float64 matrix the learner's input becomes once its layout is restored:
+        the layout's columns in order, numbers as they are, a category column as its codes in
+        the layout's categories (NaN: missing or unseen). None when the learner has no such
+        path (``_proba_matrix`` / ``_values_matrix``). The single-row path of ``model/`` uses
+        it to predict without building a DataFrame; the values are the DataFrame path's.
+        """
+        self._check_fitted()
+        if self.is_classifier:
+            hook = getattr(self, "_proba_matrix", None)
+            return None if hook is None else np.asarray(hook(matrix), dtype=np.float64)
+        hook = getattr(self, "_values_matrix", None)
+        if hook is None:
+            return None
+        values = np.asarray(hook(matrix), dtype=np.float64)
+        value_range = getattr(self, "target_range_", None)
+        return values if value_range is None else target_transform.decode(values, value_range)
+
     @available_if(_serves_classification)
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape (n_rows, k), columns in class-code order."""
