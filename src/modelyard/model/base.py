@@ -29,6 +29,7 @@ import pandas as pd
 from modelyard.data.infer import check_schema
 from modelyard.errors import ServingError
 from modelyard.evaluation.threshold import apply_threshold
+from modelyard.model.fastpath import row_path
 
 PREDICTION = "prediction"  # the output column of labels (or values)
 PROBA_PREFIX = "proba_"  # + the label: the output column of a class's probability
@@ -69,7 +70,7 @@ class FittedModel(ABC):
         """Raw rows -> the learner's input (the schema check, then ``inputs``)."""
         return self.inputs(check_schema(frame, self.schema))
 
-    def predict_codes(self, X: pd.DataFrame, proba: np.ndarray | None = None) -> np.ndarray:
+    def predict_codes(self, X: pd.DataFrame | None, proba: np.ndarray | None = None) -> np.ndarray:
         """Class codes (or values) from the learner's input, applying the decision threshold.
 
         ``proba``: the learner's probabilities for ``X`` when the caller has them already.
@@ -106,20 +107,33 @@ class FittedModel(ABC):
         """``output_columns`` for rows already checked against the schema."""
         X = self.inputs(checked)
         if self.task == "regression":
-            return {PREDICTION: np.asarray(self.learner.predict(X), dtype=float)}
-        proba = np.asarray(self.learner.predict_proba(X))
-        out = {PREDICTION: np.asarray(self.decode(self.predict_codes(X, proba)))}
+            return self._columns(np.asarray(self.learner.predict(X), dtype=float))
+        return self._columns(np.asarray(self.learner.predict_proba(X)))
+
+    def _columns(self, out: np.ndarray) -> dict[str, np.ndarray]:
+        """``output_columns`` from the learner's values (regression) or probabilities."""
+        if self.task == "regression":
+            return {PREDICTION: out}
+        columns = {PREDICTION: np.asarray(self.decode(self.predict_codes(None, out)))}
         for code, label in enumerate(self.classes or []):
-            out[f"{PROBA_PREFIX}{label}"] = proba[:, code]
-        return out
+            columns[f"{PROBA_PREFIX}{label}"] = out[:, code]
+        return columns
 
     def predict_row(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """``output_columns`` for one raw record, as plain values: the single-row path.
 
-        The same answer as ``predict_checked`` on the record as a one-row frame.
+        The same answer (to the last bit) and the same errors as ``predict_checked`` on the
+        record as a one-row frame; the schema check, the preprocessing and the learner's input
+        are compiled once per model into arrays and lookup tables (``model.fastpath``), and a
+        record or model they do not cover takes that batch path.
         """
-        checked = check_schema(pd.DataFrame([dict(record)]), self.schema)
-        return {name: _plain(values[0]) for name, values in self.predict_checked(checked).items()}
+        path = row_path(self)
+        out = None if path is None else path.output(record)
+        if out is not None:
+            columns = self._columns(out)
+        else:
+            columns = self.predict_checked(check_schema(pd.DataFrame([dict(record)]), self.schema))
+        return {name: _plain(values[0]) for name, values in columns.items()}
 
     def predict_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The input rows with a ``prediction`` column and, for classifiers, ``proba_<label>``."""
