@@ -57,7 +57,7 @@ def test_search_with_max_trials_records_every_trial_and_ensembles(request, datas
     m = search_metric(metric, task)
     assert utility(m, result.oof_score) >= utility(m, result.best_single["score"])
     assert sum(result.ensemble_weights.values()) == pytest.approx(1.0)
-    assert isinstance(result.model, EnsembleBundle)  # 3 fold models per member at least
+    assert isinstance(result.model, EnsembleBundle)  # two refit members at least
     predictions = _predictions(result.model, frame)
     assert len(predictions) == len(y) and np.isfinite(predictions).all()
     summary = json.loads(json.dumps(result.to_dict(), allow_nan=False))
@@ -109,17 +109,20 @@ def test_a_time_budget_is_kept(telco):
     assert len(result.leaderboard) >= 1 and 0 < result.seconds <= elapsed
 
 
-def test_only_the_rows_given_reach_the_search(telco):
+@pytest.mark.parametrize("deploy", ["bagged", "refit"])
+def test_only_the_rows_given_reach_the_search(telco, deploy):
     frame, y, schema, labels = telco
     test_rows = np.arange(len(y)) % 5 == 0  # held back by the caller, never passed
     train, y_train = frame[~test_rows], y[~test_rows]
     result = search(train, y_train, schema=schema, task="binary", max_trials=3, folds=3, seed=9,
-                    labels=labels, learners=["lightgbm", "logistic"])
+                    labels=labels, learners=["lightgbm", "logistic"], deploy=deploy)
     plan = plan_validation(y_train, "binary", folds=3, seed=9)
     fold_digests = {rows_digest(train.index[fit]) for fit, _ in plan.folds}
+    # bagged: each member's fold models; refit: each member fitted once on every row given
+    allowed = fold_digests if deploy == "bagged" else {rows_digest(train.index)}
     members = result.model.members if isinstance(result.model, EnsembleBundle) \
         else [result.model]
     for member in members:
-        assert member.preprocessor.fit_rows_digest_ in fold_digests
-        assert member.preprocessor.n_fit_rows_ < len(train)
+        assert member.preprocessor.fit_rows_digest_ in allowed
+        assert member.preprocessor.n_fit_rows_ <= len(train)
     assert not set(train.index) & set(frame.index[test_rows])

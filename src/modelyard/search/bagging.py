@@ -83,20 +83,23 @@ def refit_seconds(plan: ValidationPlan, result: TrialResult, n_rows: int) -> flo
 
 
 def final_models(data: TrialData, plan: ValidationPlan, result: TrialResult,
-                 budget: Budget) -> tuple[list[ModelBundle], str]:
+                 budget: Budget, *, refit: bool = True) -> tuple[list[ModelBundle], str]:
     """The final models of a candidate, and how they were made.
 
     k-fold: the fold models (kept from the trial, loaded from where a worker saved them, or fitted
-    again on the same folds: the same seed gives the same models). Holdout: a refit on every row
-    when the budget allows it, else the holdout model.
+    again on the same folds: the same seed gives the same models); a refit on every row is
+    ``search.deploy``'s, made after this (``deploy.refit_member``). Holdout: with ``refit`` a
+    refit on every row when the budget allows it, else (or without ``refit``: deploy 'bagged')
+    the holdout model.
     """
     spec = result.spec
     if plan.kind == "holdout":
         every_row = np.arange(len(data.frame))
-        if budget.can_afford(refit_seconds(plan, result, len(data.frame))):
+        if refit and budget.can_afford(refit_seconds(plan, result, len(data.frame))):
             return [fit_fold(data, spec.learner, spec.params, every_row, _share(budget))], "refit"
+        why = "no time to refit on every row" if refit else "deploy: bagged"
         if result.models or result.saved:
-            return _kept(result), "holdout model (no time to refit on every row)"
+            return _kept(result), f"holdout model ({why})"
         fit_rows = plan.folds[0][0]
         return [fit_fold(data, spec.learner, spec.params, fit_rows, _share(budget))], "holdout"
     if result.models:

@@ -12,6 +12,13 @@ selecting; a member that would have to be fitted again when the budget no longer
 left out, and the selection runs again without it, so the ensemble is the best one among the
 candidates that can be built, never a renormalised remainder. The first member is always built
 (its fits stop early when the budget is spent).
+
+``deploy`` ('refit' or 'bagged', ``search.deploy``) then says what the final model is made of
+(``deploy.py``): under k-fold, 'refit' fits each member once more on every row with what its
+folds found, most weighted member first, out of what the budget has left (its reserve, released
+for this step); a member the budget cannot refit stays bagged. Both variants are measured and
+described in ``Final.deployment``. With a holdout split 'refit' is the refit on every row above
+(when the budget allows it) and 'bagged' keeps the holdout model that validation scored.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from modelyard.evaluation.threshold import tune_threshold
 from modelyard.model import EnsembleBundle, ModelBundle
 from modelyard.search.bagging import ValidationPlan, final_models
 from modelyard.search.budget import Budget
+from modelyard.search.deploy import Deployment, check_deploy, describe, refit_member
 from modelyard.search.ensemble import (
     blend,
     score_seconds,
@@ -48,11 +56,15 @@ class Final:
     oof_score: float
     best: TrialResult
     notes: list[str] = field(default_factory=list)
+    deployment: Deployment | None = None
 
 
 def finalize(results: list[TrialResult], data: TrialData, plan: ValidationPlan, budget: Budget,
-             *, metric: Metric, ensemble: bool, threshold_metric: str | None = None) -> Final:
-    """Select, build and score the final model from the trials' ``results``."""
+             *, metric: Metric, ensemble: bool, threshold_metric: str | None = None,
+             deploy: str = "refit") -> Final:
+    """Select, build and score the final model from the trials' ``results``; ``deploy``:
+    'refit' or 'bagged' (see the module doc)."""
+    check_deploy(deploy)
     ok = sorted((r for r in results if r.status == "ok"),
                 key=lambda r: (-utility(metric, r.score), r.spec.number))
     if not ok:
@@ -79,20 +91,64 @@ def finalize(results: list[TrialResult], data: TrialData, plan: ValidationPlan, 
     members = []
     for index in order:
         candidate, weight = candidates[index], weights[index]
-        models, how = final_models(data, plan, candidate, budget)
+        models, how = final_models(data, plan, candidate, budget, refit=deploy == "refit")
         notes.append(f"trial {candidate.spec.number} ({candidate.spec.learner}, weight "
                      f"{weight:.3f}): {how}")
-        members.append((candidate, float(weight), models))
-    total = sum(weight for _, weight, _ in members)
-    trial_weights = {c.spec.number: w / total for c, w, _ in members}
-    blended = blend([c.oof[rows] for c, _, _ in members], list(trial_weights.values()))
+        members.append((candidate, float(weight), models, how))
+    total = sum(weight for _, weight, _, _ in members)
+    trial_weights = {c.spec.number: w / total for c, w, _, _ in members}
+    blended = blend([c.oof[rows] for c, _, _, _ in members], list(trial_weights.values()))
     oof_score = score_predictions(metric, data.task, data.y[rows], blended)
-    model = _assemble(data, members, total)
+    validated = _assemble(data, [(c, w, m) for c, w, m, _ in members], total)
+    deployed, refitted = validated, 0
+    if deploy == "refit" and plan.kind == "kfold":
+        built = []
+        for candidate, weight, models, _ in members:
+            refit, note = refit_member(data, candidate, models, budget, n_folds=len(plan.folds),
+                                       fit_rows=plan.fit_rows)
+            notes.append(note)
+            built.append((candidate, weight, models if refit is None else [refit]))
+            refitted += refit is not None
+        if refitted:
+            deployed = _assemble(data, built, total)
+    elif plan.kind == "holdout":
+        refitted = sum(how == "refit" for _, _, _, how in members)
     if threshold_metric and data.task == "binary":
-        model.threshold, _ = tune_threshold(data.y[rows], blended[:, 1], metric=threshold_metric)
-        notes.append(f"decision threshold {model.threshold:.4f} tuned for {threshold_metric} "
+        threshold, _ = tune_threshold(data.y[rows], blended[:, 1], metric=threshold_metric)
+        validated.threshold = deployed.threshold = threshold
+        notes.append(f"decision threshold {threshold:.4f} tuned for {threshold_metric} "
                      "on the out-of-fold predictions")
-    return Final(model, trial_weights, oof_score, ok[0], notes)
+    deployment = _deployment(deploy, plan.kind, validated, deployed, oof_score, data,
+                             refitted, len(members))
+    if deploy == "refit" and plan.kind == "kfold" and not refitted:
+        notes.append("deploy: refit, but no member could be refit in the budget: the bagged "
+                     "models are registered")
+    return Final(deployed, trial_weights, oof_score, ok[0], notes, deployment)
+
+
+def _deployment(deploy: str, kind: str, validated, deployed, oof_score: float,
+                data: TrialData, refitted: int, n_members: int) -> Deployment:
+    """Both variants, measured: under k-fold the bagged models and, when any member was refit,
+    the refit (registered, its score the bagged out-of-fold estimate); with a holdout split the
+    registered model alone (the refit's score is the holdout model's estimate)."""
+    def count(model) -> int:
+        return len(model.members) if isinstance(model, EnsembleBundle) else 1
+
+    validated_name = "bagged" if kind == "kfold" else "holdout"
+    if kind == "holdout":
+        name = "refit" if refitted else "holdout"
+        variants = (describe(name, deployed, count(deployed), oof_score, estimated=bool(refitted),
+                             registered=True, frame=data.frame, seed=data.seed),)
+        return Deployment(deploy, name, variants, refitted, n_members - refitted)
+    variants = []
+    if deployed is not validated:
+        variants.append(describe("refit", deployed, count(deployed), oof_score, estimated=True,
+                                 registered=True, frame=data.frame, seed=data.seed))
+    variants.append(describe(validated_name, validated, count(validated), oof_score,
+                             estimated=False, registered=deployed is validated,
+                             frame=data.frame, seed=data.seed))
+    name = "refit" if deployed is not validated else validated_name
+    return Deployment(deploy, name, tuple(variants), refitted, n_members - refitted)
 
 
 def ensemble_candidates(ranked: list[TrialResult], top: int = MAX_CANDIDATES,

@@ -27,6 +27,7 @@ from modelyard.model import EnsembleBundle, Labels, ModelBundle
 from modelyard.search.bagging import plan_validation
 from modelyard.search.budget import Budget
 from modelyard.search.cost import CostModel
+from modelyard.search.deploy import Deployment, check_deploy
 from modelyard.search.final import finalize
 from modelyard.search.leaderboard import Leaderboard
 from modelyard.search.runner import run_trials
@@ -54,6 +55,7 @@ class SearchResult:
     seconds: float
     parallel: int = 1  # trials that ran at once
     notes: list[str] = field(default_factory=list)
+    deployment: Deployment | None = None  # the variants (refit, bagged) built and measured
 
     def to_dict(self) -> dict[str, Any]:
         """Everything but the model, JSON-ready (for the run record and the report)."""
@@ -63,6 +65,7 @@ class SearchResult:
             "parallel": self.parallel,
             "ensemble_weights": {str(k): v for k, v in self.ensemble_weights.items()},
             "leaderboard": self.leaderboard.to_records(), "notes": list(self.notes),
+            "deployment": self.deployment.to_dict() if self.deployment else None,
         }
 
 
@@ -71,6 +74,7 @@ def search(frame_train: pd.DataFrame, y_train: np.ndarray, *, schema: Schema, ta
            max_trials: int | None = None, learners: list[str] | None = None,
            folds: int | None = None, parallel: int | str = 1, seed: int = 0, ensemble: bool = True,
            labels: Labels | None = None, threshold_metric: str | None = None,
+           deploy: str = "refit",
            on_trial: Callable[[dict[str, Any]], None] | None = None) -> SearchResult:
     """Search learners and hyperparameters on ``frame_train`` / ``y_train`` (codes or floats).
 
@@ -79,8 +83,11 @@ def search(frame_train: pd.DataFrame, y_train: np.ndarray, *, schema: Schema, ta
     ``threshold_metric`` ('f1', 'balanced_accuracy', ...) tunes a binary model's decision
     threshold on the out-of-fold predictions; ``on_trial`` receives each trial's leaderboard
     record as it finishes. ``parallel``: trials at once (``"auto"``: see ``resolve_workers``).
+    ``deploy``: 'refit' (each ensemble member fitted once more on every row) or 'bagged' (its
+    fold models); ``SearchResult.deployment`` describes both variants (``search.deploy``).
     ``time_budget``: seconds, or a ``Budget`` whose ``remaining()`` time the search shares.
     """
+    check_deploy(deploy)
     outer = time_budget if isinstance(time_budget, Budget) else None
     if outer is not None:
         time_budget = outer.total  # the limit to check; the search spends what outer has left
@@ -120,12 +127,12 @@ def search(frame_train: pd.DataFrame, y_train: np.ndarray, *, schema: Schema, ta
         board.notes += [f"{name}: {why}" for name, why in searcher.dropped.items()]
         budget.release()
         final = finalize(results, data, plan, budget, metric=metric_obj, ensemble=ensemble,
-                         threshold_metric=threshold_metric)
+                         threshold_metric=threshold_metric, deploy=deploy)
     board.set_weights(final.weights)
     best = next(e for e in board.entries if e.trial == final.best.spec.number)
     return SearchResult(final.model, board, best.to_record(), final.weights, final.oof_score,
                         metric_obj.name, plan.kind, budget.elapsed, parallel,
-                        board.notes + final.notes)
+                        board.notes + final.notes, final.deployment)
 
 
 def search_learners(names: list[str] | None, task: str) -> list[str]:

@@ -1,0 +1,222 @@
+"""Deployment variants of a search's ensemble: the validated (bagged) models, or a refit.
+
+Under k-fold bagging each ensemble member's final model is the average of its k fold models:
+sound for the out-of-fold score, slow to serve (k models per member, each with its own
+preprocessing). ``deploy: refit`` (the default) fits each member once more on every row the
+search saw, with what its folds found (``refit_params``): the mean of their boosting rounds, or a
+network's early-stopped epochs (with early stopping then off). The refit has no out-of-fold
+predictions of its own: its score estimate is the bagged out-of-fold score, as AutoGluon's
+``refit_full`` does. A refit that the budget cannot afford, or that the budget cut short, is not
+used: the member stays bagged and a note says so.
+
+Both variants are described (``Variant``): models, score, single-row latency measured with
+``predict_row`` on real rows (median and p99, ``measure_row_latency``) and saved size in bytes.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from modelyard.errors import SpecError
+from modelyard.model import ModelBundle
+from modelyard.model.base import FittedModel
+from modelyard.search.budget import Budget
+from modelyard.search.trial import TrialData, TrialResult, fit_fold
+
+DEPLOY_CHOICES = ("refit", "bagged")
+LATENCY_ROWS = 50  # real rows timed one by one for each variant
+LATENCY_MIN_ROWS = 5  # timed even past LATENCY_SECONDS (a bagged ensemble can take 0.5 s a row)
+LATENCY_SECONDS = 2.0  # per variant, after its warm-up row
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way to deploy the ensemble, as measured at the end of the search.
+
+    ``name``: 'refit', 'bagged' or 'holdout'; ``models``: fitted models it predicts with;
+    ``score``: the search metric out of fold (or on the holdout rows); ``score_estimated``: True
+    when that score is another variant's, taken as this one's estimate (a refit has no
+    out-of-fold rows); latencies in ms over ``latency_rows`` single rows; ``size_bytes`` saved.
+    """
+
+    name: str
+    models: int
+    score: float
+    score_estimated: bool
+    latency_p50_ms: float
+    latency_p99_ms: float
+    latency_rows: int
+    size_bytes: int
+    registered: bool
+    model: FittedModel = field(repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "models": self.models,
+            "score": self.score,
+            "score_estimated": self.score_estimated,
+            "latency_p50_ms": round(self.latency_p50_ms, 4),
+            "latency_p99_ms": round(self.latency_p99_ms, 4),
+            "latency_rows": self.latency_rows,
+            "size_bytes": self.size_bytes,
+            "registered": self.registered,
+        }
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """What ``search.deploy`` asked for, the variant registered, and every variant built."""
+
+    deploy: str
+    registered: str
+    variants: tuple[Variant, ...]
+    refit_members: int  # members refitted on every row (0 under 'bagged')
+    bagged_members: int  # members left as their validated models
+
+    def variant(self, name: str) -> Variant | None:
+        return next((v for v in self.variants if v.name == name), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "deploy": self.deploy,
+            "registered": self.registered,
+            "refit_members": self.refit_members,
+            "bagged_members": self.bagged_members,
+            "variants": [v.to_dict() for v in self.variants],
+        }
+
+
+def check_deploy(deploy: object) -> str:
+    """``deploy`` when it is one of ``DEPLOY_CHOICES``, else a ``SpecError``."""
+    if deploy not in DEPLOY_CHOICES:
+        # hint: python-api: the spec checks it before a search starts
+        raise SpecError(
+            f"search.deploy: expected one of {', '.join(DEPLOY_CHOICES)}, received {deploy!r}",
+            hint="deploy='refit' (one model per member) or 'bagged'",
+        )
+    return str(deploy)
+
+
+def refit_params(result: TrialResult, fold_models: list[ModelBundle]) -> tuple[dict, str]:
+    """The member's hyperparameters for one fit on every row, and what was taken from its folds.
+
+    Boosters (their learners record ``best_iteration_``): ``n_estimators`` = the mean of the
+    folds' rounds (fewer than asked when a fold stopped early). Networks (``best_epoch_``):
+    ``epochs`` = the mean of the folds' best epochs, with early stopping off. Others: as searched.
+    """
+    params = dict(result.spec.params)
+    learners = [m.learner for m in fold_models]
+    rounds = [getattr(lr, "best_iteration_", None) for lr in learners]
+    if rounds and all(isinstance(r, int | np.integer) and r > 0 for r in rounds):
+        params["n_estimators"] = max(1, int(round(float(np.mean(rounds)))))
+        return params, f"n_estimators={params['n_estimators']} (the folds' mean)"
+    epochs = [getattr(lr, "best_epoch_", None) for lr in learners]
+    if epochs and all(isinstance(e, int | np.integer) and e > 0 for e in epochs):
+        params["epochs"] = max(1, int(round(float(np.mean(epochs)))))
+        params["patience"] = None
+        return params, f"epochs={params['epochs']} (the folds' mean best epoch)"
+    return params, "the searched hyperparameters"
+
+
+def refit_seconds(result: TrialResult, n_folds: int, fit_rows: int, n_rows: int) -> float:
+    """Estimated seconds for one fit on ``n_rows``: a fold's fit scaled by its rows."""
+    return result.fit_seconds / max(n_folds, 1) * n_rows / max(fit_rows, 1)
+
+
+def refit_member(
+    data: TrialData,
+    result: TrialResult,
+    fold_models: list[ModelBundle],
+    budget: Budget,
+    *,
+    n_folds: int,
+    fit_rows: int,
+) -> tuple[ModelBundle | None, str]:
+    """``result`` fitted once on every row of ``data``, or None when the budget cannot afford it
+    or cut it short; and a note saying which."""
+    n = len(data.frame)
+    label = f"trial {result.spec.number} ({result.spec.learner})"
+    estimate = refit_seconds(result, n_folds, fit_rows, n)
+    if not budget.can_afford(estimate):
+        return None, (
+            f"{label} stays bagged: its refit needs ~{estimate:.1f} s, the budget has "
+            f"{budget.remaining():.1f} s"
+        )
+    params, taken = refit_params(result, fold_models)
+    share = Budget(max(budget.remaining(), 1e-3)) if budget.limited else None
+    started = time.perf_counter()
+    model = fit_fold(data, result.spec.learner, params, np.arange(n), share)
+    seconds = time.perf_counter() - started
+    if getattr(model.learner, "stop_reason_", None) == "budget":
+        return None, (f"{label} stays bagged: the budget cut its refit short after {seconds:.1f} s")
+    return model, f"{label} refit on all {n:,} rows in {seconds:.2f} s with {taken}"
+
+
+def measure_row_latency(
+    model: FittedModel,
+    frame: pd.DataFrame,
+    *,
+    seed: int,
+    rows: int = LATENCY_ROWS,
+    max_seconds: float = LATENCY_SECONDS,
+    min_rows: int = LATENCY_MIN_ROWS,
+) -> tuple[float, float, int]:
+    """(p50 ms, p99 ms, rows timed): ``model.predict_row`` on up to ``rows`` seeded real rows of
+    ``frame``, one at a time after one warm-up row; at least ``min_rows``, then until
+    ``max_seconds`` is spent."""
+    picked = np.random.default_rng(seed).permutation(len(frame))[: rows + 1]
+    records = frame.iloc[picked].to_dict(orient="records")
+    model.predict_row(records[0])  # warm-up: lazy imports and caches
+    times: list[float] = []
+    started = time.perf_counter()
+    for record in records[1:] or records:
+        t0 = time.perf_counter()
+        model.predict_row(record)
+        times.append(time.perf_counter() - t0)
+        if len(times) >= min_rows and time.perf_counter() - started > max_seconds:
+            break
+    ms = np.asarray(times) * 1000.0
+    return float(np.median(ms)), float(np.percentile(ms, 99)), len(times)
+
+
+def saved_bytes(model: FittedModel) -> int:
+    """Bytes the model takes saved (every file of its directory)."""
+    with tempfile.TemporaryDirectory(prefix="modelyard-size-") as tmp:
+        model.save(Path(tmp) / "model")
+        return sum(f.stat().st_size for f in Path(tmp).rglob("*") if f.is_file())
+
+
+def describe(
+    name: str,
+    model: FittedModel,
+    models: int,
+    score: float,
+    *,
+    estimated: bool,
+    registered: bool,
+    frame: pd.DataFrame,
+    seed: int,
+) -> Variant:
+    """A ``Variant``, its latency and size measured now."""
+    p50, p99, timed = measure_row_latency(model, frame, seed=seed)
+    return Variant(
+        name,
+        models,
+        float(score) if math.isfinite(score) else score,
+        estimated,
+        p50,
+        p99,
+        timed,
+        saved_bytes(model),
+        registered,
+        model,
+    )
