@@ -4,6 +4,7 @@ refused with exit status 2."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 import modelyard
+from modelyard.errors import ExportError
 from modelyard.model.export import onnx_feeds
 
 
@@ -63,3 +65,20 @@ def test_export_a_registered_version(cli, tmp_path, data_dir):
     assert "lightgbm" in refused.err and "Traceback" not in refused.err
     assert not (tmp_path / "forest.onnx").exists() and not (tmp_path / "x.onnx").exists()
     assert np.isfinite(proba).all()
+
+
+def test_the_export_page_runs(tmp_path, monkeypatch, data_dir):
+    """Every ```python block of docs/export.md runs, in order, in a fresh store and folder."""
+    page = Path(__file__).resolve().parents[2] / "docs" / "export.md"
+    code = re.findall(r"^```python\n(.*?)^```", page.read_text(encoding="utf-8"), re.M | re.S)
+    assert code, "docs/export.md lost its example"
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "data").symlink_to(data_dir)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {"__name__": "docs_export"}
+    for number, block in enumerate(code, 1):
+        exec(compile(block, f"export.md block {number}", "exec"), namespace)  # noqa: S102
+    model = modelyard.load("churn-onnx")
+    assert namespace["prediction"][0] == model.predict_row(namespace["row"])["prediction"]
+    with pytest.raises(ExportError, match="exists already"):
+        modelyard.export_onnx("churn-onnx", "churn.onnx")
