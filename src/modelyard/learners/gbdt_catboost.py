@@ -208,7 +208,8 @@ class CatBoostLearner(TabularLearner):
         rows = [[(-1 if v != v else int(v)) if j in categorical else float(v)
                  for j, v in enumerate(row)] for row in matrix.tolist()]
         pool = cb.Pool(rows, cat_features=sorted(categorical) or None, thread_count=self.n_jobs)
-        out = self.model_.predict(pool, prediction_type=kind, thread_count=predict_threads())
+        threads = 1 if len(rows) == 1 else predict_threads()  # one row: one thread scores it
+        out = self.model_.predict(pool, prediction_type=kind, thread_count=threads)
         return np.asarray(out, dtype=np.float64)
 
     def _proba_matrix(self, matrix: np.ndarray) -> np.ndarray:

@@ -232,8 +232,11 @@ class LightGBMLearner(TabularLearner):
         self.booster_ = lgb.Booster(model_str=booster.model_to_string(num_iteration=-1))
 
     def _raw(self, matrix: np.ndarray) -> np.ndarray:
+        # one row is scored by one thread whatever the count: more only add OpenMP's hand-off,
+        # which on a busy machine costs milliseconds
+        threads = 1 if len(matrix) == 1 else predict_threads()
         return self.booster_.predict(matrix, num_iteration=self.best_iteration_,
-                                     num_threads=predict_threads())
+                                     num_threads=threads)
 
     def _proba(self, X) -> np.ndarray:
         return self._proba_matrix(_codes(X))

@@ -183,11 +183,17 @@ class XGBoostLearner(TabularLearner):
         self.history_ = loss_history(scored.get(TRAIN_NAME, {}).get(metric, []),
                                      scored.get(VALID_NAME, {}).get(metric, []))
 
-    def _raw(self, X) -> np.ndarray:
-        threads = predict_threads()
+    def _threads(self, n_rows: int) -> int:
+        """Set and return the booster's prediction threads: one for one row (scored by one
+        thread whatever the count), else ``predict_threads()``."""
+        threads = 1 if n_rows == 1 else predict_threads()
         if getattr(self, "_predict_nthread", None) != threads:  # a booster keeps its thread count
             self.booster_.set_param({"nthread": threads})
             self._predict_nthread = threads
+        return threads
+
+    def _raw(self, X) -> np.ndarray:
+        threads = self._threads(len(X))
         out = self.booster_.predict(self._matrix(X, threads=threads),
                                     iteration_range=(0, self.best_iteration_))
         return np.asarray(out, dtype=np.float64)
@@ -202,6 +208,7 @@ class XGBoostLearner(TabularLearner):
         """Predictions of the layout's float matrix (``TabularLearner.predict_matrix``): the
         booster's in-place prediction, which reads category codes as a DataFrame's categories
         are read, without building a DMatrix."""
+        self._threads(len(matrix))
         out = self.booster_.inplace_predict(matrix, iteration_range=(0, self.best_iteration_))
         return np.asarray(out, dtype=np.float64)
 
