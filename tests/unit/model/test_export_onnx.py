@@ -91,6 +91,29 @@ def test_onnxruntime_matches_the_model(tables, task, learner):
     assert out["probabilities"].shape == (len(rows), len(labels))
 
 
+@pytest.mark.parametrize("learner", ["lightgbm", "xgboost"])
+def test_early_stopped_boosters_keep_their_best_trees(tables, learner):
+    frame, schema, y, labels = tables["binary"]
+    model = fit_model(frame[:200], y[:200], schema=schema, task="binary", learner=learner,
+                      labels=labels, eval_rows=(frame[200:], y[200:])).bundle
+    assert model.learner.best_iteration_ < model.learner.n_trees_  # trees to leave out
+    rows = _damaged(frame, schema)
+    assert_allclose(_run(model, rows)["probabilities"], model.predict_proba(rows), atol=1e-6)
+
+
+def test_network_without_categorical_columns(data_dir):
+    frame, schema = infer_schema(pd.read_csv(data_dir / "kc1.csv"), target="Class")
+    assert {c.kind for c in schema.columns} == {"numeric"}
+    y, labels = encode_target(frame["Class"], "binary")
+    model = fit_model(frame, y, schema=schema, task="binary", learner="mlp",
+                      params={"epochs": 3}, labels=labels).bundle
+    session = ort.InferenceSession(to_onnx(model).SerializeToString())
+    assert [o.name for o in session.get_outputs()] == ["prediction", "probabilities"]
+    prediction, proba = session.run(None, onnx_feeds(model, frame))
+    assert_allclose(proba, model.predict_proba(frame), rtol=0, atol=1e-6)
+    assert prediction.dtype == bool and list(prediction) == list(model.predict(frame))
+
+
 def test_binary_threshold_applied_in_graph(tables):
     frame, schema, y, labels = tables["binary"]
     model = fit_model(frame, y, schema=schema, task="binary", learner="logistic",
@@ -186,6 +209,12 @@ def test_what_cannot_be_exported_is_refused(tables, data_dir, tmp_path):
                       task="regression", learner="linear").bundle
     with pytest.raises(ExportError, match="'date_time' \\(datetime\\)"):
         to_onnx(timed)
+    named = frame.rename(columns={"tenure": "prediction"})
+    _, named_schema = infer_schema(named, target="Churn")
+    clash = fit_model(named, y, schema=named_schema, task="binary", learner="logistic",
+                      labels=labels).bundle
+    with pytest.raises(ExportError, match="'prediction' would share a name"):
+        to_onnx(clash)
     assert not list(tmp_path.iterdir())
 
 

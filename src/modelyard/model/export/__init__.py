@@ -35,6 +35,7 @@ from modelyard.model.bundle import ModelBundle
 from modelyard.model.ensemble import EnsembleBundle
 
 EXTRA = 'pip install "modelyard[onnx]"'
+OUTPUTS = ("prediction", "probabilities")  # the graph's output names
 
 
 def _require_onnx() -> None:
@@ -81,6 +82,11 @@ def _check(model: FittedModel) -> list[tuple[ModelBundle, float]]:
         if names != [str(n) for n in member.learner.feature_names_in_]:
             raise ExportError("cannot export: the learner's input columns differ from what its "
                               "preprocessing produces", hint="retrain the model and export again")
+    clash = sorted(set(OUTPUTS) & set(members[0][0].preprocessor.encoders_))
+    if clash:
+        raise ExportError(f"cannot export: feature column(s) {', '.join(map(repr, clash))} would "
+                          f"share a name with the graph's output(s) {', '.join(OUTPUTS)}",
+                          hint="rename the column in the data and retrain")
     return members
 
 
@@ -132,8 +138,8 @@ def to_onnx(model: FittedModel) -> Any:
     else:
         metadata["classes"] = json.dumps(model.classes, default=str)
         metadata["threshold"] = json.dumps(model.threshold)
+        _add_labels(graph, model, out)  # outputs in this order: prediction, probabilities
         graph.output(out, "probabilities", DOUBLE, [None, n_classes])
-        _add_labels(graph, model, out)
     doc = ("modelyard model: one input per raw feature column; outputs 'prediction'"
            + ("" if model.task == "regression" else " and 'probabilities' (columns: classes)"))
     return graph.model(doc, metadata)
