@@ -242,6 +242,7 @@ def _train(
         kpis=evaluation.kpis if evaluation else (),
         warnings=evaluation.warnings if evaluation else (),
         report=report,
+        deployment=fitted.deployment,
         registration=registration,
     )
 
@@ -319,6 +320,7 @@ def _final_evaluation(
         notes=notes,
         seed=spec.seed,
         production=production,
+        deployment=fitted.deployment.to_dict() if fitted.deployment else None,
     )
 
 

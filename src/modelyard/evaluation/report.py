@@ -187,6 +187,7 @@ def build_report(task: str, *, model: Mapping[str, Any], data: Mapping[str, Any]
                  warnings: Sequence[str] = (),
                  leaderboard: Sequence[Mapping[str, Any]] = (),
                  leaderboard_metric: Mapping[str, Any] | None = None,
+                 deployment: Mapping[str, Any] | None = None,
                  settings: ReportSettings = ReportSettings()) -> dict[str, Any]:
     """Assemble and validate the evaluation report of one model on its test rows.
 
@@ -197,7 +198,9 @@ def build_report(task: str, *, model: Mapping[str, Any], data: Mapping[str, Any]
     learner's per-epoch or per-iteration records, ``importance`` the output of
     :func:`~modelyard.evaluation.importance.permutation_importance`, ``latency`` that of
     :func:`~modelyard.evaluation.kpis.measure_latency`, ``production`` ``{"version", "metrics"}``
-    of the version holding the 'production' alias on the same test rows.
+    of the version holding the 'production' alias on the same test rows. ``deployment``: a
+    search's deployment variants (``search.deploy.Deployment.to_dict``); the test metrics are
+    those of the variant registered.
     """
     if task not in TASKS:
         raise SpecError(f"unknown task '{task}' for a report; valid: " + ", ".join(TASKS),
@@ -278,6 +281,7 @@ def build_report(task: str, *, model: Mapping[str, Any], data: Mapping[str, Any]
         "leaderboard": [dict(r) for r in leaderboard],
         # the search metric and its direction, so every reader ranks the trials the same way
         "leaderboard_metric": dict(leaderboard_metric) if leaderboard_metric else None,
+        "deployment": dict(deployment) if deployment else None,
     }
     report = jsonable(report)
     validate_report(report)

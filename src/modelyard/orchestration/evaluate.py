@@ -164,6 +164,7 @@ def evaluate_saved_model(
     model_format: str = "modelyard.bundle",
     leaderboard: Leaderboard | None = None,
     extras: ExtrasTime = ExtrasTime(),
+    deployment: dict[str, Any] | None = None,
 ) -> Evaluation:
     """Score the reloaded model on the test rows and build its report (validated, not written:
     the pipeline writes it once the version it describes is registered)."""
@@ -212,6 +213,7 @@ def evaluate_saved_model(
         notes=notes,
         leaderboard=leaderboard.to_records() if leaderboard is not None else (),
         leaderboard_metric=leaderboard.about() if leaderboard is not None else None,
+        deployment=deployment,
         settings=ReportSettings(
             primary_metric=primary,
             n_boot=evaluation.bootstrap,

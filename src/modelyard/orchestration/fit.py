@@ -24,6 +24,7 @@ from modelyard.learners.base import Learner
 from modelyard.model import FittedModel, Labels
 from modelyard.model.bundle import FORMAT_NAME as BUNDLE_FORMAT
 from modelyard.model.fit import fit_model as fit_bundle
+from modelyard.search.deploy import Deployment
 from modelyard.spec.models import ModelSpec
 
 
@@ -42,6 +43,7 @@ class Fitted:
     format: str = BUNDLE_FORMAT  # the format table's name for what its saved directory holds
     leaderboard: Leaderboard | None = None  # a search's trials (None: one named learner)
     notes: list[str] = field(default_factory=list)
+    deployment: Deployment | None = None  # a search's deployment variants (refit, bagged)
 
 
 def fit_and_score(

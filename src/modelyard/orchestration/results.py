@@ -12,6 +12,7 @@ from typing import Any
 
 from modelyard.evaluation.leaderboard import Leaderboard
 from modelyard.evaluation.results import Kpi, PartMetrics
+from modelyard.search.deploy import Deployment
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class TrainResult:
     kpis: tuple[Kpi, ...] = ()
     warnings: tuple[str, ...] = ()
     report: ReportPaths | None = None
+    deployment: Deployment | None = None  # a search's variants (refit, bagged), measured
     registration: Registration | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -97,6 +99,7 @@ class TrainResult:
             "kpis": [k.to_dict() for k in self.kpis],
             "warnings": list(self.warnings),
             "report": self.report.to_dict() if self.report else {},
+            "deployment": self.deployment.to_dict() if self.deployment else None,
             # a search's trials; a run of one named learner had none
             "leaderboard": self.leaderboard.to_records() if self.leaderboard.searched else [],
         }

@@ -72,6 +72,7 @@ def search_model(
         ensemble=spec.ensemble,
         labels=labels,
         threshold_metric=threshold_metric,
+        deploy=spec.deploy,
     )
     fit_seconds = time.perf_counter() - started
     model = result.model
@@ -91,6 +92,7 @@ def search_model(
         "search_time_budget": spec.time_budget,
         "search_max_trials": spec.max_trials,
         "search_parallel": result.parallel,
+        "search_deploy": spec.deploy,
         "search_trials": len(result.leaderboard),
         "best_learner": best["learner"],
         **{f"best_{k}": v for k, v in best["params"].items()},
@@ -105,6 +107,7 @@ def search_model(
         format=ENSEMBLE_FORMAT if is_ensemble else BUNDLE_FORMAT,
         leaderboard=result.leaderboard.table(),
         notes=notes + list(result.notes),
+        deployment=result.deployment,
     )
 
 
