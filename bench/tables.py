@@ -162,6 +162,19 @@ def predict_latency() -> str:
                    "batch rows/s", "floor batch rows/s", *PROVENANCE], rows)
 
 
+def single_row() -> str:
+    rows = [[r["model"], f"{r['fast_p50_ms']:.3f} ({r['fast_p99_ms']:.3f})",
+             f"{r['batch_p50_ms']:.2f} ({r['batch_p99_ms']:.2f})",
+             f"{r['floor_p50_ms']:.3f} ({r['floor_p99_ms']:.3f})",
+             f"{r['booster_p50_ms']:.3f}" if "booster_p50_ms" in r else "–",
+             f"{r['fast_over_floor']:.2f}", f"{r['batch_over_fast']:.0f}x", str(r["rows"]),
+             *_provenance(r)]
+            for r in record.current("single_row")]
+    return _table(["model", "predict_row p50 ms (p99)", "one-row frame p50 ms (p99)",
+                   "floor p50 ms (p99)", "bare booster p50 ms", "fast / floor",
+                   "frame / fast", "records", *PROVENANCE], rows)
+
+
 def changes() -> str:
     """The numbers the README showed before raw results were kept, against the current run."""
     rows = []
@@ -338,6 +351,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "changes": changes, "train_loop": train_loop, "fashion_mnist": fashion_mnist,
     "lgbm_memory": lgbm_memory,
     "registry": registry, "serve": serve, "predict_latency": predict_latency,
+    "single_row": single_row,
     "automl": automl, "automl_peers": automl_peers, "automl_targets": automl_targets,
     "automl_flaml_rerun": automl_flaml_rerun,
     "train_budget": train_budget_table, "feedback_join": feedback_join, "drift": drift,
