@@ -6,7 +6,10 @@ Between ``learners``/``features`` below and ``search``, ``registry``, ``serving`
 * ``EnsembleBundle``: a weighted average of bundles, used and saved like one
   (``model.ensemble``);
 * ``Labels`` and ``encode_target``: the target's labels and their class codes (``model.labels``);
-* ``fit_model``: preprocessing and a learner fitted together on raw rows (``model.fit``).
+* ``fit_model``: preprocessing and a learner fitted together on raw rows (``model.fit``);
+* the single-row fast path behind ``predict_row``: the schema check and preprocessing compiled
+  once per model into arrays and lookup tables, the learner predicting from a NumPy row
+  (``model.fastpath``).
 
 Both model kinds take raw DataFrame rows and answer in the original labels (``predict``,
 ``predict_proba``, ``predict_frame``; ``model.base``). Importing this package registers their

@@ -47,6 +47,8 @@ What takes the batch path instead, so that its answer and its errors stay the re
 Unseen categories are scored as the encoding treats them (all zeros for one-hot, the prior for
 target encoding, missing for native categories, frequency 0); the unseen-category policy of a
 served version is the server's (``serving/inputs.py``), applied before it asks for a prediction.
+``RowPath.unseen(record)`` names them as ``find_unseen`` does on a one-row frame, so a caller
+can apply the policy to a record without building one.
 """
 
 from __future__ import annotations
@@ -347,6 +349,24 @@ class RowPath:
             return total
         except _Batch:
             return None
+
+
+    def unseen(self, record: Mapping[str, Any]) -> dict[str, str] | None:
+        """The categorical columns holding a category no member's training saw, with that
+        value (canonical: stripped): what ``serving.inputs.find_unseen`` finds in the record as
+        a checked one-row frame, for a caller that applies the unseen-category policy without
+        building one. None when the record takes the batch path."""
+        try:
+            checked = self.check.check(record)
+        except _Batch:
+            return None
+        found: dict[str, bool] = {}
+        for encoding, _ in self.members:
+            for col in encoding.categorical:
+                value = checked[col.name]
+                unseen = value is not None and value not in col.lookup
+                found[col.name] = found.get(col.name, True) and unseen
+        return {name: checked[name] for name, unseen in found.items() if unseen}
 
 
 def _parts(model: Any) -> tuple[Any, ...]:

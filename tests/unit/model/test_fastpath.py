@@ -24,6 +24,7 @@ from modelyard.features.preprocessor import Preprocessor
 from modelyard.learners.base import get_learner
 from modelyard.model import EnsembleBundle, ModelBundle, encode_target, fit_model
 from modelyard.model.fastpath import row_path
+from modelyard.serving.inputs import find_unseen
 
 DATA = Path(__file__).parents[2] / "data"
 ADULT = ["age", "workclass", "fnlwgt", "education", "education_num", "marital_status",
@@ -173,6 +174,27 @@ def test_an_ensemble_averages_its_members_as_the_batch_path(name, data):
     assert row_path(fitted) is not None
     record = data.draw(mutated(records, schema))
     assert_same(fitted, record)
+
+
+@pytest.mark.parametrize("name", ["telco", "adult"])
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_unseen_categories_are_named_as_the_server_finds_them(name, data):
+    """``RowPath.unseen`` equals ``find_unseen`` (the server's policy check) on the one-row frame,
+    for one model and for an ensemble (unseen means no member saw it)."""
+    _, records, schema, _, _ = dataset(name)
+    record = data.draw(mutated(records, schema))
+    members = [model(name, "lightgbm"), model(name, "logistic")]
+    ensemble = EnsembleBundle(members[0].schema, members[0].task, members, [0.5, 0.5],
+                              labels=members[0].labels)
+    for fitted, preprocessors in ((members[1], [members[1].preprocessor]),
+                                  (ensemble, [m.preprocessor for m in members])):
+        named = row_path(fitted).unseen(record)
+        if named is None:  # the batch path's record: nothing to compare
+            continue
+        checked = check_schema(pd.DataFrame([record]), fitted.schema)
+        expected = {u.column: u.values[0] for u in find_unseen(preprocessors, checked)}
+        assert named == expected  # exact: the same columns and values
 
 
 def test_target_and_frequency_encodings_and_a_threshold(tmp_path):
