@@ -183,17 +183,28 @@ class XGBoostLearner(TabularLearner):
         self.history_ = loss_history(scored.get(TRAIN_NAME, {}).get(metric, []),
                                      scored.get(VALID_NAME, {}).get(metric, []))
 
-    def _threads(self, n_rows: int) -> int:
-        """Set and return the booster's prediction threads: one for one row (scored by one
-        thread whatever the count), else ``predict_threads()``."""
-        threads = 1 if n_rows == 1 else predict_threads()
+    def _threads(self) -> int:
+        """Set and return the booster's prediction threads, ``predict_threads()``."""
+        threads = predict_threads()
         if getattr(self, "_predict_nthread", None) != threads:  # a booster keeps its thread count
             self.booster_.set_param({"nthread": threads})
             self._predict_nthread = threads
         return threads
 
+    def _row_booster(self) -> xgb.Booster:
+        """A copy of the booster that predicts on one thread, for single rows (one row is
+        scored by one thread whatever the count; a second only adds OpenMP's hand-off). A copy,
+        so that the shared booster's thread count never changes under a batch predicting on it
+        in another thread."""
+        cached = getattr(self, "_row_copy", None)
+        if cached is None or cached[0] is not self.booster_:
+            copy = self.booster_.copy()
+            copy.set_param({"nthread": 1})
+            cached = self._row_copy = (self.booster_, copy)
+        return cached[1]
+
     def _raw(self, X) -> np.ndarray:
-        threads = self._threads(len(X))
+        threads = self._threads()
         out = self.booster_.predict(self._matrix(X, threads=threads),
                                     iteration_range=(0, self.best_iteration_))
         return np.asarray(out, dtype=np.float64)
@@ -208,8 +219,12 @@ class XGBoostLearner(TabularLearner):
         """Predictions of the layout's float matrix (``TabularLearner.predict_matrix``): the
         booster's in-place prediction, which reads category codes as a DataFrame's categories
         are read, without building a DMatrix."""
-        self._threads(len(matrix))
-        out = self.booster_.inplace_predict(matrix, iteration_range=(0, self.best_iteration_))
+        if len(matrix) == 1:
+            booster = self._row_booster()
+        else:
+            self._threads()
+            booster = self.booster_
+        out = booster.inplace_predict(matrix, iteration_range=(0, self.best_iteration_))
         return np.asarray(out, dtype=np.float64)
 
     def _proba_matrix(self, matrix: np.ndarray) -> np.ndarray:
