@@ -242,3 +242,13 @@ def test_without_the_extra_the_error_names_it(tables, monkeypatch):
     with pytest.raises(ExportError, match="onnxmltools") as err:
         to_onnx(model)
     assert 'pip install "modelyard[onnx]"' in err.value.hint
+
+
+def test_a_network_without_onnxscript_names_the_extra(tables, monkeypatch):
+    frame, schema, y, labels = tables["binary"]
+    model = fit_model(frame, y, schema=schema, task="binary", learner="mlp",
+                      params={"epochs": 1}, labels=labels).bundle
+    monkeypatch.setitem(__import__("sys").modules, "onnxscript", None)  # as if not installed
+    with pytest.raises(ExportError, match="onnxscript") as err:
+        to_onnx(model)
+    assert 'pip install "modelyard[onnx]"' in err.value.hint

@@ -128,8 +128,14 @@ def _mlp(graph: Graph, learner, features: str, n_features: int) -> str:
 def _torch_model(module, n_numeric: int, n_categorical: int):
     """The network as an ONNX model with inputs x_num (rows, n_numeric) float32 and x_cat
     (rows, n_categorical) int64 and output 'out' (rows, n_outputs), rows dynamic."""
+    import importlib.util
+
     import torch
 
+    if importlib.util.find_spec("onnxscript") is None:  # torch.onnx.export's exporter needs it
+        raise ExportError("exporting a network to ONNX needs the package onnxscript, which is "
+                          "not installed", hint='install the ONNX extra: pip install '
+                          '"modelyard[onnx]"')
     module.eval()
     example = (torch.zeros((2, n_numeric), dtype=torch.float32),
                torch.ones((2, n_categorical), dtype=torch.int64))
