@@ -39,6 +39,11 @@ from modelyard.search.workers import resolve_workers
 from modelyard.spec.search import DEFAULT_SEARCH_METRIC
 
 RESERVE_FRACTION = 0.05  # of the time budget, held back for the final step from the start
+# held back besides under k-fold with deploy 'refit': each ensemble member is fitted once more on
+# every row (about a fold's fit each, most weighted member first). The final step may spend at
+# least this share on selecting and refitting even when the last trials ran into the reserve (on a
+# loaded machine they do): what the trials overran is not taken twice.
+REFIT_RESERVE_FRACTION = 0.10
 
 
 @dataclass
@@ -103,6 +108,10 @@ def search(frame_train: pd.DataFrame, y_train: np.ndarray, *, schema: Schema, ta
     y = np.asarray(y_train)
     classes = None if labels is None else list(labels.classes)
     plan = plan_validation(y, task, folds=folds, seed=seed, classes=classes)
+    refit_allowance = 0.0
+    if deploy == "refit" and plan.kind == "kfold" and budget.limited:
+        refit_allowance = REFIT_RESERVE_FRACTION * budget.total
+        budget.reserve(refit_allowance)
     n_classes = None if labels is None else len(labels)
     data = TrialData(frame_train[schema.names], y, schema, task, labels, plan.folds,
                      metric_obj.name, seed, n_classes=n_classes)
@@ -126,8 +135,9 @@ def search(frame_train: pd.DataFrame, y_train: np.ndarray, *, schema: Schema, ta
                              parallel=parallel, on_result=record, models_dir=scratch)
         board.notes += [f"{name}: {why}" for name, why in searcher.dropped.items()]
         budget.release()
-        final = finalize(results, data, plan, budget, metric=metric_obj, ensemble=ensemble,
-                         threshold_metric=threshold_metric, deploy=deploy)
+        final_budget = budget.share(at_least=refit_allowance) if refit_allowance else budget
+        final = finalize(results, data, plan, final_budget, metric=metric_obj,
+                         ensemble=ensemble, threshold_metric=threshold_metric, deploy=deploy)
     board.set_weights(final.weights)
     best = next(e for e in board.entries if e.trial == final.best.spec.number)
     return SearchResult(final.model, board, best.to_record(), final.weights, final.oof_score,

@@ -1,0 +1,139 @@
+"""search.deploy: the refit ensemble against the bagged one it comes from (issue 19, item 1).
+
+For each data set, ``modelyard train DATA --target T --time-budget 60`` through the Python API
+(``pipeline.train``, default ``deploy: refit``, seed 0): that one search yields both variants of
+its ensemble, the refit (registered) and the bagged fold models (``TrainResult.deployment``). Both
+are scored on the same sealed test rows of the run's split (the report's metric: roc_auc for
+credit_g and telco, rmse for california_housing), timed one row at a time in process
+(``predict_row`` on up to ``--rows`` test rows, median and p99) and measured saved (bytes).
+With ``--bagged-run`` the same command with ``--deploy bagged`` runs too, and its registered test
+score is recorded beside (a second search: its trials differ with the clock).
+
+Target (issue 19): the refit's test score within 0.3% of the bagged ensemble's.
+
+    .venv/bin/python bench/deploy_refit.py [--data ../shared/data] [--budget 60] [--rows 50]
+        [--only telco_churn] [--bagged-run]
+
+Adds one record per data set to ``bench/results/deploy_refit.json`` through ``bench/record.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import record
+import yaml
+
+from modelyard.evaluation.metrics import score
+from modelyard.pipeline import prepare, train
+from modelyard.search.deploy import measure_row_latency
+from modelyard.settings import load_settings
+from modelyard.spec import validate_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+DATASETS = ("telco_churn", "credit_g", "california_housing")
+SOURCE_KEYS = ("format", "header", "columns")  # catalog keys that are data.source keys too
+
+
+def _spec(data: Path, name: str, budget: float, deploy: str, seed: int) -> dict:
+    entry = yaml.safe_load((data / "catalog.yaml").read_text())[name]
+    source = {"path": str(data / entry["path"])}
+    source.update({k: entry[k] for k in SOURCE_KEYS if k in entry})
+    drop = list(entry.get("id_columns") or [])
+    spec = {
+        "name": f"bench-{name.replace('_', '-')}",
+        "data": {"source": source, "target": entry["target"], **({"drop": drop} if drop else {})},
+        "search": {"time_budget": budget, "deploy": deploy},
+        "seed": seed,
+    }
+    return spec
+
+
+def _test_score(model, metric: str, task: str, rows, y: np.ndarray) -> float:
+    """The report's metric on the test rows (class codes in ``y`` for classifiers)."""
+    predicted, proba = model.codes_and_proba(model.transform(rows))
+    return float(score(task, y, predicted, proba, [metric])[metric])
+
+
+def measure(
+    data: Path, name: str, budget: float, rows: int, seed: int, bagged_run: bool, home: Path
+) -> dict:
+    settings = load_settings(home)
+    spec = validate_spec(_spec(data, name, budget, "refit", seed))
+    prepared = prepare(spec)
+    dataset, split, y = prepared.dataset, prepared.split, prepared.y
+    test_pos = split.open_test("deploy_refit benchmark")
+    test_rows = dataset.frame.iloc[test_pos][dataset.features]
+    result = train(spec, settings)
+    metric = result.primary_metric
+    out = {
+        "dataset": name,
+        "budget_s": budget,
+        "seed": seed,
+        "task": dataset.task,
+        "metric": metric,
+        "test_rows": len(test_pos),
+        "registered_test_score": result.metrics.to_dict()["test"][metric],
+        "deployment": result.deployment.to_dict(),
+        "deploy_notes": [n for n in result.notes if " refit " in n or "stays bagged" in n],
+        "variants": {},
+    }
+    for variant in result.deployment.variants:
+        score = _test_score(variant.model, metric, dataset.task, test_rows, y[test_pos])
+        p50, p99, timed = measure_row_latency(
+            variant.model, test_rows, seed=seed, rows=rows, max_seconds=30.0
+        )
+        out["variants"][variant.name] = {
+            "models": variant.models,
+            "test_score": score,
+            "oof_score": variant.score,
+            "p50_ms": p50,
+            "p99_ms": p99,
+            "rows_timed": timed,
+            "size_bytes": variant.size_bytes,
+        }
+        print(
+            f"{name}: {variant.name} {variant.models} models, test {metric} {score:.5f}, "
+            f"p50 {p50:.2f} ms, p99 {p99:.2f} ms ({timed} rows), {variant.size_bytes:,} bytes",
+            flush=True,
+        )
+    refit, bagged = out["variants"].get("refit"), out["variants"].get("bagged")
+    if refit and bagged:
+        out["relative_difference"] = (refit["test_score"] - bagged["test_score"]) / abs(
+            bagged["test_score"]
+        )
+        out["p50_ratio"] = refit["p50_ms"] / bagged["p50_ms"]
+    if bagged_run:
+        other = train(validate_spec(_spec(data, name, budget, "bagged", seed)), settings)
+        out["bagged_run_test_score"] = other.metrics.to_dict()["test"][metric]
+        out["bagged_run_models"] = other.deployment.variants[0].models
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--budget", type=float, default=60.0)
+    parser.add_argument("--rows", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--only", action="append", choices=DATASETS)
+    parser.add_argument("--bagged-run", action="store_true")
+    args = parser.parse_args()
+    stamper = record.Stamper(libraries=("pyyaml",))
+    with tempfile.TemporaryDirectory(prefix="modelyard-bench-deploy-") as home:
+        for name in args.only or DATASETS:
+            stamper.start()
+            out = measure(
+                args.data, name, args.budget, args.rows, args.seed, args.bagged_run, Path(home)
+            )
+            out["stamp"] = stamper.stamp()
+            record.add(
+                "deploy_refit", [out], key=lambda r: (r["dataset"], r["budget_s"], r["seed"])
+            )
+
+
+if __name__ == "__main__":
+    main()
