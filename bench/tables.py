@@ -347,6 +347,20 @@ def drift() -> str:
                    "drifted: modelyard / Evidently / planned", "peer", *PROVENANCE], rows)
 
 
+def export_onnx() -> str:
+    rows = [[r["model"], f"{r['predict_row_p50_ms']:.3f} ({r['predict_row_p99_ms']:.2f})",
+             f"{r['ort_p50_ms']:.3f} ({r['ort_p99_ms']:.2f})", f"{r['ort_graph_p50_ms']:.3f}",
+             _n(r["batch_model_rows_per_s"]), _n(r["batch_ort_rows_per_s"]),
+             f"{r['max_difference']:.1e} ({r['difference_kind'][:3]}.)",
+             "–" if r["same_predictions"] is None else f"{r['same_predictions']:.3f}",
+             f"{r['onnx_bytes'] / 1e3:,.0f}", f"{r['export_s']:.1f}", *_provenance(r)]
+            for r in record.current("export_onnx")]
+    return _table(["model", "predict_row p50 ms (p99)", "onnxruntime from record p50 ms (p99)",
+                   "onnxruntime graph p50 ms", "modelyard batch rows/s",
+                   "onnxruntime batch rows/s", "max difference", "same labels", "kB",
+                   "export s", *PROVENANCE], rows)
+
+
 TABLES: dict[str, Callable[[], str]] = {
     "changes": changes, "train_loop": train_loop, "fashion_mnist": fashion_mnist,
     "lgbm_memory": lgbm_memory,
@@ -355,6 +369,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "automl": automl, "automl_peers": automl_peers, "automl_targets": automl_targets,
     "automl_flaml_rerun": automl_flaml_rerun,
     "train_budget": train_budget_table, "feedback_join": feedback_join, "drift": drift,
+    "export_onnx": export_onnx,
 }
 
 
