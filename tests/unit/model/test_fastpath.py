@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from modelyard.data.infer import check_schema, infer_schema
@@ -257,3 +257,42 @@ def test_a_replaced_part_is_compiled_again():
     before = mixed.predict_row(records[3])
     mixed.preprocessor, mixed.learner = second.preprocessor, second.learner
     assert mixed.predict_row(records[3]) == second.predict_row(records[3]) != before  # exact
+
+
+def _bits(value) -> object:
+    """A checked value as comparable bits: floats by their IEEE bytes (NaN equals NaN)."""
+    if isinstance(value, float | np.floating):  # any NaN is a missing value: one NaN
+        return "nan" if np.isnan(value) else np.float64(value).tobytes()
+    return value
+
+
+@settings(max_examples=300, deadline=None)
+@example(number="-0", token=" No ", category=" a ")
+@example(number=" 29.85 ", token="TRUE", category=-0.0)
+@example(number=-0.0, token=0, category=3.0)
+@example(number="0.1000000000000001", token=1.0, category=float("nan"))
+@given(number=st.from_regex(r"[ ]?[+-]?[0-9]{0,9}\.?[0-9]{0,7}[ ]?", fullmatch=True)
+       | st.floats() | st.integers(-(2**63), 2**63 - 1),
+       token=st.sampled_from(["yes", " No ", "TRUE", "f", "1", "0.0", "", " ", None, True, 0, 1.0]),
+       category=st.text(max_size=6) | st.integers(-(10**20), 10**20) | st.floats() | st.none())
+def test_the_compiled_check_stores_what_check_schema_stores(number, token, category):
+    """Per value, what ``RowCheck`` keeps equals (bit for bit) what ``check_schema`` stores on a
+    one-row frame: numbers held as text and as numbers, true/false tokens, categories (as the
+    encoder's canonical string); a value it does not take is left to the batch path."""
+    from modelyard.data.schema import Column, Schema
+    from modelyard.features.categorical import canonical
+    from modelyard.model.fastpath import RowCheck, _Batch
+
+    schema = Schema(columns=(Column(name="n", kind="numeric", dtype="float64"),
+                             Column(name="b", kind="boolean", dtype="boolean"),
+                             Column(name="c", kind="categorical", dtype="str")))
+    record = {"n": number, "b": token, "c": category}
+    try:
+        fast = RowCheck(schema).check(record)
+    except _Batch:
+        return  # the batch path answers this record
+    checked = check_schema(pd.DataFrame([record]), schema)  # raises if the fast path was wrong
+    stored_b = checked["b"].iloc[0]
+    assert _bits(fast["n"]) == _bits(checked["n"].iloc[0]), record  # exact: IEEE bytes
+    assert _bits(fast["b"]) == _bits(np.nan if stored_b is pd.NA else float(stored_b))  # exact
+    assert fast["c"] == canonical(checked["c"])[0], record
