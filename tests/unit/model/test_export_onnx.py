@@ -229,6 +229,10 @@ def test_export_writes_once_unless_forced(tables, tmp_path):
     assert "--force" in err.value.hint
     assert export_onnx(model, path, force=True) == path
     assert path.read_bytes() == first  # exact: the same model gives the same bytes
+    with pytest.raises(ExportError, match="is a folder"):
+        export_onnx(model, tmp_path, force=True)
+    with pytest.raises(ExportError, match="does not exist"):
+        export_onnx(model, tmp_path / "no" / "churn.onnx")
     session = ort.InferenceSession(str(path))
     assert [i.name for i in session.get_inputs()] == [
         c.name for c in schema.columns if c.kind != "identifier"]

@@ -173,6 +173,9 @@ def export_onnx(model: FittedModel, path: str | Path, *, force: bool = False) ->
     from modelyard.atomic import atomic_write_bytes
 
     path = Path(path)
+    if path.is_dir():
+        raise ExportError(f"cannot write {path}: it is a folder",
+                          hint="give --output a file name such as model.onnx")
     if path.exists() and not force:
         raise ExportError(f"{path} exists already", hint="pass --force to overwrite it, or "
                           "choose another --output")
@@ -180,7 +183,11 @@ def export_onnx(model: FittedModel, path: str | Path, *, force: bool = False) ->
         raise ExportError(f"cannot write {path}: folder {path.parent} does not exist",
                           hint="create the folder first, or choose another --output")
     proto = to_onnx(model)
-    atomic_write_bytes(path, proto.SerializeToString())
+    try:
+        atomic_write_bytes(path, proto.SerializeToString())
+    except OSError as err:
+        raise ExportError(f"cannot write {path}: {err.strerror or err}",
+                          hint="choose an --output in a folder you can write to") from err
     return path
 
 
