@@ -16,9 +16,11 @@ candidates that can be built, never a renormalised remainder. The first member i
 ``deploy`` ('refit' or 'bagged', ``search.deploy``) then says what the final model is made of
 (``deploy.py``): under k-fold, 'refit' fits each member once more on every row with what its
 folds found, most weighted member first, out of what the budget has left (its reserve, released
-for this step); a member the budget cannot refit stays bagged. Both variants are measured and
-described in ``Final.deployment``. With a holdout split 'refit' is the refit on every row above
-(when the budget allows it) and 'bagged' keeps the holdout model that validation scored.
+for this step), and at least the share the search held back for the refits (``refit_seconds``,
+counted from the first refit); a member the budget cannot refit stays bagged. Both variants
+are measured and described in ``Final.deployment``. With a holdout split 'refit' is the refit on
+every row above (when the budget allows it) and 'bagged' keeps the holdout model that validation
+scored.
 """
 
 from __future__ import annotations
@@ -61,9 +63,11 @@ class Final:
 
 def finalize(results: list[TrialResult], data: TrialData, plan: ValidationPlan, budget: Budget,
              *, metric: Metric, ensemble: bool, threshold_metric: str | None = None,
-             deploy: str = "refit") -> Final:
+             deploy: str = "refit", refit_seconds: float = 0.0) -> Final:
     """Select, build and score the final model from the trials' ``results``; ``deploy``:
-    'refit' or 'bagged' (see the module doc)."""
+    'refit' or 'bagged' (see the module doc); ``refit_seconds``: what the refits may spend at
+    least, from when they start, whatever the budget has left then (the share held back for
+    them)."""
     check_deploy(deploy)
     ok = sorted((r for r in results if r.status == "ok"),
                 key=lambda r: (-utility(metric, r.score), r.spec.number))
@@ -103,9 +107,10 @@ def finalize(results: list[TrialResult], data: TrialData, plan: ValidationPlan, 
     deployed, refitted = validated, 0
     if deploy == "refit" and plan.kind == "kfold":
         built = []
+        refit_budget = budget.share(at_least=refit_seconds) if budget.limited else budget
         for candidate, weight, models, _ in members:
-            refit, note = refit_member(data, candidate, models, budget, n_folds=len(plan.folds),
-                                       fit_rows=plan.fit_rows)
+            refit, note = refit_member(data, candidate, models, refit_budget,
+                                       n_folds=len(plan.folds), fit_rows=plan.fit_rows)
             notes.append(note)
             built.append((candidate, weight, models if refit is None else [refit]))
             refitted += refit is not None

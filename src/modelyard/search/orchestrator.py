@@ -40,9 +40,9 @@ from modelyard.spec.search import DEFAULT_SEARCH_METRIC
 
 RESERVE_FRACTION = 0.05  # of the time budget, held back for the final step from the start
 # held back besides under k-fold with deploy 'refit': each ensemble member is fitted once more on
-# every row (about a fold's fit each, most weighted member first). The final step may spend at
-# least this share on selecting and refitting even when the last trials ran into the reserve (on a
-# loaded machine they do): what the trials overran is not taken twice.
+# every row (about a fold's fit each, most weighted member first). The refits may spend at least
+# this share even when the last trials and the selection ran into the reserve (on a loaded
+# machine they do): what they overran is not taken from the refit.
 REFIT_RESERVE_FRACTION = 0.10
 
 
@@ -135,9 +135,9 @@ def search(frame_train: pd.DataFrame, y_train: np.ndarray, *, schema: Schema, ta
                              parallel=parallel, on_result=record, models_dir=scratch)
         board.notes += [f"{name}: {why}" for name, why in searcher.dropped.items()]
         budget.release()
-        final_budget = budget.share(at_least=refit_allowance) if refit_allowance else budget
-        final = finalize(results, data, plan, final_budget, metric=metric_obj,
-                         ensemble=ensemble, threshold_metric=threshold_metric, deploy=deploy)
+        final = finalize(results, data, plan, budget, metric=metric_obj, ensemble=ensemble,
+                         threshold_metric=threshold_metric, deploy=deploy,
+                         refit_seconds=refit_allowance)
     board.set_weights(final.weights)
     best = next(e for e in board.entries if e.trial == final.best.spec.number)
     return SearchResult(final.model, board, best.to_record(), final.weights, final.oof_score,
