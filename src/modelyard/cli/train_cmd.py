@@ -176,6 +176,14 @@ def train_command(
         console.print(f"[bold yellow]warning:[/] {warning}")
     if result.leaderboard.searched:
         render_leaderboard(result.leaderboard)
+    if result.deployment is not None:
+        for v in result.deployment.variants:
+            estimate = " (the bagged estimate)" if v.score_estimated else ""
+            console.print(
+                f"{'registered' if v.registered else 'not registered'}: {v.name}, {v.models} "
+                f"model(s), score {v.score:.4f}{estimate}, one row p50 {v.latency_p50_ms:.2f} "
+                f"ms (p99 {v.latency_p99_ms:.2f}), {v.size_bytes / 1e6:.1f} MB"
+            )
     if result.threshold is not None:
         console.print(f"decision threshold (tuned on validation): {result.threshold:.4f}")
     if result.stop_reason:
