@@ -425,17 +425,4 @@ def row_path(model: Any) -> RowPath | None:
     return path
 
 
-def check_row(model: Any, record: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The record's values as the schema check stores them (categories canonical, None where
-    missing), from the model's compiled check; None when the model or the record takes the batch
-    path. What the server needs to find unseen categories in one record before predicting it."""
-    path = row_path(model)
-    if path is None:
-        return None
-    try:
-        return path.check.check(record)
-    except _Batch:
-        return None
-
-
-__all__ = ["RowPath", "check_row", "compile_row_path", "row_path"]
+__all__ = ["RowPath", "compile_row_path", "row_path"]

@@ -241,21 +241,37 @@ def find_unseen(preprocessors: Sequence[Any], checked: pd.DataFrame) -> list[Uns
     found = []
     for name, mask in masks.items():
         positions = np.flatnonzero(mask)
-        if not positions.size:
-            continue
-        values = [str(v) for v in canonical(checked[name].iloc[positions])]
-        counts = pd.Series(values, dtype=object).value_counts(sort=True)
-        known = list(categories[name])
-        found.append(UnseenColumn(
-            column=name,
-            positions=tuple(int(p) for p in positions),
-            values=tuple(str(v) for v in counts.index),
-            near=_near_matches([str(v) for v in counts.index], known),
-            categories=tuple(known),
-            first_rows=tuple(zip((int(p) for p in positions[:SHOWN]), values[:SHOWN],
-                                 strict=False)),
-        ))
+        if positions.size:
+            values = [str(v) for v in canonical(checked[name].iloc[positions])]
+            found.append(_unseen_column(name, positions.tolist(), values, list(categories[name])))
     return found
+
+
+def unseen_row_report(preprocessors: Sequence[Any], found: dict[str, str]) -> list[UnseenColumn]:
+    """``find_unseen`` for one record, from the unseen values the model's compiled single-row
+    path found (``RowPath.unseen``: column -> canonical value)."""
+    out = []
+    for name, value in found.items():
+        known: dict[str, None] = {}
+        for pre in preprocessors:
+            known.update(dict.fromkeys(pre.encoders_[name].categories_))
+        out.append(_unseen_column(name, [0], [str(value)], list(known)))
+    return out
+
+
+def _unseen_column(name: str, positions: list[int], values: list[str],
+                   known: list[str]) -> UnseenColumn:  # fmt: skip
+    """The report of one column's unseen values (``values``: one per position, in order)."""
+    counts = pd.Series(values, dtype=object).value_counts(sort=True)
+    distinct = [str(v) for v in counts.index]
+    return UnseenColumn(
+        column=name,
+        positions=tuple(int(p) for p in positions),
+        values=tuple(distinct),
+        near=_near_matches(distinct, known),
+        categories=tuple(known),
+        first_rows=tuple(zip((int(p) for p in positions[:SHOWN]), values[:SHOWN], strict=False)),
+    )
 
 
 def _squash(text: str) -> str:

@@ -44,15 +44,22 @@ POLL_S = 0.2  # how often the writer wakes up to look for batches that waited lo
 
 @dataclass(frozen=True)
 class LoggedBatch:
-    """The rows of one answered request."""
+    """The rows of one answered request: ``inputs`` and ``outputs`` as frames, or (the
+    single-record path, which builds no frame) as column -> list of values."""
 
     model: str
     version: int
     ref: str
     request_id: str
     at: datetime
-    inputs: pd.DataFrame
-    outputs: pd.DataFrame
+    inputs: pd.DataFrame | dict[str, list[Any]]
+    outputs: pd.DataFrame | dict[str, list[Any]]
+
+    @property
+    def rows(self) -> int:
+        if isinstance(self.inputs, pd.DataFrame):
+            return len(self.inputs)
+        return len(next(iter(self.inputs.values()), ()))
 
 
 class PredictionLog:
@@ -87,7 +94,7 @@ class PredictionLog:
             return True
         except queue.Full:
             if self.metrics is not None:
-                self.metrics.log_dropped.inc(len(batch.inputs))
+                self.metrics.log_dropped.inc(batch.rows)
             return False
 
     def close(self, timeout: float = 30.0) -> None:
@@ -130,7 +137,7 @@ class PredictionLog:
         except Exception:  # noqa: BLE001 - one odd request must not kill the writer thread
             log.exception("could not log the rows of request %s", batch.request_id)
             if self.metrics is not None:
-                self.metrics.log_dropped.inc(len(batch.inputs))
+                self.metrics.log_dropped.inc(batch.rows)
 
     def _write(self, group: _Pending) -> None:
         try:
@@ -180,7 +187,7 @@ class _Pending:
         self.since = time.monotonic()
 
     def add(self, batch: LoggedBatch) -> None:
-        n = len(batch.inputs)
+        n = batch.rows
         values: dict[str, list[Any]] = {
             "timestamp": [batch.at] * n,
             "request_id": [batch.request_id] * n,
@@ -189,7 +196,8 @@ class _Pending:
             "ref": [batch.ref] * n,
         }
         for prefix, frame in ((INPUT_PREFIX, batch.inputs), (OUTPUT_PREFIX, batch.outputs)):
-            for name, column in frame.to_dict(orient="list").items():
+            columns = frame if isinstance(frame, dict) else frame.to_dict(orient="list")
+            for name, column in columns.items():
                 values[prefix + str(name)] = column
         for name, column in values.items():
             # a column first seen now is missing (None) in the rows already pending

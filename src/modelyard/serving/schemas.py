@@ -31,6 +31,7 @@ identifier some record sent (None where one left it out); every problem becomes 
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -228,6 +229,10 @@ class RequestSchema:
 
     def parse(self, body: bytes) -> pd.DataFrame:
         """Validate a request body; one typed column per feature, one row per record."""
+        return self.to_frame(self.validate(body))
+
+    def validate(self, body: bytes) -> list[BaseModel]:
+        """The validated records of a request body (one for an object, in a list)."""
         start = body.lstrip()[:1]
         if not start:
             raise BadRequest("the request body is empty", hint=SHAPE_HINT)
@@ -241,7 +246,24 @@ class RequestSchema:
             raise BadRequest(
                 f"the request body is not valid JSON: {err}", hint=SHAPE_HINT
             ) from None
-        return self.to_frame(parsed if listed else [parsed])
+        return parsed if listed else [parsed]
+
+    def features(self, record: BaseModel) -> dict[str, Any]:
+        """One validated record's feature values by column name, in schema order."""
+        return {col.name: getattr(record, f"c{i}") for i, col in enumerate(self.columns)}
+
+    def log_columns(self, record: BaseModel) -> dict[str, list[Any]]:
+        """One validated record as the prediction log keeps it (column -> [value]): the values
+        ``to_frame`` gives (a missing number as NaN), then the identifiers it sent."""
+        data: dict[str, list[Any]] = {}
+        for i, col in enumerate(self.columns):
+            value = getattr(record, f"c{i}")
+            data[col.name] = [math.nan if value is None and col.kind == "numeric" else value]
+        for i, name in enumerate(self.identifiers):
+            value = getattr(record, f"k{i}")
+            if value is not None:
+                data[name] = [value]
+        return data
 
     def to_frame(self, records: list[BaseModel]) -> pd.DataFrame:
         """Validated records as a DataFrame in schema order, with kind-appropriate dtypes, then

@@ -24,11 +24,12 @@ from modelyard.serving.errors import BadRequest, PayloadTooLarge
 from modelyard.serving.inputs import Origin, UnseenCategories, UnseenColumn, policy_of
 from modelyard.serving.metrics import ServingMetrics
 from modelyard.serving.pool import Served
-from modelyard.serving.predict import Batch, predict_batch, to_json_rows
+from modelyard.serving.predict import Batch, predict_batch, predict_one, to_json_rows
 from modelyard.serving.predlog import LoggedBatch
 from modelyard.serving.state import ServerState, get_state
 
 router = APIRouter(tags=["predictions"])
+Logged = pd.DataFrame | dict[str, list[Any]]  # a request's inputs as the prediction log takes them
 
 BODY_DOC = {
     "requestBody": {
@@ -103,13 +104,22 @@ def _too_large(size: str, limit: int) -> PayloadTooLarge:
 
 
 def _answer(served: Served, body: bytes,
-            metrics: ServingMetrics) -> tuple[pd.DataFrame, Batch, dict[str, Any]]:
-    """Validate, predict and shape the answer (CPU work: runs in a worker thread)."""
-    inputs = served.request.parse(body)  # the features, then identifiers for the log only
+            metrics: ServingMetrics) -> tuple[Logged, Batch, dict[str, Any]]:
+    """Validate, predict and shape the answer (CPU work). One record takes the model's compiled
+    single-row path when it can (no DataFrame), a list the vectorised batch path."""
+    records = served.request.validate(body)
     origin = Origin("request", listed=body.lstrip()[:1] == b"[")
+    policy = policy_of(served.version.tags)
+    batch, inputs = None, None
     try:
-        batch = predict_batch(served.bundle, inputs[served.request.names], origin=origin,
-                              unseen_categories=policy_of(served.version.tags))
+        if not origin.listed:
+            batch = predict_one(served.bundle, served.request.features(records[0]),
+                                unseen_categories=policy, origin=origin)  # fmt: skip
+            inputs = served.request.log_columns(records[0])
+        if batch is None:
+            inputs = served.request.to_frame(records)  # features, then identifiers for the log
+            batch = predict_batch(served.bundle, inputs[served.request.names], origin=origin,
+                                  unseen_categories=policy)  # fmt: skip
     except UnseenCategories as err:
         _count_unseen(metrics, served, err.unseen)
         raise
@@ -142,11 +152,11 @@ async def predict(ref: str, request: Request, state: ServerState = Depends(get_s
     name, version = served.key
     request.state.model, request.state.version = name, version
     inputs, batch, answer = await run_in_threadpool(_answer, served, body, state.metrics)
-    outputs = batch.outputs
     request_id = request.state.request_id
-    state.metrics.rows.labels(name, str(version)).inc(len(outputs))
+    state.metrics.rows.labels(name, str(version)).inc(batch.rows)
     if state.predlog is not None:
         at = datetime.now(UTC)
-        state.predlog.append(LoggedBatch(name, version, ref, request_id, at, inputs, outputs))
+        state.predlog.append(LoggedBatch(name, version, ref, request_id, at, inputs,
+                                         batch.outputs))  # fmt: skip
     payload = {"model": name, "version": version, "ref": ref, "request_id": request_id, **answer}
     return JSONResponse(payload)
