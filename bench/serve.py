@@ -17,9 +17,11 @@ The load generator (this process, httpx, keep-alive) measures, for each server:
 - batching (modelyard only): ``--batches`` requests of ``--batch-rows`` rows -> rows/s, compared
   with the single-record rows/s.
 
-and, in process, ``bundle.predict`` of one row (p50/p99). Rounds alternate the order of the two
-servers (``--rounds``); every request goes to 127.0.0.1 and the counts are bounded. Targets: p50 at
-most 1.5x the minimal endpoint's, throughput at least 0.7x, batching at least 20x.
+and, in process, ``bundle.predict`` of a one-row frame and ``bundle.predict_row`` of one record
+(the compiled single-row path the server takes for a one-record request), p50/p99. Rounds
+alternate the order of the two servers (``--rounds``); every request goes to 127.0.0.1 and the
+counts are bounded. Targets (issue 19): modelyard's p50 at most 2 ms and at most 0.3x the minimal
+endpoint's; (issue 6) throughput at least 0.7x, batching at least 20x.
 
     .venv/bin/python bench/serve.py
     .venv/bin/python bench/serve.py --requests 300 --clients 4 --rounds 2 --learner logistic
@@ -213,8 +215,10 @@ def throughput(
     return n / seconds
 
 
-def in_process(home: Path, rows: pd.DataFrame, n: int) -> list[float]:
-    """Seconds per ``bundle.predict`` of one row, in this process."""
+def in_process(home: Path, rows: pd.DataFrame, records: list[dict],
+               n: int) -> tuple[list[float], list[float]]:  # fmt: skip
+    """Seconds per ``bundle.predict`` of a one-row frame, and per ``bundle.predict_row`` of one
+    JSON record (the single-row path the server takes), in this process."""
     from modelyard.registry.registry import Registry
     from modelyard.settings import Settings
 
@@ -222,12 +226,16 @@ def in_process(home: Path, rows: pd.DataFrame, n: int) -> list[float]:
         bundle = registry.load(REF).model
     frames = [rows.iloc[[i]] for i in range(min(len(rows), 200))]
     bundle.predict(frames[0])  # warm-up
-    out = []
+    bundle.predict_row(records[0])  # compiles the single-row path
+    frame_s, row_s = [], []
     for i in range(n):
         started = time.perf_counter()
         bundle.predict(frames[i % len(frames)])
-        out.append(time.perf_counter() - started)
-    return out
+        frame_s.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        bundle.predict_row(records[i % len(records)])
+        row_s.append(time.perf_counter() - started)
+    return frame_s, row_s
 
 
 def pct(values: list[float], q: float) -> float:
@@ -289,11 +297,12 @@ def main() -> None:
                     my_url, paths["modelyard"], batch, args.batches, headers["modelyard"]
                 )
                 batch_rps.append(args.batch_rows * len(seconds) / sum(seconds))
-        local = in_process(home, features, args.requests)
-    results = report(args, lat, rps, batch_rps, local)
+        local, row = in_process(home, features, records, args.requests)
+    results = report(args, lat, rps, batch_rps, local, row)
     results["requests_per_s_rounds"] = rps
     results["latency_ms"] = {k: [round(t * 1000, 3) for t in v] for k, v in lat.items()}
     results["in_process_ms"] = [round(t * 1000, 3) for t in local]
+    results["in_process_row_ms"] = [round(t * 1000, 4) for t in row]
     results["batch_rows_per_s_rounds"] = batch_rps
     results["batches"], results["batch_rows"] = args.batches, args.batch_rows
     results["stamp"] = stamper.stamp()
@@ -301,7 +310,7 @@ def main() -> None:
     record.add("serve", [results], key=lambda r: tuple(r.get(k) for k in key_fields))
 
 
-def report(args, lat, rps, batch_rps, local) -> dict:
+def report(args, lat, rps, batch_rps, local, row) -> dict:
     mine, peer = statistics.median(rps["modelyard"]), statistics.median(rps["minimal"])
     results = {
         "learner": args.learner,
@@ -313,6 +322,7 @@ def report(args, lat, rps, batch_rps, local) -> dict:
         "minimal": {"p50_ms": pct(lat["minimal"], 50), "p99_ms": pct(lat["minimal"], 99),
                     "requests_per_s": peer},
         "in_process_predict": {"p50_ms": pct(local, 50), "p99_ms": pct(local, 99)},
+        "in_process_predict_row": {"p50_ms": pct(row, 50), "p99_ms": pct(row, 99)},
         "batch_rows_per_s": statistics.median(batch_rps),
     }  # fmt: skip
     results["p50_ratio"] = results["modelyard"]["p50_ms"] / results["minimal"]["p50_ms"]
@@ -331,9 +341,12 @@ def report(args, lat, rps, batch_rps, local) -> dict:
               f"{r['requests_per_s']:.0f} | {r['requests_per_s']:.0f} |")  # fmt: skip
     r = results["in_process_predict"]
     print(f"| in-process bundle.predict, 1 row | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | | |")
+    r = results["in_process_predict_row"]
+    print(f"| in-process bundle.predict_row | {r['p50_ms']:.3f} | {r['p99_ms']:.3f} | | |")
     print(f"| modelyard HTTP, {args.batch_rows} records | | | | "
           f"{results['batch_rows_per_s']:.0f} |")  # fmt: skip
-    print(f"\np50 ratio modelyard/minimal: {results['p50_ratio']:.2f} (target <= 1.5)")
+    print(f"\nmodelyard p50: {results['modelyard']['p50_ms']:.2f} ms (target <= 2)")
+    print(f"p50 ratio modelyard/minimal: {results['p50_ratio']:.2f} (target <= 0.3)")
     print(f"throughput ratio modelyard/minimal: {results['throughput_ratio']:.2f} (target >= 0.7)")
     print(f"batching: {results['batching_ratio']:.1f}x single-record rows/s (target >= 20)")
     return results
