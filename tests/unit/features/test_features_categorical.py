@@ -91,3 +91,21 @@ def test_invalid_parameters_are_rejected(telco):
     assert "'hash'" in str(err.value) and "'frequency'" in str(err.value)
     with pytest.raises(SpecError):
         CategoricalEncoder("Contract", max_onehot=-1).fit(telco["Contract"])
+
+
+def test_a_large_text_column_is_canonicalised_and_coded_as_value_by_value(telco):
+    """Above SMALL_BATCH rows a text column is canonicalised once per distinct text: the same
+    canonical values and codes as per row, with padding, blanks, missing and unseen values."""
+    enc = CategoricalEncoder("PaymentMethod").fit(telco["PaymentMethod"])
+    values = telco["PaymentMethod"].astype(object).copy()
+    values.iloc[::7] = " " + values.iloc[::7].astype(str) + "  "  # padded
+    values.iloc[3::11] = "   "  # blank: missing
+    values.iloc[5::13] = None
+    values.iloc[8::17] = "Astronaut"  # unseen
+    text = values.astype("str")  # pandas' text dtype, as the schema check stores categories
+    assert isinstance(text.dtype, pd.StringDtype) and len(text) > 256
+    per_row = [canonical(pd.Series([v], dtype=object))[0] for v in values]
+    assert canonical(text).tolist() == per_row
+    small = [enc.codes(text.iloc[i : i + 1])[0] for i in range(len(text))]  # the dict path
+    assert enc.codes(text).tolist() == small
+    assert (enc.codes(text) == -1).sum() == len(range(8, len(text), 17))
