@@ -186,6 +186,19 @@ def single_row() -> str:
                    "frame / fast", "records", *PROVENANCE], rows)
 
 
+def predict_batch() -> str:
+    rows = []
+    for r in record.current("predict_batch"):
+        rate, core = r["rows_per_s"], r["rows_per_s_per_core"]
+        for name, label in (("cli_end_to_end", "`modelyard predict`, end to end"),
+                            ("cli_marginal", "`modelyard predict`, start-up left out"),
+                            ("in_process_predict_frame", "in process `predict_frame`"),
+                            ("lightgbm_floor", "LightGBM on the encoded matrix (floor)")):
+            rows.append([f"{_n(r['rows'])} rows: {label}", _n(rate[name]), _n(core[name]),
+                         *_provenance(r)])
+    return _table(["path", "rows/s", "rows/s per core (target ≥ 100,000)", *PROVENANCE], rows)
+
+
 def changes() -> str:
     """The numbers the README showed before raw results were kept, against the current run."""
     rows = []
@@ -404,6 +417,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "lgbm_memory": lgbm_memory,
     "registry": registry, "serve": serve, "predict_latency": predict_latency,
     "single_row": single_row,
+    "predict_batch": predict_batch,
     "automl": automl, "automl_peers": automl_peers, "automl_targets": automl_targets,
     "automl_flaml_rerun": automl_flaml_rerun,
     "train_budget": train_budget_table, "feedback_join": feedback_join, "drift": drift,
