@@ -9,7 +9,9 @@ credit_g and telco, rmse for california_housing), timed one row at a time in pro
 With ``--bagged-run`` the same command with ``--deploy bagged`` runs too, and its registered test
 score is recorded beside (a second search: its trials differ with the clock).
 
-Target (issue 19): the refit's test score within 0.3% of the bagged ensemble's.
+Target (issue 19): the refit's test score within 0.3% of the bagged ensemble's. A paired
+bootstrap of the test rows (both variants on the same resampled rows) gives a 95% interval of the
+relative difference, to tell it from the noise of a small test split.
 
     .venv/bin/python bench/deploy_refit.py [--data ../shared/data] [--budget 60] [--rows 50]
         [--only telco_churn] [--bagged-run]
@@ -36,6 +38,7 @@ from modelyard.spec import validate_spec
 ROOT = Path(__file__).resolve().parent.parent
 DATASETS = ("telco_churn", "credit_g", "california_housing")
 SOURCE_KEYS = ("format", "header", "columns")  # catalog keys that are data.source keys too
+BOOTSTRAP = 1000  # paired resamples of the test rows for the interval of the difference
 
 
 def _spec(data: Path, name: str, budget: float, deploy: str, seed: int) -> dict:
@@ -52,10 +55,37 @@ def _spec(data: Path, name: str, budget: float, deploy: str, seed: int) -> dict:
     return spec
 
 
-def _test_score(model, metric: str, task: str, rows, y: np.ndarray) -> float:
-    """The report's metric on the test rows (class codes in ``y`` for classifiers)."""
+def _test_score(model, metric: str, task: str, rows, y: np.ndarray) -> tuple[float, tuple]:
+    """The report's metric on the test rows (class codes in ``y`` for classifiers), and the
+    predictions it came from."""
     predicted, proba = model.codes_and_proba(model.transform(rows))
-    return float(score(task, y, predicted, proba, [metric])[metric])
+    return float(score(task, y, predicted, proba, [metric])[metric]), (predicted, proba)
+
+
+def _resampled(task: str, metric: str, y: np.ndarray, predictions: tuple, idx) -> float:
+    predicted, proba = predictions
+    proba = None if proba is None else proba[idx]
+    return score(task, y[idx], predicted[idx], proba, [metric]).get(metric, np.nan)
+
+
+def _paired_interval(
+    task: str,
+    metric: str,
+    y: np.ndarray,
+    refit: tuple,
+    bagged: tuple,
+    seed: int,
+    n_boot: int = BOOTSTRAP,
+) -> list[float]:
+    """95% percentile interval of (refit - bagged) / |bagged| over paired resamples of the
+    test rows: both variants scored on the same resampled rows."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n_boot):
+        idx = rng.integers(0, len(y), len(y))
+        a, b = (_resampled(task, metric, y, p, idx) for p in (refit, bagged))
+        out.append((a - b) / abs(b))
+    return [float(np.nanpercentile(out, 2.5)), float(np.nanpercentile(out, 97.5))]
 
 
 def measure(
@@ -81,8 +111,11 @@ def measure(
         "deploy_notes": [n for n in result.notes if " refit " in n or "stays bagged" in n],
         "variants": {},
     }
+    predictions: dict[str, tuple] = {}
     for variant in result.deployment.variants:
-        score = _test_score(variant.model, metric, dataset.task, test_rows, y[test_pos])
+        score, predictions[variant.name] = _test_score(
+            variant.model, metric, dataset.task, test_rows, y[test_pos]
+        )
         p50, p99, timed = measure_row_latency(
             variant.model, test_rows, seed=seed, rows=rows, max_seconds=30.0
         )
@@ -106,6 +139,9 @@ def measure(
             bagged["test_score"]
         )
         out["p50_ratio"] = refit["p50_ms"] / bagged["p50_ms"]
+        out["relative_difference_ci95"] = _paired_interval(
+            dataset.task, metric, y[test_pos], predictions["refit"], predictions["bagged"], seed
+        )
     if bagged_run:
         other = train(validate_spec(_spec(data, name, budget, "bagged", seed)), settings)
         out["bagged_run_test_score"] = other.metrics.to_dict()["test"][metric]
