@@ -15,7 +15,6 @@ Both variants are described (``Variant``): models, score, single-row latency mea
 
 from __future__ import annotations
 
-import math
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -211,7 +210,7 @@ def describe(
     return Variant(
         name,
         models,
-        float(score) if math.isfinite(score) else score,
+        float(score),
         estimated,
         p50,
         p99,
