@@ -100,6 +100,9 @@ def test_the_result_and_the_report_show_both_variants(runs):
     assert report["deployment"]["registered"] == "refit"
     assert report["deployment"]["variants"] == plain["deployment"]["variants"]
     assert report["model"]["params"]["search_deploy"] == "refit"
+    html = Path(result.report.html).read_text()
+    table = html.split('id="deployment-table"')[1].split("</table>")[0]
+    assert table.count("<tr>") == 3 and "estimate: the bagged score" in table  # head + 2 rows
     assert any(" refit on all " in n for n in result.notes), result.notes
 
 

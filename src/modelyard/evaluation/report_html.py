@@ -187,6 +187,23 @@ def _leaderboard_table(report: Mapping[str, Any]) -> str:
     return _table("leaderboard-table", board.headings(), rows)
 
 
+def _deployment_table(report: Mapping[str, Any]) -> str:
+    """A search's deployment variants (refit, bagged): the registered one is what the test rows
+    evaluated; the refit's score is the bagged out-of-fold score, taken as its estimate."""
+    deployment = report.get("deployment")  # absent from reports written before search.deploy
+    if not deployment:
+        return ""
+    rows = [[_text(v["name"]), "yes" if v["registered"] else "no", _num(v["models"]),
+             _num(v["score"]) + (" (estimate: the bagged score)" if v["score_estimated"] else ""),
+             f"{_num(v['latency_p50_ms'])} ({_num(v['latency_p99_ms'])})",
+             _num(v["latency_rows"]), _num(v["size_bytes"] / 1e6)]
+            for v in deployment["variants"]]
+    head = ["variant", "registered", "models", "search score", "one row p50 ms (p99)",
+            "rows timed", "MB saved"]
+    return (f"<h3>Deployment (search.deploy: {_text(deployment['deploy'])})</h3>"
+            + _table("deployment-table", head, rows))
+
+
 def render_html(report: Mapping[str, Any]) -> str:
     """The whole report as one HTML document (a string)."""
     model = report["model"]
@@ -202,7 +219,8 @@ def render_html(report: Mapping[str, Any]) -> str:
         ("overfitting", "Over-fitting check", _overfitting(report)),
         ("plots", "Plots", _plots(report)),
         ("importance", "Feature importance", _importance_table(report)),
-        ("leaderboard", "Search leaderboard", _leaderboard_table(report)),
+        ("leaderboard", "Search leaderboard",
+         _leaderboard_table(report) + _deployment_table(report)),
         ("details", "Model and data", _details(report)),
     ]
     body = "".join(f'<section id="section-{sid}"><h2>{_text(title)}</h2>{content}</section>'
