@@ -101,4 +101,7 @@ PROBES = [
           files={"spec.yaml": SOURCE + "model: logistic\nsearch: {max_trials: 2}\n"}),
     Probe("spec-search-without-bound", ("train", "{work}/spec.yaml"), says=("bound",),
           files={"spec.yaml": SOURCE + "search: {folds: 3}\n"}),
+    Probe("spec-search-deploy-unknown", ("train", "{work}/spec.yaml"),
+          says=("search.deploy", "'refit' or 'bagged'"),
+          files={"spec.yaml": SOURCE + "search: {max_trials: 2, deploy: fast}\n"}),
 ]
