@@ -384,14 +384,15 @@ def deploy_refit() -> str:
                     f"{x['p50_ms']:.2f} ({x['p99_ms']:.2f})"]
 
         rows.append([
-            f"{r['dataset']}, {r['metric']}", *cells(refit), *cells(bagged),
+            f"{r['dataset']}, {r['metric']}, seed {r['seed']}", *cells(refit), *cells(bagged),
             f"**{100 * r['relative_difference']:+.2f}%** "
             f"[{100 * r['relative_difference_ci95'][0]:+.2f}, "
             f"{100 * r['relative_difference_ci95'][1]:+.2f}]", f"{r['p50_ratio']:.2f}",
             f"{refit['size_bytes'] / 1e6:.1f} / {bagged['size_bytes'] / 1e6:.1f}",
             f"{r['bagged_run_test_score']:.4f} ({r['bagged_run_models']})"
             if "bagged_run_test_score" in r else "–", *_provenance(r)])
-    return _table(["data, test metric", "refit: test (models)", "refit p50 ms (p99)",
+    return _table(["data, test metric, seed (split and search)", "refit: test (models)",
+                   "refit p50 ms (p99)",
                    "bagged: test (models)", "bagged p50 ms (p99)",
                    "refit vs bagged [paired 95% interval] (target within ±0.3%)",
                    "p50 refit / bagged",
