@@ -36,38 +36,12 @@ import numpy as np
 import onnxruntime as ort
 import pandas as pd
 import record
+from bench_models import DATA, MODELS, add_times, build, timed
 
-from modelyard.data.infer import infer_schema
 from modelyard.features.boolean import FALSE_TOKENS, TRUE_TOKENS
-from modelyard.model import EnsembleBundle, ModelBundle, encode_target, fit_model
 from modelyard.model.export import onnx_feeds, to_onnx
 
-ROOT = Path(__file__).resolve().parent.parent
-TELCO = ("telco_churn/Telco-Customer-Churn.csv", "Churn", "binary")
-HOUSING = ("california_housing/housing.csv", "median_house_value", "regression")
-MODELS = [  # (label, data, learners with their parameters: several make an ensemble)
-    ("telco logistic", TELCO, [("logistic", {})]),
-    ("telco lightgbm", TELCO, [("lightgbm", {"n_estimators": 100})]),
-    ("telco xgboost", TELCO, [("xgboost", {"n_estimators": 100})]),
-    ("telco mlp", TELCO, [("mlp", {"epochs": 5})]),
-    ("telco ensemble", TELCO, [("lightgbm", {"n_estimators": 100}), ("logistic", {})]),
-    ("housing lightgbm", HOUSING, [("lightgbm", {"n_estimators": 100})]),
-]
-
-
-def build(data: Path, target: str, task: str, learners: list, directory: Path):
-    """(model loaded from disk, raw frame without the target) for one entry of ``MODELS``."""
-    raw = pd.read_csv(data)
-    frame, schema = infer_schema(raw, target=target)
-    y, labels = encode_target(frame[target], task)
-    members = []
-    for position, (learner, params) in enumerate(learners):
-        bundle = fit_model(frame, y, schema=schema, task=task, learner=learner, params=params,
-                           labels=labels, threads=1).bundle
-        members.append(ModelBundle.load(bundle.save(directory / str(position))))
-    model = members[0] if len(members) == 1 else EnsembleBundle(
-        schema, task, members, [1.0] * len(members), labels=labels)
-    return model, raw.drop(columns=[target])
+EXPORTABLE = [m for m in MODELS if not any(name == "catboost" for name, _ in m[2])]
 
 
 def plain_feeds(kinds: dict[str, str]) -> Callable[[dict], dict]:
@@ -96,18 +70,6 @@ def plain_feeds(kinds: dict[str, str]) -> Callable[[dict], dict]:
         return feeds
 
     return convert
-
-
-def timed(call: Callable[[int], object], n: int) -> np.ndarray:
-    """Milliseconds per call of ``call(i)`` for i in 0..n-1, after a warm-up."""
-    for i in range(min(n, 20)):
-        call(i)
-    times = np.empty(n)
-    for i in range(n):
-        begin = time.perf_counter()
-        call(i)
-        times[i] = time.perf_counter() - begin
-    return times * 1000.0
 
 
 def rate(call: Callable[[], object], rows: int) -> float:
@@ -165,7 +127,7 @@ def measure(model, frame: pd.DataFrame, rows: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--rows", type=int, default=500, help="records timed per model")
     args = parser.parse_args()
     stamper = record.Stamper(libraries=("onnx", "onnxruntime", "onnxmltools", "onnxscript"))
@@ -173,27 +135,22 @@ def main() -> None:
     print(f"{'model':<18} {'row p50':>8} {'p99':>7} {'ort p50':>8} {'p99':>7} {'graph p50':>9} "
           f"{'batch rows/s':>12} {'ort rows/s':>11} {'max diff':>9} {'same':>5}")
     with tempfile.TemporaryDirectory() as tmp:
-        for label, (path, target, task), learners in MODELS:
+        for label, (path, target, task), learners in EXPORTABLE:
             model, frame = build(args.data / path, target, task, learners,
                                  Path(tmp) / label.replace(" ", "_"))
             stamper.start()
             result = measure(model, frame, args.rows)
             times = result.pop("times")
-            p = {k: np.percentile(v, [50, 99]) for k, v in times.items()}
+            entry = {"model": label, "data": path, "task": task,
+                     "learners": [[n, prm] for n, prm in learners], "rows": len(times["ort"]),
+                     **result}
+            p = add_times(entry, times)
             print(f"{label:<18} {p['predict_row'][0]:8.3f} {p['predict_row'][1]:7.3f} "
                   f"{p['ort'][0]:8.3f} {p['ort'][1]:7.3f} {p['ort_graph'][0]:9.3f} "
                   f"{result['batch_model_rows_per_s']:12,.0f} "
                   f"{result['batch_ort_rows_per_s']:11,.0f} {result['max_difference']:9.1e} "
                   + ("    –" if result["same_predictions"] is None
                      else f"{result['same_predictions']:5.3f}"))
-            entry = {"model": label, "data": path, "task": task,
-                     "learners": [[n, prm] for n, prm in learners], "rows": len(times["ort"]),
-                     **result}
-            for kind, (p50, p99) in p.items():
-                entry[f"{kind}_p50_ms"] = round(float(p50), 4)
-                entry[f"{kind}_p99_ms"] = round(float(p99), 4)
-            entry.update({f"{kind}_ms": [round(float(t), 4) for t in v]
-                          for kind, v in times.items()})
             entry["stamp"] = stamper.stamp()
             done.append(entry)
     record.add("export_onnx", done, key=lambda r: (r["model"], r["rows"]))

@@ -29,58 +29,20 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import record
+from bench_models import DATA, MODELS, add_times, build, timed
 
-from modelyard.data.infer import check_schema, infer_schema
-from modelyard.model import EnsembleBundle, ModelBundle, encode_target, fit_model
+from modelyard.data.infer import check_schema
 from modelyard.model.fastpath import row_path
 
-ROOT = Path(__file__).resolve().parent.parent
-TELCO = ("telco_churn/Telco-Customer-Churn.csv", "Churn", "binary")
-HOUSING = ("california_housing/housing.csv", "median_house_value", "regression")
-MODELS = [  # (label, data, learners with their parameters: several make an ensemble)
-    ("telco logistic", TELCO, [("logistic", {})]),
-    ("telco lightgbm", TELCO, [("lightgbm", {"n_estimators": 100})]),
-    ("telco xgboost", TELCO, [("xgboost", {"n_estimators": 100})]),
-    ("telco catboost", TELCO, [("catboost", {"n_estimators": 100})]),
-    ("telco mlp", TELCO, [("mlp", {"epochs": 5})]),
-    ("telco ensemble", TELCO, [("lightgbm", {"n_estimators": 100}), ("logistic", {})]),
-    ("housing lightgbm", HOUSING, [("lightgbm", {"n_estimators": 100})]),
-]
 
-
-def build(data: Path, target: str, task: str, learners: list, directory: Path):
-    """(model loaded from disk, records as JSON carries them) for one entry of ``MODELS``."""
-    raw = pd.read_csv(data)
-    frame, schema = infer_schema(raw, target=target)
-    y, labels = encode_target(frame[target], task)
-    members = []
-    for position, (learner, params) in enumerate(learners):
-        bundle = fit_model(frame, y, schema=schema, task=task, learner=learner, params=params,
-                           labels=labels, threads=1).bundle
-        members.append(ModelBundle.load(bundle.save(directory / str(position))))
-    model = members[0] if len(members) == 1 else EnsembleBundle(
-        schema, task, members, [1.0] * len(members), labels=labels)
-    records = json.loads(raw.drop(columns=[target]).to_json(orient="records"))
-    return model, records
-
-
-def timed(call: Callable[[int], object], n: int) -> np.ndarray:
-    """Milliseconds per call of ``call(i)`` for i in 0..n-1, after a warm-up."""
-    for i in range(min(n, 20)):
-        call(i)
-    times = np.empty(n)
-    for i in range(n):
-        begin = time.perf_counter()
-        call(i)
-        times[i] = time.perf_counter() - begin
-    return times * 1000.0
+def records_of(frame: pd.DataFrame) -> list[dict]:
+    """Rows as JSON carries them."""
+    return json.loads(frame.to_json(orient="records"))
 
 
 def batch_answer(model, record_: dict) -> dict:
@@ -112,7 +74,7 @@ def measure(model, records: list[dict], rows: int) -> dict[str, np.ndarray]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--rows", type=int, default=500, help="records timed per model")
     args = parser.parse_args()
     stamper = record.Stamper()
@@ -121,24 +83,19 @@ def main() -> None:
           f"{'floor p50':>9} {'p99':>7} {'fast/floor':>10} {'batch/fast':>10}")
     with tempfile.TemporaryDirectory() as tmp:
         for label, (path, target, task), learners in MODELS:
-            model, records = build(args.data / path, target, task, learners,
-                                   Path(tmp) / label.replace(" ", "_"))
+            model, frame = build(args.data / path, target, task, learners,
+                                 Path(tmp) / label.replace(" ", "_"))
             stamper.start()
-            times = measure(model, records, args.rows)
-            p = {k: np.percentile(v, [50, 99]) for k, v in times.items()}
+            times = measure(model, records_of(frame), args.rows)
+            entry = {"model": label, "data": path, "task": task,
+                     "learners": [[n, prm] for n, prm in learners], "rows": len(times["fast"])}
+            p = add_times(entry, times)
             print(f"{label:<18} {p['fast'][0]:8.3f} {p['fast'][1]:7.3f} {p['batch'][0]:9.3f} "
                   f"{p['batch'][1]:7.3f} {p['floor'][0]:9.3f} {p['floor'][1]:7.3f} "
                   f"{p['fast'][0] / p['floor'][0]:10.2f} {p['batch'][0] / p['fast'][0]:10.1f}"
                   + (f"   booster p50 {p['booster'][0]:.3f}" if "booster" in p else ""))
-            entry = {"model": label, "data": path, "task": task,
-                     "learners": [[n, prm] for n, prm in learners], "rows": len(times["fast"])}
-            for kind, (p50, p99) in p.items():
-                entry[f"{kind}_p50_ms"] = round(float(p50), 4)
-                entry[f"{kind}_p99_ms"] = round(float(p99), 4)
             entry["fast_over_floor"] = round(float(p["fast"][0] / p["floor"][0]), 3)
             entry["batch_over_fast"] = round(float(p["batch"][0] / p["fast"][0]), 2)
-            entry.update({f"{kind}_ms": [round(float(t), 4) for t in v]
-                          for kind, v in times.items()})
             entry["stamp"] = stamper.stamp()
             done.append(entry)
     record.add("single_row", done, key=lambda r: (r["model"], r["rows"]))
