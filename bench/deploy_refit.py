@@ -30,8 +30,8 @@ import record
 import yaml
 
 from modelyard.evaluation.metrics import score
+from modelyard.model.latency import measure_row_latency
 from modelyard.pipeline import prepare, train
-from modelyard.search.deploy import measure_row_latency
 from modelyard.settings import load_settings
 from modelyard.spec import validate_spec
 

@@ -62,6 +62,7 @@ VALUES: dict[str, tuple[Any, tuple[str, ...]]] = {
     "search.parallel": (2, ("model=null", "search.max_trials=3")),
     "search.ensemble": (False, ("model=null", "search.max_trials=3")),
     "search.deploy": ("bagged", ("model=null", "search.max_trials=3")),
+    "search.max_latency_ms": (5.0, ("model=null", "search.max_trials=3")),
     "evaluation.metric": ("f1", ()),
     "evaluation.bootstrap": (200, ()),
     "evaluation.overfit_threshold": (0.1, ()),
@@ -129,6 +130,7 @@ FLAGS: dict[str, tuple[str, ...]] = {
     "search.max_trials": ("--max-trials", "3"),
     "search.parallel": ("--parallel", "2", "--max-trials", "3"),
     "search.deploy": ("--deploy", "bagged", "--max-trials", "3"),
+    "search.max_latency_ms": ("--max-latency-ms", "5", "--max-trials", "3"),
     "seed": ("--seed", "7"),
 }
 

@@ -70,6 +70,12 @@ Deploy = Annotated[
                  "ensemble member fitted once on every row) or 'bagged' (its fold models)."),
 ]
 
+MaxLatency = Annotated[
+    float | None,
+    typer.Option("--max-latency-ms", help="A search's single-row latency limit (p99, ms): "
+                 "the model it registers answers one row within it."),
+]
+
 DryRun = Annotated[
     bool,
     typer.Option("--dry-run", help="Print the spec the file and flags make, validated, and "
@@ -113,6 +119,7 @@ def train_command(
     learners: Learners = None,
     parallel: Parallel = None,
     deploy: Deploy = None,
+    max_latency_ms: MaxLatency = None,
     target: o.Target = None,
     drop: o.Drop = None,
     types: o.Types = None,
@@ -159,7 +166,7 @@ def train_command(
             err_console.print(f"[yellow]note:[/] {note}", highlight=False)
         apply_search_args(raw, time_budget=time_budget, max_trials=max_trials, metric=metric,
                           learners=[n.strip() for n in learners.split(",")] if learners else None,
-                          parallel=parallel, deploy=deploy)
+                          parallel=parallel, deploy=deploy, max_latency_ms=max_latency_ms)
         raw = o.apply_sets(raw, set_)
         if dry_run:
             show_spec(validate_spec(raw), json=json)

@@ -16,10 +16,10 @@ from typing import Any
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("trial", "trial"), ("learner", "learner"), ("status", "status"), ("score", "score"),
     ("fit s", "fit_seconds"), ("predict s / 1k rows", "predict_seconds_per_1k"),
-    ("ensemble weight", "weight"),
+    ("row ms p99", "latency_p99_ms"), ("ensemble weight", "weight"),
 )
 FRAME_COLUMNS = ("trial", "learner", "status", "score", "fit_seconds", "predict_seconds_per_1k",
-                 "weight", "source", "params", "note")
+                 "latency_p99_ms", "weight", "source", "params", "note")
 
 
 def _number(value: Any) -> str:

@@ -201,7 +201,20 @@ def _deployment_table(report: Mapping[str, Any]) -> str:
     head = ["variant", "registered", "models", "search score", "one row p50 ms (p99)",
             "rows timed", "MB saved"]
     return (f"<h3>Deployment (search.deploy: {_text(deployment['deploy'])})</h3>"
-            + _table("deployment-table", head, rows))
+            + _table("deployment-table", head, rows) + _latency_limit(deployment))
+
+
+def _latency_limit(deployment: Mapping[str, Any]) -> str:
+    """What search.max_latency_ms chose and cost in score (empty without a limit)."""
+    limit = deployment.get("latency_limit")
+    if not limit:
+        return ""
+    cost = (f"it cost {_num(limit['cost'])} in the search score ({_num(limit['score'])} "
+            f"against {_num(limit['unconstrained_score'])} without it)" if limit["cost"] > 0
+            else "it cost nothing in score")
+    return (f"<p>search.max_latency_ms {_num(limit['max_latency_ms'])}: "
+            f"{_num(limit['too_slow'])} trial(s) too slow on their own were left out; the "
+            f"ensemble's members add up to {_num(limit['estimated_ms'])} ms p99; {cost}.</p>")
 
 
 def render_html(report: Mapping[str, Any]) -> str:

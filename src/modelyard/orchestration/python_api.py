@@ -39,6 +39,8 @@ def train(
     task: str | None = None,
     seed: int | None = None,
     parallel: int | str | None = None,
+    deploy: str | None = None,
+    max_latency_ms: float | None = None,
     register: bool = True,
     resume: str | None = None,
     home: str | Path | None = None,
@@ -51,7 +53,8 @@ def train(
     ...) or a spec .yaml, or None when ``spec`` names the source; ``target`` the column to
     predict; ``model`` one learner to train (``params`` its hyperparameters) or ``time_budget``
     seconds / ``max_trials`` trials of a search (over ``learners``, optimising ``metric``,
-    ``parallel`` trials at once: a number or 'auto');
+    ``parallel`` trials at once: a number or 'auto'; ``deploy`` 'refit' or 'bagged';
+    ``max_latency_ms`` the chosen model's single-row p99 limit);
     ``spec`` a spec (mapping, YAML path or ``Spec``) the other arguments override, as the CLI's
     flags override a spec file; ``name`` the model name (default: from the data and target);
     ``register`` False to store the run without a version; ``resume`` a run id (or a unique
@@ -77,7 +80,7 @@ def train(
     notes = apply_model_args(raw, model, params)
     apply_search_args(raw, time_budget=time_budget, max_trials=max_trials, metric=metric,
                       learners=list(learners) if learners is not None else None,
-                      parallel=parallel)
+                      parallel=parallel, deploy=deploy, max_latency_ms=max_latency_ms)
     frame = data if isinstance(data, pd.DataFrame) else None
     result = run_spec(raw, settings, frame=frame, register=register, on_step=on_step)
     result.notes = (*notes, *result.notes)  # what the arguments replaced in the spec

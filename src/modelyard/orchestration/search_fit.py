@@ -73,6 +73,7 @@ def search_model(
         labels=labels,
         threshold_metric=threshold_metric,
         deploy=spec.deploy,
+        max_latency_ms=spec.max_latency_ms,
     )
     fit_seconds = time.perf_counter() - started
     model = result.model
@@ -93,6 +94,7 @@ def search_model(
         "search_max_trials": spec.max_trials,
         "search_parallel": result.parallel,
         "search_deploy": spec.deploy,
+        "search_max_latency_ms": spec.max_latency_ms,
         "search_trials": len(result.leaderboard),
         "best_learner": best["learner"],
         **{f"best_{k}": v for k, v in best["params"].items()},

@@ -10,7 +10,9 @@ predictions of its own: its score estimate is the bagged out-of-fold score, as A
 used: the member stays bagged and a note says so.
 
 Both variants are described (``Variant``): models, score, single-row latency measured with
-``predict_row`` on real rows (median and p99, ``measure_row_latency``) and saved size in bytes.
+``predict_row`` on real rows (median and p99, ``model.latency.measure_row_latency``) and saved
+size in bytes. Under ``search.max_latency_ms`` the deployment also says what the limit chose and
+what it cost (``LatencyLimit``).
 """
 
 from __future__ import annotations
@@ -27,13 +29,11 @@ import pandas as pd
 from modelyard.errors import SpecError
 from modelyard.model import ModelBundle
 from modelyard.model.base import FittedModel
+from modelyard.model.latency import measure_row_latency
 from modelyard.search.budget import Budget
 from modelyard.search.trial import TrialData, TrialResult, fit_fold
 
 DEPLOY_CHOICES = ("refit", "bagged")
-LATENCY_ROWS = 50  # real rows timed one by one for each variant
-LATENCY_MIN_ROWS = 5  # timed even past LATENCY_SECONDS (a bagged ensemble can take 0.5 s a row)
-LATENCY_SECONDS = 2.0  # per variant, after its warm-up row
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,36 @@ class Variant:
 
 
 @dataclass(frozen=True)
+class LatencyLimit:
+    """What ``search.max_latency_ms`` did: the limit, the chosen ensemble's estimated single-row
+    p99 (its members' p99s added up, each as deployed), its out-of-fold score, the score the
+    selection reached without the limit, and the candidates too slow on their own."""
+
+    max_latency_ms: float
+    estimated_ms: float
+    score: float
+    unconstrained_score: float
+    greater_is_better: bool
+    too_slow: int
+
+    @property
+    def cost(self) -> float:
+        """Score given up for the limit, in the metric's units (0 when it cost nothing)."""
+        sign = 1.0 if self.greater_is_better else -1.0
+        return max(0.0, sign * (self.unconstrained_score - self.score))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "max_latency_ms": self.max_latency_ms,
+            "estimated_ms": round(self.estimated_ms, 4),
+            "score": self.score,
+            "unconstrained_score": self.unconstrained_score,
+            "cost": self.cost,
+            "too_slow": self.too_slow,
+        }
+
+
+@dataclass(frozen=True)
 class Deployment:
     """What ``search.deploy`` asked for, the variant registered, and every variant built."""
 
@@ -80,6 +110,7 @@ class Deployment:
     variants: tuple[Variant, ...]
     refit_members: int  # members refitted on every row (0 under 'bagged')
     bagged_members: int  # members left as their validated models
+    latency_limit: LatencyLimit | None = None  # search.max_latency_ms, when given
 
     def variant(self, name: str) -> Variant | None:
         return next((v for v in self.variants if v.name == name), None)
@@ -91,6 +122,7 @@ class Deployment:
             "refit_members": self.refit_members,
             "bagged_members": self.bagged_members,
             "variants": [v.to_dict() for v in self.variants],
+            "latency_limit": self.latency_limit.to_dict() if self.latency_limit else None,
         }
 
 
@@ -158,33 +190,6 @@ def refit_member(
     if getattr(model.learner, "stop_reason_", None) == "budget":
         return None, (f"{label} stays bagged: the budget cut its refit short after {seconds:.1f} s")
     return model, f"{label} refit on all {n:,} rows in {seconds:.2f} s with {taken}"
-
-
-def measure_row_latency(
-    model: FittedModel,
-    frame: pd.DataFrame,
-    *,
-    seed: int,
-    rows: int = LATENCY_ROWS,
-    max_seconds: float = LATENCY_SECONDS,
-    min_rows: int = LATENCY_MIN_ROWS,
-) -> tuple[float, float, int]:
-    """(p50 ms, p99 ms, rows timed): ``model.predict_row`` on up to ``rows`` seeded real rows of
-    ``frame``, one at a time after one warm-up row; at least ``min_rows``, then until
-    ``max_seconds`` is spent."""
-    picked = np.random.default_rng(seed).permutation(len(frame))[: rows + 1]
-    records = frame.iloc[picked].to_dict(orient="records")
-    model.predict_row(records[0])  # warm-up: lazy imports and caches
-    times: list[float] = []
-    started = time.perf_counter()
-    for record in records[1:] or records:
-        t0 = time.perf_counter()
-        model.predict_row(record)
-        times.append(time.perf_counter() - t0)
-        if len(times) >= min_rows and time.perf_counter() - started > max_seconds:
-            break
-    ms = np.asarray(times) * 1000.0
-    return float(np.median(ms)), float(np.percentile(ms, 99)), len(times)
 
 
 def saved_bytes(model: FittedModel) -> int:

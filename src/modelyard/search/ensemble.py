@@ -37,8 +37,14 @@ class Selection:
 
 
 def select_ensemble(predictions: list[np.ndarray], y: np.ndarray, *, metric: Metric, task: str,
-                    rounds: int = DEFAULT_ROUNDS) -> Selection:
-    """Caruana selection over ``predictions`` (one array per candidate, rows aligned with ``y``)."""
+                    rounds: int = DEFAULT_ROUNDS, costs: np.ndarray | None = None,
+                    limit: float | None = None) -> Selection:
+    """Caruana selection over ``predictions`` (one array per candidate, rows aligned with ``y``).
+
+    ``costs`` (one per candidate) and ``limit``: the costs of the distinct candidates chosen add
+    up to at most ``limit`` (picking a candidate again adds nothing); a candidate that would go
+    past it is not picked in that round. The single-row latency limit of the search uses it.
+    """
     if not predictions:
         raise SpecError("ensemble selection needs at least one candidate; got none",
                         hint="run at least one successful trial before building the ensemble")
@@ -49,8 +55,13 @@ def select_ensemble(predictions: list[np.ndarray], y: np.ndarray, *, metric: Met
     total = np.zeros_like(stacked[0])
     best_counts, best_utility, history = counts.copy(), -np.inf, []
     for size in range(1, rounds + 1):
+        allowed = _within(counts, costs, limit)
+        if not allowed.any():
+            raise SpecError(f"no candidate fits the limit {limit}: the cheapest costs "
+                            f"{float(np.min(costs)):.4g}", hint="raise the limit")
         trial_utilities = [
             utility(metric, score_predictions(metric, task, y, (total + stacked[i]) / size))
+            if allowed[i] else -np.inf
             for i in range(len(predictions))
         ]
         pick = int(np.argmax(trial_utilities))  # first of equals: the better-ranked candidate
@@ -62,6 +73,15 @@ def select_ensemble(predictions: list[np.ndarray], y: np.ndarray, *, metric: Met
     weights = best_counts / best_counts.sum()
     sign = 1.0 if metric.greater_is_better else -1.0
     return Selection(weights, sign * best_utility, tuple(sign * u for u in history))
+
+
+def _within(counts: np.ndarray, costs: np.ndarray | None, limit: float | None) -> np.ndarray:
+    """Which candidates may be picked next: all without a limit; else those chosen already and
+    those whose cost fits in what the chosen ones leave."""
+    if costs is None or limit is None:
+        return np.ones(len(counts), dtype=bool)
+    used = float(np.sum(costs[counts > 0]))
+    return (counts > 0) | (used + costs <= limit)
 
 
 def score_seconds(prediction: np.ndarray, y: np.ndarray, *, metric: Metric, task: str) -> float:

@@ -25,7 +25,8 @@ scored.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -35,7 +36,7 @@ from modelyard.evaluation.threshold import tune_threshold
 from modelyard.model import EnsembleBundle, ModelBundle
 from modelyard.search.bagging import ValidationPlan, final_models
 from modelyard.search.budget import Budget
-from modelyard.search.deploy import Deployment, check_deploy, describe, refit_member
+from modelyard.search.deploy import Deployment, LatencyLimit, check_deploy, describe, refit_member
 from modelyard.search.ensemble import (
     blend,
     score_seconds,
@@ -63,11 +64,12 @@ class Final:
 
 def finalize(results: list[TrialResult], data: TrialData, plan: ValidationPlan, budget: Budget,
              *, metric: Metric, ensemble: bool, threshold_metric: str | None = None,
-             deploy: str = "refit", refit_seconds: float = 0.0) -> Final:
+             deploy: str = "refit", refit_seconds: float = 0.0,
+             max_latency_ms: float | None = None) -> Final:
     """Select, build and score the final model from the trials' ``results``; ``deploy``:
     'refit' or 'bagged' (see the module doc); ``refit_seconds``: what the refits may spend at
     least, from when they start, whatever the budget has left then (the share held back for
-    them)."""
+    them); ``max_latency_ms``: the single-row p99 limit of the model chosen (``_fast_enough``)."""
     check_deploy(deploy)
     ok = sorted((r for r in results if r.status == "ok"),
                 key=lambda r: (-utility(metric, r.score), r.spec.number))
@@ -79,9 +81,15 @@ def finalize(results: list[TrialResult], data: TrialData, plan: ValidationPlan, 
             hint="give the search more time (time_budget) or trials, or other learners",
         )
     rows = plan.scored_rows
-    candidates, notes = _buildable(ensemble_candidates(ok), data, plan, budget, metric, ensemble)
+    pool, limit = ensemble_candidates(ok), None
+    if max_latency_ms is not None:
+        pool, limit = _fast_enough(ok, pool, data, rows, metric, ensemble, deploy, plan,
+                                   max_latency_ms)
+    candidates, notes = _buildable(pool, data, plan, budget, metric, ensemble)
     while True:
-        weights = _select(candidates, data, rows, metric, ensemble)
+        costs = None if limit is None else np.array(
+            [member_ms(c, deploy, plan) for c in candidates])
+        weights = _select(candidates, data, rows, metric, ensemble, costs, max_latency_ms)
         order = sorted(np.flatnonzero(weights > 0), key=lambda i: (-weights[i], i))
         unaffordable = _unaffordable([candidates[i] for i in order], budget)
         if not unaffordable:
@@ -125,6 +133,11 @@ def finalize(results: list[TrialResult], data: TrialData, plan: ValidationPlan, 
                      "on the out-of-fold predictions")
     deployment = _deployment(deploy, plan.kind, validated, deployed, oof_score, data,
                              refitted, len(members))
+    if limit is not None:
+        limit = replace(limit, score=float(oof_score), estimated_ms=sum(
+            member_ms(c, deploy, plan) for c, _, _, _ in members))
+        deployment = replace(deployment, latency_limit=limit)
+        notes.append(_limit_note(limit, metric, deployment))
     if deploy == "refit" and plan.kind == "kfold" and not refitted:
         notes.append("deploy: refit, but no member could be refit in the budget: the bagged "
                      "models are registered")
@@ -204,12 +217,66 @@ def _refit_cost(candidate: TrialResult) -> float:
 
 
 def _select(candidates: list[TrialResult], data: TrialData, rows: np.ndarray, metric: Metric,
-            ensemble: bool) -> np.ndarray:
-    """Each candidate's weight: ensemble selection, or everything on the best one."""
+            ensemble: bool, costs: np.ndarray | None = None,
+            limit: float | None = None) -> np.ndarray:
+    """Each candidate's weight: ensemble selection (within ``limit`` of summed ``costs``), or
+    everything on the best one."""
     if ensemble and len(candidates) > 1:
         return select_ensemble([c.oof[rows] for c in candidates], data.y[rows], metric=metric,
-                               task=data.task).weights
+                               task=data.task, costs=costs, limit=limit).weights
     return np.eye(len(candidates))[0]
+
+
+def member_ms(candidate: TrialResult, deploy: str, plan: ValidationPlan) -> float:
+    """A candidate's single-row p99 as it would be deployed: one fold model's (what a refit
+    member costs), times the folds when its fold models are deployed (``deploy: bagged``)."""
+    p99 = candidate.latency_p99_ms
+    if p99 is None:
+        return math.inf
+    return p99 * len(plan.folds) if deploy == "bagged" and plan.kind == "kfold" else p99
+
+
+def _fast_enough(ok: list[TrialResult], pool: list[TrialResult], data: TrialData,
+                 rows: np.ndarray, metric: Metric, ensemble: bool, deploy: str,
+                 plan: ValidationPlan,
+                 limit_ms: float) -> tuple[list[TrialResult], LatencyLimit]:
+    """The candidates for a model that answers one row within ``limit_ms``: the trials fast
+    enough on their own, ranked as ``ensemble_candidates`` ranks them; and the limit's record,
+    with the score the selection reaches on ``pool`` without it (score and estimate are filled
+    once the ensemble is built). A ``TrainingError`` when no trial is fast enough."""
+    fast = [r for r in ok if member_ms(r, deploy, plan) <= limit_ms]
+    if not fast:
+        quickest = min(ok, key=lambda r: member_ms(r, deploy, plan))
+        bagged = f", times {len(plan.folds)} folds as deployed bagged" if (
+            deploy == "bagged" and plan.kind == "kfold") else ""
+        raise TrainingError(
+            f"no trial answers one row within search.max_latency_ms={limit_ms:g}: the fastest, "
+            f"trial {quickest.spec.number} ({quickest.spec.learner}), takes "
+            f"{member_ms(quickest, deploy, plan):.3g} ms p99{bagged}",
+            hint="raise search.max_latency_ms (--max-latency-ms), search faster learners "
+            "(learners: [logistic, lightgbm]), or deploy: refit",
+        )
+    free = _select(pool, data, rows, metric, ensemble)
+    free_score = score_predictions(metric, data.task, data.y[rows],
+                                   blend([c.oof[rows] for c in pool], free))
+    record = LatencyLimit(limit_ms, math.nan, math.nan, float(free_score),
+                          metric.greater_is_better, len(ok) - len(fast))
+    return ensemble_candidates(fast), record
+
+
+def _limit_note(limit: LatencyLimit, metric: Metric, deployment: Deployment) -> str:
+    """What the latency limit chose and cost, and the registered variant's measured p99."""
+    measured = next(v for v in deployment.variants if v.registered).latency_p99_ms
+    cost = (f"it cost {limit.cost:.4g} {metric.name} out of fold ({limit.score:.4f} against "
+            f"{limit.unconstrained_score:.4f} without it)" if limit.cost > 0
+            else "it cost nothing in score")
+    over = ""
+    if measured > limit.max_latency_ms:
+        over = ("; the registered model measured above the limit: single-row timings vary with "
+                "the machine's load, so leave the limit some headroom")
+    return (f"max_latency_ms {limit.max_latency_ms:g}: {limit.too_slow} trial(s) too slow on "
+            f"their own left out; the ensemble's members add up to {limit.estimated_ms:.3g} ms "
+            f"p99 (measured on the registered model: {measured:.3g} ms); {cost}{over}")
 
 
 def _unaffordable(members: list[TrialResult],

@@ -3,7 +3,8 @@
 A row holds the learner, its parameters (as the learner takes them, and as the search sampled
 them: ``config``), where the configuration came
 from (portfolio or optuna), the status (ok, pruned, timeout, failed), the validation score
-(out-of-fold), fit seconds, predict seconds per 1,000 rows, the ensemble weight and a note.
+(out-of-fold), fit seconds, predict seconds per 1,000 rows, the single-row p99 in ms (one fold
+model's ``predict_row``: what one refit member costs), the ensemble weight and a note.
 ``to_records()`` is JSON-ready; ``table()`` is the typed ``evaluation.leaderboard.Leaderboard``
 of those records, whose ranking and cell format the CLI, the report, ``modelyard.train``'s result
 and the scikit-learn estimators all use.
@@ -35,13 +36,14 @@ class Entry:
     predict_seconds_per_1k: float | None
     seconds: float
     folds_done: int
+    latency_p99_ms: float | None = None  # one row through one fold model (a refit member)
     note: str | None = None
     weight: float = 0.0  # share of this trial in the final ensemble
 
     def to_record(self) -> dict[str, Any]:
         out = asdict(self)
         out["params"], out["config"] = plain(self.params), plain(self.config)
-        for key in ("score", "predict_seconds_per_1k"):
+        for key in ("score", "predict_seconds_per_1k", "latency_p99_ms"):
             if out[key] is not None and not math.isfinite(out[key]):
                 out[key] = None
         return out
@@ -66,6 +68,8 @@ class Leaderboard:
             predict_seconds_per_1k=None if result.predict_seconds_per_1k is None
             else round(result.predict_seconds_per_1k, 5),
             seconds=round(result.seconds, 4), folds_done=result.folds_done, note=result.note,
+            latency_p99_ms=None if result.latency_p99_ms is None
+            else round(result.latency_p99_ms, 4),
         )
         self.entries.append(entry)
         return entry

@@ -79,7 +79,7 @@ def search(frame_train: pd.DataFrame, y_train: np.ndarray, *, schema: Schema, ta
            max_trials: int | None = None, learners: list[str] | None = None,
            folds: int | None = None, parallel: int | str = 1, seed: int = 0, ensemble: bool = True,
            labels: Labels | None = None, threshold_metric: str | None = None,
-           deploy: str = "refit",
+           deploy: str = "refit", max_latency_ms: float | None = None,
            on_trial: Callable[[dict[str, Any]], None] | None = None) -> SearchResult:
     """Search learners and hyperparameters on ``frame_train`` / ``y_train`` (codes or floats).
 
@@ -90,6 +90,7 @@ def search(frame_train: pd.DataFrame, y_train: np.ndarray, *, schema: Schema, ta
     record as it finishes. ``parallel``: trials at once (``"auto"``: see ``resolve_workers``).
     ``deploy``: 'refit' (each ensemble member fitted once more on every row) or 'bagged' (its
     fold models); ``SearchResult.deployment`` describes both variants (``search.deploy``).
+    ``max_latency_ms``: the chosen model's single-row p99 limit (``search.max_latency_ms``).
     ``time_budget``: seconds, or a ``Budget`` whose ``remaining()`` time the search shares.
     """
     check_deploy(deploy)
@@ -137,7 +138,7 @@ def search(frame_train: pd.DataFrame, y_train: np.ndarray, *, schema: Schema, ta
         budget.release()
         final = finalize(results, data, plan, budget, metric=metric_obj, ensemble=ensemble,
                          threshold_metric=threshold_metric, deploy=deploy,
-                         refit_seconds=refit_allowance)
+                         refit_seconds=refit_allowance, max_latency_ms=max_latency_ms)
     board.set_weights(final.weights)
     best = next(e for e in board.entries if e.trial == final.best.spec.number)
     return SearchResult(final.model, board, best.to_record(), final.weights, final.oof_score,

@@ -33,6 +33,7 @@ from modelyard.data.schema import Schema
 from modelyard.learners.base import get_learner
 from modelyard.learners.threads import pinned_threads
 from modelyard.model import Labels, ModelBundle, fit_model
+from modelyard.model.latency import measure_row_latency
 from modelyard.search.budget import Budget
 from modelyard.search.pruning import FoldPruner, PruningHistory
 from modelyard.search.scoring import score_predictions, search_metric
@@ -40,6 +41,8 @@ from modelyard.search.scoring import score_predictions, search_metric
 Fold = tuple[np.ndarray, np.ndarray]  # (fit row positions, held-out row positions)
 STATUSES = ("ok", "pruned", "timeout", "failed")
 AFTER_FIT_RATIO = 0.25  # predict + save time per second of fit, assumed until a fold has shown it
+TRIAL_LATENCY_ROWS = 20  # single rows each trial times on its first fold model
+TRIAL_LATENCY_SECONDS = 0.2  # at most (at least 3 rows), so that slow models cost little
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ class TrialResult:
     saved: str | None = None  # directory of the fold models saved by a worker (``save_dir``)
     save_seconds: float = 0.0  # what saving them took (loading them costs about as much)
     saved_bytes: int = 0  # their size on disk
+    latency_p50_ms: float | None = None  # one row through the first fold model (``predict_row``)
+    latency_p99_ms: float | None = None  # what one refit member of this trial costs to answer
 
     @property
     def folds_done(self) -> int:
@@ -227,6 +232,11 @@ def _run_folds(data: TrialData, spec: TrialSpec, result: TrialResult, time_limit
             result.status = "timeout"
             result.note = f"out of time after fold {step + 1} of {len(data.folds)}"
             return
+    # one fold model answers one row about as a refit member will: timed once the trial has
+    # finished every fold, so that a slow predictor costs the trial time, never its folds
+    result.latency_p50_ms, result.latency_p99_ms, _ = measure_row_latency(
+        bundle, data.frame.iloc[held_rows], seed=data.seed, rows=TRIAL_LATENCY_ROWS,
+        max_seconds=TRIAL_LATENCY_SECONDS, min_rows=3)
     scored = np.concatenate([held for _, held in data.folds])
     result.score = score_predictions(metric, data.task, data.y[scored], oof[scored])
     if not math.isfinite(result.score):

@@ -61,6 +61,15 @@ class SearchSpec(BaseModel):
         "'bagged': the models validation scored (k fold models per member under k-fold).",
     )
 
+    max_latency_ms: float | None = Field(
+        None,
+        gt=0,
+        description="Single-row latency limit in milliseconds: the search measures each "
+        "candidate's p99 on real rows (one fold model's predict_row: what one deployed member "
+        "costs, times the folds under deploy 'bagged') and the ensemble it picks answers "
+        "within it (its members' p99s added up); the report says what the limit cost in score.",
+    )
+
     @field_validator("parallel", mode="before")
     @classmethod
     def _parallel_auto_or_positive(cls, value: object) -> object:
