@@ -7,14 +7,17 @@ are scored on the same sealed test rows of the run's split (the report's metric:
 credit_g and telco, rmse for california_housing), timed one row at a time in process
 (``predict_row`` on up to ``--rows`` test rows, median and p99) and measured saved (bytes).
 With ``--bagged-run`` the same command with ``--deploy bagged`` runs too, and its registered test
-score is recorded beside (a second search: its trials differ with the clock).
+score is recorded beside (a second search: its trials differ with the clock). With ``--http`` the
+registered version is served by a real ``modelyard serve`` (no prediction log) and ``--rows`` test
+rows are sent one request each, in sequence, on one keep-alive connection: the HTTP p50 and p99
+(target: p50 at most 5 ms with ``deploy: refit``).
 
 Target (issue 19): the refit's test score within 0.3% of the bagged ensemble's. A paired
 bootstrap of the test rows (both variants on the same resampled rows) gives a 95% interval of the
 relative difference, to tell it from the noise of a small test split.
 
     .venv/bin/python bench/deploy_refit.py [--data ../shared/data] [--budget 60] [--rows 50]
-        [--only telco_churn] [--bagged-run]
+        [--only telco_churn] [--bagged-run] [--http]
 
 Adds one record per data set to ``bench/results/deploy_refit.json`` through ``bench/record.py``.
 """
@@ -22,15 +25,21 @@ Adds one record per data set to ``bench/results/deploy_refit.json`` through ``be
 from __future__ import annotations
 
 import argparse
+import os
+import socket
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
+import httpx
 import numpy as np
 import record
 import yaml
 
 from modelyard.evaluation.metrics import score
-from modelyard.model.latency import measure_row_latency
+from modelyard.model.latency import measure_row_latency, request_records
 from modelyard.pipeline import prepare, train
 from modelyard.settings import load_settings
 from modelyard.spec import validate_spec
@@ -39,6 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATASETS = ("telco_churn", "credit_g", "california_housing")
 SOURCE_KEYS = ("format", "header", "columns")  # catalog keys that are data.source keys too
 BOOTSTRAP = 1000  # paired resamples of the test rows for the interval of the difference
+HTTP_REQUESTS = 200  # single-record requests timed over HTTP (fewer when the test split is smaller)
 
 
 def _spec(data: Path, name: str, budget: float, deploy: str, seed: int) -> dict:
@@ -88,8 +98,47 @@ def _paired_interval(
     return [float(np.nanpercentile(out, 2.5)), float(np.nanpercentile(out, 97.5))]
 
 
+def http_latency(home: Path, model: str, records: list[dict]) -> tuple[float, float, int]:
+    """(p50 ms, p99 ms, requests): ``records`` sent one per request to a ``modelyard serve`` of
+    ``model`` on a free loopback port, after 20 warm-up requests."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "MODELYARD_HOME": str(home)}
+    command = [sys.executable, "-m", "modelyard", "serve", "--port", str(port), "--model", model,
+               "--no-prediction-log", "--log-level", "warning"]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    if client.get("/readyz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"modelyard serve did not become ready ({proc.poll()})")
+                time.sleep(0.2)
+            path = f"/v1/models/{model}/predict"
+            for record_ in records[:20]:
+                client.post(path, json=record_).raise_for_status()
+            times = []
+            for record_ in records:
+                started = time.perf_counter()
+                client.post(path, json=record_).raise_for_status()
+                times.append(time.perf_counter() - started)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    ms = np.asarray(times) * 1000.0
+    return float(np.median(ms)), float(np.percentile(ms, 99)), len(times)
+
+
 def measure(
-    data: Path, name: str, budget: float, rows: int, seed: int, bagged_run: bool, home: Path
+    data: Path, name: str, budget: float, rows: int, seed: int, bagged_run: bool, home: Path,
+    http: bool = False,
 ) -> dict:
     settings = load_settings(home)
     spec = validate_spec(_spec(data, name, budget, "refit", seed))
@@ -142,6 +191,13 @@ def measure(
         out["relative_difference_ci95"] = _paired_interval(
             dataset.task, metric, y[test_pos], predictions["refit"], predictions["bagged"], seed
         )
+    if http:
+        records = request_records(test_rows.iloc[: max(rows, HTTP_REQUESTS)])
+        p50, p99, sent = http_latency(home, spec.name, records)
+        out["http"] = {"p50_ms": p50, "p99_ms": p99, "requests": sent,
+                       "registered": result.deployment.registered}
+        print(f"{name}: {result.deployment.registered} registered, over HTTP p50 {p50:.2f} ms, "
+              f"p99 {p99:.2f} ms ({sent} requests)", flush=True)
     if bagged_run:
         other = train(validate_spec(_spec(data, name, budget, "bagged", seed)), settings)
         out["bagged_run_test_score"] = other.metrics.to_dict()["test"][metric]
@@ -157,13 +213,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", action="append", choices=DATASETS)
     parser.add_argument("--bagged-run", action="store_true")
+    parser.add_argument("--http", action="store_true", help="time the registered version over "
+                        "HTTP through modelyard serve")
     args = parser.parse_args()
     stamper = record.Stamper(libraries=("pyyaml",))
     with tempfile.TemporaryDirectory(prefix="modelyard-bench-deploy-") as home:
         for name in args.only or DATASETS:
             stamper.start()
             out = measure(
-                args.data, name, args.budget, args.rows, args.seed, args.bagged_run, Path(home)
+                args.data, name, args.budget, args.rows, args.seed, args.bagged_run, Path(home),
+                args.http,
             )
             out["stamp"] = stamper.stamp()
             record.add(
