@@ -383,8 +383,14 @@ def deploy_refit() -> str:
             return [f"{x['test_score']:.4f} ({x['models']})",
                     f"{x['p50_ms']:.2f} ({x['p99_ms']:.2f})"]
 
+        limit = r.get("max_latency_ms")
+        label = f"{r['dataset']}, {r['metric']}, seed {r['seed']}"
+        if limit:
+            cost = (r["deployment"].get("latency_limit") or {}).get("cost")
+            label += f", max_latency_ms {limit:g}" + (f" (cost {cost:.4f})" if cost is not None
+                                                      else "")
         rows.append([
-            f"{r['dataset']}, {r['metric']}, seed {r['seed']}", *cells(refit), *cells(bagged),
+            label, *cells(refit), *cells(bagged),
             f"**{100 * r['relative_difference']:+.2f}%** "
             f"[{100 * r['relative_difference_ci95'][0]:+.2f}, "
             f"{100 * r['relative_difference_ci95'][1]:+.2f}]", f"{r['p50_ratio']:.2f}",
