@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,6 +37,7 @@ import httpx
 import numpy as np
 import record
 import yaml
+from serve import free_port, running
 
 from modelyard.evaluation.metrics import score
 from modelyard.model.latency import measure_row_latency, request_records
@@ -104,37 +104,21 @@ def _paired_interval(
 def http_latency(home: Path, model: str, records: list[dict]) -> tuple[float, float, int]:
     """(p50 ms, p99 ms, requests): ``records`` sent one per request to a ``modelyard serve`` of
     ``model`` on a free loopback port, after 20 warm-up requests."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "MODELYARD_HOME": str(home)}
+    port = free_port()
     command = [sys.executable, "-m", "modelyard", "serve", "--port", str(port), "--model", model,
                "--no-prediction-log", "--log-level", "warning"]
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if client.get("/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"modelyard serve did not become ready ({proc.poll()})")
-                time.sleep(0.2)
-            path = f"/v1/models/{model}/predict"
-            for record_ in records[:20]:
-                client.post(path, json=record_).raise_for_status()
-            times = []
-            for record_ in records:
-                started = time.perf_counter()
-                client.post(path, json=record_).raise_for_status()
-                times.append(time.perf_counter() - started)
-    finally:
-        proc.terminate()
-        proc.wait(30)
+    env = {**os.environ, "MODELYARD_HOME": str(home)}
+    with running(command, f"http://127.0.0.1:{port}", "/readyz", "modelyard serve", env=env,
+                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as url, \
+            httpx.Client(base_url=url, timeout=60) as client:  # fmt: skip
+        path = f"/v1/models/{model}/predict"
+        for record_ in records[:20]:
+            client.post(path, json=record_).raise_for_status()
+        times = []
+        for record_ in records:
+            started = time.perf_counter()
+            client.post(path, json=record_).raise_for_status()
+            times.append(time.perf_counter() - started)
     ms = np.asarray(times) * 1000.0
     return float(np.median(ms)), float(np.percentile(ms, 99)), len(times)
 

@@ -148,21 +148,29 @@ def server(kind: str, home: Path) -> Iterator[str]:
     """Start a server subprocess; yields its base URL once it answers; stops it afterwards."""
     port = free_port()
     cmd = [sys.executable, __file__, "--serve", kind, "--home", str(home), "--port", str(port)]
-    proc = subprocess.Popen(cmd)
-    url = f"http://127.0.0.1:{port}"
     probe = "/readyz" if kind == "modelyard" else "/healthz"
+    with running(cmd, f"http://127.0.0.1:{port}", probe, f"the {kind} server") as url:
+        yield url
+
+
+@contextmanager
+def running(cmd: list[str], url: str, probe: str, name: str,
+            **popen: Any) -> Iterator[str]:  # fmt: skip
+    """Run ``cmd`` (a server); yields ``url`` once ``probe`` answers 200; stops it afterwards.
+    ``popen``: more ``subprocess.Popen`` arguments (env, stdout, ...)."""
+    proc = subprocess.Popen(cmd, **popen)
     try:
         deadline = time.monotonic() + 120
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"the {kind} server exited with status {proc.returncode}")
+                raise RuntimeError(f"{name} exited with status {proc.returncode}")
             try:
                 if httpx.get(url + probe, timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"the {kind} server did not become ready in 120 s")
+                raise RuntimeError(f"{name} did not become ready in 120 s")
             time.sleep(0.2)
         yield url
     finally:
