@@ -34,6 +34,7 @@ from modelyard.search.bagging import ValidationPlan, refit_seconds
 from modelyard.search.budget import Budget
 from modelyard.search.ensemble import score_seconds, selection_seconds
 from modelyard.search.final import ensemble_candidates
+from modelyard.search.main_guard import check_main_guard
 from modelyard.search.scoring import utility
 from modelyard.search.searcher import Searcher
 from modelyard.search.space import quiet_optuna
@@ -138,6 +139,7 @@ class _Loop:
     # -- in worker processes --------------------------------------------------------------------
     def pooled(self, workers: int, models_dir: Path | None) -> None:
         self._workers, self._models_dir = workers, models_dir
+        check_main_guard()  # before a worker starts: an unguarded script would never return
         self._pool = self._new_pool()
         self._pool_of: dict[cf.Future, cf.ProcessPoolExecutor] = {}
         try:
