@@ -32,6 +32,7 @@ from modelyard.data.convert import LARGEST_FLOAT32
 from modelyard.errors import DataError, IntegrityError, TrainingError
 from modelyard.learners import skops_file
 from modelyard.learners.base import register
+from modelyard.learners.forest_rows import MAX_ROWS, FlatForest
 from modelyard.learners.params import integer, number
 from modelyard.learners.space import Choice, Float, Int
 from modelyard.learners.tabular import TabularLearner
@@ -155,11 +156,29 @@ class _ForestBase(TabularLearner):
 
     def _proba_matrix(self, matrix: np.ndarray) -> np.ndarray:
         """Probabilities of a float64 matrix (``TabularLearner.predict_matrix``)."""
-        proba = self._by_rows(self.model_.predict_proba, matrix)
+        flat = self._flat(matrix)
+        if flat is not None:
+            proba = flat.predict(matrix)
+        else:
+            proba = self._by_rows(self.model_.predict_proba, matrix)
         return self._full_proba(proba, self.model_.classes_)
 
     def _values_matrix(self, matrix: np.ndarray) -> np.ndarray:
+        flat = self._flat(matrix)
+        if flat is not None:
+            return flat.predict(matrix)[:, 0]
         return self._by_rows(self.model_.predict, matrix)
+
+    def _flat(self, matrix: np.ndarray) -> FlatForest | None:
+        """The flattened trees for a batch of at most ``forest_rows.MAX_ROWS`` rows (built on
+        first use), or None: a larger batch, or a forest too large to copy."""
+        if len(matrix) > MAX_ROWS:
+            return None
+        flat = getattr(self, "flat_forest_", None)
+        if flat is None:  # False: the forest was too large to flatten
+            trees = self.model_.estimators_
+            flat = self.flat_forest_ = FlatForest(trees) if FlatForest.fits(trees) else False
+        return flat or None
 
     def _by_rows(self, predict: Callable[[np.ndarray], np.ndarray], matrix: np.ndarray):
         """``predict(matrix)``, the rows split among the predict threads for a large batch.
