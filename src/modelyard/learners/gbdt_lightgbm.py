@@ -27,6 +27,7 @@ from modelyard.learners.boosting import (
     restore_stopping,
     stopping_meta,
 )
+from modelyard.learners.lightgbm_row import RowPredictor, row_predictor
 from modelyard.learners.params import integer, number
 from modelyard.learners.space import Choice, Float, Int
 from modelyard.learners.tabular import TabularLearner
@@ -232,11 +233,23 @@ class LightGBMLearner(TabularLearner):
         self.booster_ = lgb.Booster(model_str=booster.model_to_string(num_iteration=-1))
 
     def _raw(self, matrix: np.ndarray) -> np.ndarray:
+        if len(matrix) == 1 and (row := self._row_predictor()) is not None:
+            out = row.predict(matrix[0])  # LightGBM's single-row C API: the same outputs
+            return out.reshape(1, -1) if self.task_ == "multiclass" else out
         # one row is scored by one thread whatever the count: more only add OpenMP's hand-off,
         # which on a busy machine costs milliseconds
         threads = 1 if len(matrix) == 1 else predict_threads()
         return self.booster_.predict(matrix, num_iteration=self.best_iteration_,
                                      num_threads=threads)
+
+    def _row_predictor(self) -> RowPredictor | None:
+        """The booster's single-row predictor, set up on first use (None: not available)."""
+        row = getattr(self, "row_predictor_", None)
+        if row is None:  # False: this LightGBM has no single-row API to reach
+            outputs = self.booster_.num_model_per_iteration() if self.task_ == "multiclass" else 1
+            found = row_predictor(self.booster_, self.best_iteration_, outputs)
+            row = self.row_predictor_ = found if found is not None else False
+        return row or None
 
     def _proba(self, X) -> np.ndarray:
         return self._proba_matrix(_codes(X))
