@@ -2,49 +2,23 @@
 ``Booster.predict`` answers, to the last bit, for binary, multiclass and regression boosters,
 early-stopped ones, saved and loaded ones, and from many threads at once.
 
-Data: the committed telco (binary, with category columns and missing values) and california
-housing (regression, and ocean proximity as a five-class target) slices.
+Data: ``row_data.py`` (the committed telco and california housing slices).
 """
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
+from row_data import housing, layout_matrix, rows
 
-from modelyard.learners import gbdt_lightgbm
 from modelyard.learners.gbdt_lightgbm import LightGBMLearner
 from modelyard.learners.lightgbm_row import RowPredictor
 
-DATA = Path(__file__).parents[2] / "data"
-
-
-def telco() -> tuple[pd.DataFrame, np.ndarray]:
-    raw = pd.read_csv(DATA / "telco_churn.csv")
-    frame = raw[["tenure", "MonthlyCharges", "Contract", "InternetService", "PaymentMethod"]].copy()
-    frame["TotalCharges"] = pd.to_numeric(raw["TotalCharges"], errors="coerce")
-    rng = np.random.default_rng(0)
-    frame["MonthlyCharges"] = frame["MonthlyCharges"].mask(rng.random(len(frame)) < 0.2)
-    for col in ("Contract", "InternetService", "PaymentMethod"):
-        frame[col] = frame[col].astype("category")
-    return frame, (raw["Churn"] == "Yes").to_numpy(np.int64)
-
-
-def housing(task: str) -> tuple[pd.DataFrame, np.ndarray]:
-    raw = pd.read_csv(DATA / "california_housing.csv")
-    if task == "regression":
-        y = raw.pop("median_house_value").to_numpy(np.float64)
-        raw = raw.drop(columns="ocean_proximity")
-    else:
-        y = pd.factorize(raw.pop("ocean_proximity"), sort=True)[0].astype(np.int64)
-    return raw, y
-
 
 def fitted(task: str, early_stopped: bool = False) -> tuple[LightGBMLearner, np.ndarray]:
-    frame, y = telco() if task == "binary" else housing(task)
+    frame, y = rows(task)
     learner = LightGBMLearner(n_estimators=120, num_leaves=15, seed=1)
     if early_stopped:
         learner.set_params(early_stopping_rounds=5, learning_rate=0.3)
@@ -52,7 +26,7 @@ def fitted(task: str, early_stopped: bool = False) -> tuple[LightGBMLearner, np.
         learner.fit(frame.iloc[:cut], y[:cut], eval_set=(frame.iloc[cut:], y[cut:]))
     else:
         learner.fit(frame, y)
-    return learner, gbdt_lightgbm._codes(learner._input(frame))
+    return learner, layout_matrix(learner, frame)
 
 
 def booster_answer(learner: LightGBMLearner, rows: np.ndarray) -> np.ndarray:
