@@ -53,9 +53,10 @@ can apply the policy to a record without building one.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -287,6 +288,29 @@ class RowEncoding:
             prior=np.asarray(encoder.prior_, dtype=np.float64), native=native,
         )
 
+    def fingerprint(self) -> str:
+        """A digest of everything :meth:`row` reads: two encodings with the same fingerprint
+        give the same row for every record (the members of a refit ensemble, fitted on the same
+        rows, often share one; ``RowPath.output`` then encodes the record once for them)."""
+        digest = hashlib.sha256()
+
+        def add(value: Any) -> None:
+            if isinstance(value, np.ndarray):
+                digest.update(f"{value.dtype}{value.shape}".encode())
+                digest.update(np.ascontiguousarray(value).tobytes())
+            else:
+                digest.update(repr(value).encode())
+            digest.update(b"|")
+
+        for key in sorted(vars(self)):
+            if key != "categorical":
+                add(key)
+                add(vars(self)[key])
+        for col in self.categorical:
+            for field_ in fields(col):
+                add(getattr(col, field_.name))
+        return digest.hexdigest()
+
     def row(self, checked: dict[str, Any]) -> np.ndarray:
         """The learner's input for one checked record: a (1, layout columns) float64 matrix."""
         out = np.zeros(self.n_out, dtype=np.float64)
@@ -341,8 +365,12 @@ class RowPath:
                 encoding, learner = self.members[0]
                 return learner.predict_matrix(encoding.row(checked))
             total = None  # WeightedAverage._each, member by member
+            rows: dict[int, np.ndarray] = {}  # members sharing an encoding share its row
             for (encoding, learner), weight in zip(self.members, self.weights, strict=True):
-                out = learner.predict_matrix(encoding.row(checked))
+                row = rows.get(id(encoding))
+                if row is None:
+                    row = rows[id(encoding)] = encoding.row(checked)
+                out = learner.predict_matrix(row)
                 if out.ndim == 2 and self.n_classes and out.shape[1] < self.n_classes:
                     out = np.pad(out, ((0, 0), (0, self.n_classes - out.shape[1])))
                 total = weight * out if total is None else total + weight * out
@@ -389,6 +417,7 @@ def compile_row_path(model: Any) -> RowPath | None:
     pairs = [(model.preprocessor, model.learner)] if members is None else [
         (m.preprocessor, m.learner) for m in members]
     compiled = []
+    shared: dict[str, RowEncoding] = {}  # fingerprint -> the first encoding with it
     for preprocessor, learner in pairs:
         layout = getattr(learner, "layout_", None)
         if layout is None or not callable(getattr(learner, "predict_matrix", None)):
@@ -397,9 +426,10 @@ def compile_row_path(model: Any) -> RowPath | None:
         if not callable(getattr(learner, hook, None)):
             return None
         try:
-            compiled.append((RowEncoding(preprocessor, layout), learner))
+            encoding = RowEncoding(preprocessor, layout)
         except _Batch:
             return None
+        compiled.append((shared.setdefault(encoding.fingerprint(), encoding), learner))
     labels = getattr(model, "labels", None)
     return RowPath(
         check=check, members=compiled,

@@ -298,3 +298,23 @@ def test_the_compiled_check_stores_what_check_schema_stores(number, token, categ
     assert _bits(fast["n"]) == _bits(checked["n"].iloc[0]), record  # exact: IEEE bytes
     assert _bits(fast["b"]) == _bits(np.nan if stored_b is pd.NA else float(stored_b))  # exact
     assert fast["c"] == canonical(checked["c"])[0], record
+
+
+def test_members_fitted_on_the_same_rows_share_one_encoding():
+    """A refit ensemble's seeds: the same preprocessing fitted on the same rows compiles to one
+    encoding, which the record is encoded with once; the answers stay the batch path's."""
+    frame, records, schema, y, labels = dataset("telco")
+    seeds = [fit_model(frame, y, schema=schema, task="binary", learner="lightgbm",
+                       params={**SMALL["lightgbm"], "subsample": 0.7, "subsample_freq": 1},
+                       labels=labels, seed=seed, threads=1).bundle for seed in (0, 1, 2)]
+    other = model("telco", "logistic")  # dense one-hot input: its own encoding
+    members = [*seeds, other]
+    fitted = EnsembleBundle(schema, "binary", members, [0.3, 0.3, 0.3, 0.1], labels=labels)
+    path = row_path(fitted)
+    encodings = [encoding for encoding, _ in path.members]
+    assert encodings[0] is encodings[1] is encodings[2]
+    assert encodings[3] is not encodings[0]
+    assert encodings[3].fingerprint() != encodings[0].fingerprint()
+    assert len({id(e) for e in encodings}) == 2
+    for record in records[:25]:
+        assert_same(fitted, record)
