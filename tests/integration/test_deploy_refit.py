@@ -16,6 +16,7 @@ from modelyard.errors import SpecError
 from modelyard.model import EnsembleBundle
 from modelyard.pipeline import train
 from modelyard.registry.registry import Registry
+from modelyard.search.deploy import refit_seeds
 from modelyard.settings import load_settings
 from modelyard.spec import validate_spec
 
@@ -55,6 +56,12 @@ def runs(tmp_path_factory, data_dir):
     return settings, refit, bagged
 
 
+def _refit_models(result) -> int:
+    """Models the refit of the weighted trials holds: one per member, or ``refit_seeds``."""
+    return sum(refit_seeds(r["learner"], r["params"])
+               for r in result.leaderboard.to_records() if (r.get("weight") or 0) > 0)
+
+
 def test_the_default_registers_one_refit_model_per_member(runs):
     settings, result, _ = runs
     deployment = result.deployment
@@ -62,22 +69,23 @@ def test_the_default_registers_one_refit_model_per_member(runs):
     n_members = _weighted(result)
     assert deployment.refit_members == n_members and deployment.bagged_members == 0
     members = _members(result.model)
-    assert len(members) == n_members  # one model per member, not one per fold
+    n_models = _refit_models(result)  # one fit per member, or several seeds: not one per fold
+    assert n_members <= len(members) == n_models
     fitted_rows = {m.preprocessor.n_fit_rows_ for m in members}
     with Registry.open(settings) as registry:
         loaded = registry.load(f"{result.model_name}:{result.version}").model
     rows = json.loads(Path(result.report.json).read_text())["data"]["rows"]
     assert fitted_rows == {rows["train"] + rows["validation"]}, (fitted_rows, rows)
-    assert len(_members(loaded)) == n_members
+    assert len(_members(loaded)) == n_models
     refit, bagged = deployment.variant("refit"), deployment.variant("bagged")
     assert refit.registered and not bagged.registered
-    assert refit.models == n_members and bagged.models == FOLDS * n_members
+    assert refit.models == n_models and bagged.models == FOLDS * n_members
     # the refit has no out-of-fold rows: the bagged score is its estimate
     assert refit.score_estimated and refit.score == pytest.approx(bagged.score, rel=1e-12)
     for variant in (refit, bagged):
         assert variant.latency_rows >= 5 and 0 < variant.latency_p50_ms <= variant.latency_p99_ms
         assert variant.size_bytes > 0
-    assert refit.size_bytes < bagged.size_bytes
+    # (sizes are not compared: a refit averaging seeds can be the larger on a small table)
 
 
 def test_refit_predictions_are_finite_and_the_test_score_sane(runs, data_dir):

@@ -4,10 +4,11 @@ Under k-fold bagging each ensemble member's final model is the average of its k 
 sound for the out-of-fold score, slow to serve (k models per member, each with its own
 preprocessing). ``deploy: refit`` (the default) fits each member once more on every row the
 search saw, with what its folds found (``refit_params``): the mean of their boosting rounds, or a
-network's early-stopped epochs (with early stopping then off). The refit has no out-of-fold
-predictions of its own: its score estimate is the bagged out-of-fold score, as AutoGluon's
-``refit_full`` does. A refit that the budget cannot afford, or that the budget cut short, is not
-used: the member stays bagged and a note says so.
+network's early-stopped epochs (with early stopping then off), and for a member whose fit is
+random on the same rows, several fits with their own seeds averaged (``refit_seeds``). The refit
+has no out-of-fold predictions of its own: its score estimate is the bagged out-of-fold score, as
+AutoGluon's ``refit_full`` does. A refit that the budget cannot afford, or that the budget cut
+short, is not used: the member stays bagged and a note says so.
 
 Both variants are described (``Variant``): models, score, single-row latency measured with
 ``predict_row`` on real rows (median and p99, ``model.latency.measure_row_latency``) and saved
@@ -34,6 +35,10 @@ from modelyard.search.budget import Budget
 from modelyard.search.trial import TrialData, TrialResult, fit_fold
 
 DEPLOY_CHOICES = ("refit", "bagged")
+REFIT_SEEDS = 3  # fits averaged in the refit of a member whose fit is random (refit_seeds)
+SEEDED_ALWAYS = ("catboost", "mlp")
+SEEDED_WHEN_SAMPLING = ("lightgbm", "xgboost")
+SEED_STEP = 7919  # the i-th extra fit's seed: the search's seed + i * SEED_STEP
 
 
 @dataclass(frozen=True)
@@ -158,6 +163,23 @@ def refit_params(result: TrialResult, fold_models: list[ModelBundle]) -> tuple[d
     return params, "the searched hyperparameters"
 
 
+def refit_seeds(learner: str, params: dict[str, Any]) -> int:
+    """How many fits, each with its own seed, a member's refit averages.
+
+    ``REFIT_SEEDS`` for a member whose fit draws at random on the same rows: a booster that
+    samples rows or columns (``subsample`` or ``colsample_bytree`` below 1; CatBoost always) or a
+    network (initial weights, batch order). Its k fold models averaged out that randomness; one
+    refit would not. Forests already average hundreds of trees and linear models are
+    deterministic: one fit.
+    """
+    if learner in SEEDED_ALWAYS:
+        return REFIT_SEEDS
+    if learner in SEEDED_WHEN_SAMPLING and any(
+            float(params.get(key, 1.0)) < 1.0 for key in ("subsample", "colsample_bytree")):
+        return REFIT_SEEDS
+    return 1
+
+
 def refit_seconds(result: TrialResult, n_folds: int, fit_rows: int, n_rows: int) -> float:
     """Estimated seconds for one fit on ``n_rows``: a fold's fit scaled by its rows."""
     return result.fit_seconds / max(n_folds, 1) * n_rows / max(fit_rows, 1)
@@ -171,9 +193,10 @@ def refit_member(
     *,
     n_folds: int,
     fit_rows: int,
-) -> tuple[ModelBundle | None, str]:
-    """``result`` fitted once on every row of ``data``, or None when the budget cannot afford it
-    or cut it short; and a note saying which."""
+) -> tuple[list[ModelBundle] | None, str]:
+    """``result`` fitted on every row of ``data`` (``refit_seeds`` times, each with its own
+    seed, as far as the budget affords: the first fit has the search's seed), or None when the
+    budget cannot afford one fit or cut it short; and a note saying which."""
     n = len(data.frame)
     label = f"trial {result.spec.number} ({result.spec.learner})"
     estimate = refit_seconds(result, n_folds, fit_rows, n)
@@ -183,13 +206,25 @@ def refit_member(
             f"{budget.remaining():.1f} s"
         )
     params, taken = refit_params(result, fold_models)
-    share = Budget(max(budget.remaining(), 1e-3)) if budget.limited else None
+    wanted = refit_seeds(result.spec.learner, params)
+    models: list[ModelBundle] = []
     started = time.perf_counter()
-    model = fit_fold(data, result.spec.learner, params, np.arange(n), share)
+    for i in range(wanted):
+        if i and not budget.can_afford(estimate):
+            break
+        share = Budget(max(budget.remaining(), 1e-3)) if budget.limited else None
+        model = fit_fold(data, result.spec.learner, params, np.arange(n), share,
+                         seed=data.seed + i * SEED_STEP)
+        if getattr(model.learner, "stop_reason_", None) == "budget":
+            break
+        models.append(model)
     seconds = time.perf_counter() - started
-    if getattr(model.learner, "stop_reason_", None) == "budget":
+    if not models:
         return None, (f"{label} stays bagged: the budget cut its refit short after {seconds:.1f} s")
-    return model, f"{label} refit on all {n:,} rows in {seconds:.2f} s with {taken}"
+    seeds = "" if wanted == 1 else (
+        f", {len(models)} seeds averaged" + ("" if len(models) == wanted else
+                                             f" (the budget allowed {len(models)} of {wanted})"))
+    return models, f"{label} refit on all {n:,} rows in {seconds:.2f} s with {taken}{seeds}"
 
 
 def saved_bytes(model: FittedModel) -> int:

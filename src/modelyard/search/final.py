@@ -36,7 +36,14 @@ from modelyard.evaluation.threshold import tune_threshold
 from modelyard.model import EnsembleBundle, ModelBundle
 from modelyard.search.bagging import ValidationPlan, final_models
 from modelyard.search.budget import Budget
-from modelyard.search.deploy import Deployment, LatencyLimit, check_deploy, describe, refit_member
+from modelyard.search.deploy import (
+    Deployment,
+    LatencyLimit,
+    check_deploy,
+    describe,
+    refit_member,
+    refit_seeds,
+)
 from modelyard.search.ensemble import (
     blend,
     score_seconds,
@@ -120,7 +127,7 @@ def finalize(results: list[TrialResult], data: TrialData, plan: ValidationPlan, 
             refit, note = refit_member(data, candidate, models, refit_budget,
                                        n_folds=len(plan.folds), fit_rows=plan.fit_rows)
             notes.append(note)
-            built.append((candidate, weight, models if refit is None else [refit]))
+            built.append((candidate, weight, models if refit is None else refit))
             refitted += refit is not None
         if refitted:
             deployed = _assemble(data, built, total)
@@ -228,12 +235,17 @@ def _select(candidates: list[TrialResult], data: TrialData, rows: np.ndarray, me
 
 
 def member_ms(candidate: TrialResult, deploy: str, plan: ValidationPlan) -> float:
-    """A candidate's single-row p99 as it would be deployed: one fold model's (what a refit
-    member costs), times the folds when its fold models are deployed (``deploy: bagged``)."""
+    """A candidate's single-row p99 as it would be deployed: one fold model's, times the folds
+    when its fold models are deployed (``deploy: bagged``), times the fits its refit averages
+    (``refit_seeds``) under ``deploy: refit``."""
     p99 = candidate.latency_p99_ms
     if p99 is None:
         return math.inf
-    return p99 * len(plan.folds) if deploy == "bagged" and plan.kind == "kfold" else p99
+    if plan.kind != "kfold":
+        return p99
+    if deploy == "bagged":
+        return p99 * len(plan.folds)
+    return p99 * refit_seeds(candidate.spec.learner, candidate.spec.params)
 
 
 def _fast_enough(ok: list[TrialResult], pool: list[TrialResult], data: TrialData,

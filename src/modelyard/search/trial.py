@@ -138,11 +138,13 @@ def thread_limit(threads: int, library: str | None = None) -> Iterator[None]:
 
 
 def fit_fold(data: TrialData, learner: str, params: dict[str, Any], rows: np.ndarray,
-             budget: Budget | None = None) -> ModelBundle:
+             budget: Budget | None = None, *, seed: int | None = None) -> ModelBundle:
     """Preprocessing and learner fitted on ``rows`` only (``model.fit``), as a ``ModelBundle``:
-    with the search's seed and thread count, no checkpoints and no progress shown."""
+    with the search's seed (or ``seed``) and thread count, no checkpoints and no progress
+    shown."""
     return fit_model(data.frame.iloc[rows], data.y[rows], schema=data.schema, task=data.task,
-                     learner=learner, params=params, labels=data.labels, seed=data.seed,
+                     learner=learner, params=params, labels=data.labels,
+                     seed=data.seed if seed is None else seed,
                      threads=data.threads, budget=budget).bundle
 
 

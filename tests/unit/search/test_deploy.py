@@ -10,10 +10,17 @@ import pytest
 from modelyard.errors import SpecError
 from modelyard.evaluation.metrics import get_metric
 from modelyard.model import EnsembleBundle
-from modelyard.search import search
+from modelyard.search import deploy, search, trial
 from modelyard.search.bagging import ValidationPlan, plan_validation
 from modelyard.search.budget import Budget
-from modelyard.search.deploy import refit_member, refit_params
+from modelyard.search.deploy import (
+    REFIT_SEEDS,
+    SEED_STEP,
+    refit_member,
+    refit_params,
+    refit_seconds,
+    refit_seeds,
+)
 from modelyard.search.final import finalize
 from modelyard.search.trial import TrialData, TrialSpec, run_trial
 
@@ -43,11 +50,14 @@ def test_a_network_refits_for_the_mean_of_its_folds_best_epochs(telco):
     refit, taken = refit_params(result, result.models)
     assert refit["epochs"] == max(1, round(float(np.mean(best))))
     assert refit["patience"] is None and "best epoch" in taken
-    model, note = refit_member(
+    models, note = refit_member(
         data, result, result.models, Budget(None), n_folds=3, fit_rows=plan.fit_rows
     )
-    assert model is not None and model.learner.epochs == refit["epochs"], note
-    assert len(model.learner.history_) == refit["epochs"]  # no early stop: every epoch ran
+    assert models is not None and len(models) == REFIT_SEEDS, note  # a network: seeds averaged
+    for model in models:
+        assert model.learner.epochs == refit["epochs"], note
+        assert len(model.learner.history_) == refit["epochs"]  # no early stop: every epoch ran
+    assert f"{REFIT_SEEDS} seeds averaged" in note
 
 
 def test_a_booster_refits_for_the_mean_of_its_folds_rounds(housing):
@@ -60,10 +70,45 @@ def test_a_booster_refits_for_the_mean_of_its_folds_rounds(housing):
         model.learner.best_iteration_ = stopped  # as folds cut short by their time share
     refit, taken = refit_params(result, result.models)
     assert rounds == [40, 40, 40] and refit["n_estimators"] == 32 and "mean" in taken
-    model, _ = refit_member(
+    models, note = refit_member(
         data, result, result.models, Budget(None), n_folds=3, fit_rows=plan.fit_rows
     )
+    assert len(models) == 1 and "seeds" not in note  # no sampling: one fit is the same as three
+    model = models[0]
     assert model.learner.n_trees_ == 32 and model.preprocessor.n_fit_rows_ == len(housing.y)
+
+
+def test_a_sampling_booster_refits_with_several_seeds_as_the_budget_affords(housing, monkeypatch):
+    plan, data = _data(housing)
+    params = {"n_estimators": 30, "subsample": 0.7, "subsample_freq": 1}
+    result = run_trial(data, TrialSpec(0, "lightgbm", {}, params, "portfolio"), keep_models=True)
+    assert refit_seeds("lightgbm", params) == REFIT_SEEDS
+    models, note = refit_member(
+        data, result, result.models, Budget(None), n_folds=3, fit_rows=plan.fit_rows
+    )
+    assert len(models) == REFIT_SEEDS and f"{REFIT_SEEDS} seeds averaged" in note
+    assert [m.learner.seed for m in models] == [data.seed + i * SEED_STEP for i in range(3)]
+    rows = housing.frame.head(50)
+    first, second = (m.learner.predict(m.preprocessor.transform(rows)) for m in models[:2])
+    assert not np.allclose(first, second)  # the seeds made different models
+    # a budget with time for two fits, each taking the estimated time on the budget's clock:
+    # the third seed is not started, and the note says so
+    clock = [0.0]
+    budget = Budget(100.0, clock=lambda: clock[0])
+    estimate = refit_seconds(result, 3, plan.fit_rows, len(housing.y))
+    clock[0] = 100.0 - estimate * 2.5
+
+    def timed_fit(*args, **kwargs):
+        model = trial.fit_fold(*args, **kwargs)
+        clock[0] += estimate
+        return model
+
+    monkeypatch.setattr(deploy, "fit_fold", timed_fit)
+    fitted, note = refit_member(
+        data, result, result.models, budget, n_folds=3, fit_rows=plan.fit_rows
+    )
+    assert fitted is not None and len(fitted) == 2
+    assert f"the budget allowed 2 of {REFIT_SEEDS}" in note
 
 
 def test_a_member_the_budget_cannot_refit_stays_bagged(housing, tmp_path):
