@@ -58,7 +58,8 @@ def runs(tmp_path_factory, data_dir):
 
 def _refit_models(result) -> int:
     """Models the refit of the weighted trials holds: one per member, or ``refit_seeds``."""
-    return sum(refit_seeds(r["learner"], r["params"])
+    rows = result.deployment.variant("refit").model.members[0].preprocessor.n_fit_rows_
+    return sum(refit_seeds(r["learner"], r["params"], rows)
                for r in result.leaderboard.to_records() if (r.get("weight") or 0) > 0)
 
 

@@ -245,7 +245,8 @@ def member_ms(candidate: TrialResult, deploy: str, plan: ValidationPlan) -> floa
         return p99
     if deploy == "bagged":
         return p99 * len(plan.folds)
-    return p99 * refit_seeds(candidate.spec.learner, candidate.spec.params)
+    rows = sum(len(held) for _, held in plan.folds)  # k-fold: every row is held out once
+    return p99 * refit_seeds(candidate.spec.learner, candidate.spec.params, rows)
 
 
 def _fast_enough(ok: list[TrialResult], pool: list[TrialResult], data: TrialData,

@@ -16,6 +16,7 @@ from modelyard.search.budget import Budget
 from modelyard.search.deploy import (
     REFIT_SEEDS,
     SEED_STEP,
+    SEEDED_ROWS,
     refit_member,
     refit_params,
     refit_seconds,
@@ -82,7 +83,9 @@ def test_a_sampling_booster_refits_with_several_seeds_as_the_budget_affords(hous
     plan, data = _data(housing)
     params = {"n_estimators": 30, "subsample": 0.7, "subsample_freq": 1}
     result = run_trial(data, TrialSpec(0, "lightgbm", {}, params, "portfolio"), keep_models=True)
-    assert refit_seeds("lightgbm", params) == REFIT_SEEDS
+    assert refit_seeds("lightgbm", params, len(housing.y)) == REFIT_SEEDS
+    assert refit_seeds("lightgbm", params, SEEDED_ROWS) == 1  # a large table: one fit
+    assert refit_seeds("lightgbm", {"n_estimators": 30}, 100) == 1  # no sampling: one fit
     models, note = refit_member(
         data, result, result.models, Budget(None), n_folds=3, fit_rows=plan.fit_rows
     )
