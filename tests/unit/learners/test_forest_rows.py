@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import row_data
 
 from modelyard.learners import forest_rows
 from modelyard.learners.forest import ExtraTreesLearner, RandomForestLearner
@@ -38,13 +39,8 @@ def telco() -> tuple[pd.DataFrame, np.ndarray]:
 
 
 def housing(target: str) -> tuple[pd.DataFrame, np.ndarray]:
-    raw = pd.read_csv(DATA / "california_housing.csv")
-    if target == "regression":
-        y = raw.pop("median_house_value").to_numpy(np.float64)
-        raw = raw.drop(columns="ocean_proximity")
-    else:
-        y = pd.factorize(raw.pop("ocean_proximity"), sort=True)[0].astype(np.int64)
-    return with_missing(raw.astype(float), 1), y
+    frame, y = row_data.housing(target)
+    return with_missing(frame.astype(float), 1), y
 
 
 CASES = {
