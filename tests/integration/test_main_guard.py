@@ -76,3 +76,16 @@ def test_which_top_level_lines_count_as_guarded(source, guarded):
 
 def test_a_call_from_a_test_function_is_never_refused():
     check_main_guard()  # pytest's main module is guarded; a test is no top-level statement
+
+
+def test_a_packages_main_run_with_python_m_is_not_refused(tmp_path, data_dir):
+    """Spawned workers never run a package's __main__.py again, so it needs no guard."""
+    call = CALL.format(data=str(data_dir / "telco_churn.csv"), home=str(tmp_path / "home"))
+    package = tmp_path / "churnjob"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "__main__.py").write_text(f"import modelyard\n\n{call}\nprint('trained')\n")
+    done = subprocess.run([sys.executable, "-m", "churnjob"], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "trained" in done.stdout

@@ -10,7 +10,8 @@ into the dead worker's start-up pipe, which it holds open itself, and waits ther
 to this call: when it is a top-level statement not inside an ``if`` block, the search stops with
 an error saying how to fix the script. Anything inside an ``if`` counts as guarded (the check must
 never refuse a script that works); interactive sessions, notebooks and ``python -c`` have no main
-script to run again, and are never refused.
+script to run again, and are never refused; nor is a package's ``__main__.py`` run by
+``python -m``, which the workers do not run again.
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ def check_main_guard() -> None:
     frame = _main_frame()
     if frame is None:
         return
+    spec_name = getattr(frame.f_globals.get("__spec__"), "name", None) or ""
+    if spec_name == "__main__" or spec_name.endswith(".__main__"):
+        return  # a package's __main__.py (python -m package): spawned workers do not re-run it
     path = frame.f_globals.get("__file__")
     if not path or not Path(path).is_file():
         return
