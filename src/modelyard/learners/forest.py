@@ -169,6 +169,13 @@ class _ForestBase(TabularLearner):
             return flat.predict(matrix)[:, 0]
         return self._by_rows(self.model_.predict, matrix)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (scikit-learn's convention for estimators) without the flattened trees, a
+        copy of the forest rebuilt on first use."""
+        state = super().__getstate__()
+        state.pop("flat_forest_", None)
+        return state
+
     def _flat(self, matrix: np.ndarray) -> FlatForest | None:
         """The flattened trees for a batch of at most ``forest_rows.MAX_ROWS`` rows (built on
         first use), or None: a larger batch, or a forest too large to copy."""

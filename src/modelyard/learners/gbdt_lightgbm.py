@@ -242,6 +242,13 @@ class LightGBMLearner(TabularLearner):
         return self.booster_.predict(matrix, num_iteration=self.best_iteration_,
                                      num_threads=threads)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (scikit-learn's convention for estimators) without the single-row predictor,
+        which holds a C handle and a lock; it is set up again on first use."""
+        state = super().__getstate__()
+        state.pop("row_predictor_", None)
+        return state
+
     def _row_predictor(self) -> RowPredictor | None:
         """The booster's single-row predictor, set up on first use (None: not available)."""
         row = getattr(self, "row_predictor_", None)

@@ -260,8 +260,14 @@ def _fast_enough(ok: list[TrialResult], pool: list[TrialResult], data: TrialData
     fast = [r for r in ok if member_ms(r, deploy, plan) <= limit_ms]
     if not fast:
         quickest = min(ok, key=lambda r: member_ms(r, deploy, plan))
-        bagged = f", times {len(plan.folds)} folds as deployed bagged" if (
-            deploy == "bagged" and plan.kind == "kfold") else ""
+        own = quickest.latency_p99_ms
+        times = member_ms(quickest, deploy, plan) / own if own else 1.0
+        if deploy == "bagged" and plan.kind == "kfold":
+            bagged = f", times {len(plan.folds)} folds as deployed bagged"
+        elif times > 1:
+            bagged = f", times the {times:.0f} seeds its refit averages"
+        else:
+            bagged = ""
         raise TrainingError(
             f"no trial answers one row within search.max_latency_ms={limit_ms:g}: the fastest, "
             f"trial {quickest.spec.number} ({quickest.spec.learner}), takes "

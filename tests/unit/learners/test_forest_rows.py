@@ -8,6 +8,7 @@ taken on some rows.
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -113,3 +114,14 @@ def test_refitting_drops_the_flattened_trees_of_the_earlier_fit():
     row = matrix[:1]
     assert np.array_equal(learner.predict_matrix(row), sklearn_answer(learner, row))
     assert learner.flat_forest_.n_trees == 7
+
+
+def test_a_pickled_forest_leaves_the_flattened_trees_out():
+
+    learner, matrix = fitted(RandomForestLearner, "binary")
+    row = matrix[:1]
+    expected = learner.predict_matrix(row)
+    assert learner.flat_forest_
+    other = pickle.loads(pickle.dumps(learner))
+    assert not hasattr(other, "flat_forest_")
+    assert np.array_equal(other.predict_matrix(row), expected)

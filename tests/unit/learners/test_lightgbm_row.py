@@ -7,6 +7,8 @@ Data: ``row_data.py`` (the committed telco and california housing slices).
 
 from __future__ import annotations
 
+import copy
+import pickle
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -94,3 +96,15 @@ def test_refitting_sets_up_a_new_predictor():
     assert not hasattr(learner, "row_predictor_")
     row = matrix[:1]
     assert np.array_equal(learner.predict_matrix(row), booster_answer(learner, row))
+
+
+def test_a_learner_with_a_row_predictor_pickles_and_copies():
+    """scikit-learn's convention: estimators pickle. The predictor (a C handle and a lock) is
+    left out and set up again."""
+    learner, matrix = fitted("binary")
+    row = matrix[:1]
+    expected = learner.predict_matrix(row)
+    assert isinstance(learner.row_predictor_, RowPredictor)
+    for other in (pickle.loads(pickle.dumps(learner)), copy.deepcopy(learner)):
+        assert not hasattr(other, "row_predictor_")
+        assert np.array_equal(other.predict_matrix(row), expected)
