@@ -28,24 +28,14 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
 import record
+from predict_latency import best_of
 from serve import REF, train_and_register
 
 TARGET_PER_CORE = 100_000
-
-
-def best_seconds(action, repeats: int) -> float:
-    """The shortest of ``repeats`` timings of ``action()``."""
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def cli_seconds(home: Path, source: Path, out: Path, repeats: int) -> float:
@@ -58,7 +48,7 @@ def cli_seconds(home: Path, source: Path, out: Path, repeats: int) -> float:
         if done.returncode != 0:
             raise RuntimeError(done.stdout + done.stderr)
 
-    return best_seconds(run, repeats)
+    return best_of(run, repeats)
 
 
 def main() -> None:
@@ -86,9 +76,9 @@ def main() -> None:
 
         with Registry.open(Settings(home=home)) as registry:
             bundle = registry.load(REF).model
-        in_process = best_seconds(lambda: bundle.predict_frame(rows), args.repeats)
+        in_process = best_of(lambda: bundle.predict_frame(rows), args.repeats)
         encoded = bundle.transform(rows)
-        floor = best_seconds(lambda: bundle.learner.predict_proba(encoded), args.repeats)
+        floor = best_of(lambda: bundle.learner.predict_proba(encoded), args.repeats)
 
     rate = {
         "cli_end_to_end": args.rows / cli_large,

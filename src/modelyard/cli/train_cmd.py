@@ -67,7 +67,7 @@ Parallel = Annotated[
 Deploy = Annotated[
     str | None,
     typer.Option("--deploy", help="What a search registers: 'refit' (the default: each "
-                 "ensemble member fitted once on every row) or 'bagged' (its fold models)."),
+                 "ensemble member refit on every row) or 'bagged' (its fold models)."),
 ]
 
 MaxLatency = Annotated[

@@ -27,11 +27,13 @@ def request_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as a JSON request carries them: Python values, None for a missing one."""
     out = []
     for record in frame.to_dict(orient="records"):
-        out.append({str(k): _plain(v) for k, v in record.items()})
+        out.append({str(k): json_value(v) for k, v in record.items()})
     return out
 
 
-def _plain(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """A value as JSON carries it: numpy scalars as Python values, None for a missing or
+    non-finite one (JSON has no NaN)."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, np.generic):

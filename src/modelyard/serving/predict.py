@@ -22,7 +22,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from modelyard.data.infer import check_schema
@@ -35,6 +34,7 @@ from modelyard.model import (  # importing it registers the model formats
     ModelBundle,
 )
 from modelyard.model.fastpath import row_path
+from modelyard.model.latency import json_value
 from modelyard.serving.inputs import (
     DEFAULT_UNSEEN,
     UNSEEN_POLICIES,
@@ -154,7 +154,7 @@ def _preprocessors(bundle: FittedModel) -> list[Any]:
 def to_json_rows(bundle: FittedModel,
                  outputs: pd.DataFrame | dict[str, list[Any]]) -> dict[str, Any]:  # fmt: skip
     """``{"predictions": [...], "probabilities": [{label: p}, ...] or None}`` in JSON types."""
-    predictions = [_plain(v) for v in _values(outputs[PREDICTION])]
+    predictions = [json_value(v) for v in _values(outputs[PREDICTION])]
     if bundle.task == "regression":
         return {"predictions": predictions, "probabilities": None}
     labels = [str(label) for label in bundle.classes or []]
@@ -168,10 +168,3 @@ def _values(column: Any) -> list[Any]:
     return column.tolist() if hasattr(column, "tolist") else list(column)
 
 
-def _plain(value: Any) -> Any:
-    """A numpy scalar as the matching Python value (JSON cannot encode numpy types)."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None  # JSON has no NaN; a regression model never gives one on valid input
-    return value

@@ -57,7 +57,8 @@ class SearchSpec(BaseModel):
         "refit",
         description="What the search registers. 'refit': each ensemble member fitted once more "
         "on every row the search saw, with the boosting rounds (or epochs) its folds found: one "
-        "model per member, fast to serve; its score estimate is the bagged out-of-fold score. "
+        "model per member (under 10,000 rows, three seeds averaged for a member whose fit is "
+        "random), fast to serve; its score estimate is the bagged out-of-fold score. "
         "'bagged': the models validation scored (k fold models per member under k-fold).",
     )
 
@@ -66,8 +67,9 @@ class SearchSpec(BaseModel):
         gt=0,
         description="Single-row latency limit in milliseconds: the search measures each "
         "candidate's p99 on real rows (one fold model's predict_row: what one deployed member "
-        "costs, times the folds under deploy 'bagged') and the ensemble it picks answers "
-        "within it (its members' p99s added up); the report says what the limit cost in score.",
+        "costs, times the folds under deploy 'bagged' or the seeds a refit averages) and the "
+        "ensemble it picks answers within it (its members' costs added up); the report says "
+        "what the limit cost in score.",
     )
 
     @field_validator("parallel", mode="before")
