@@ -14,6 +14,7 @@ from modelyard.cli.context import current_settings
 from modelyard.cli.render import console
 from modelyard.errors import ServingError
 from modelyard.serving.config import (
+    DEFAULT_INLINE_MS,
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_SWAP_INTERVAL_S,
     ServeConfig,
@@ -83,6 +84,15 @@ Workers = Annotated[
         "/metrics adds up all of them.",
     ),
 ]
+InlineMs = Annotated[
+    float,
+    typer.Option(
+        "--inline-ms",
+        min=0.0,
+        help="Answer one-record requests on the event loop, without a worker thread, for models "
+        "whose one-record answers average at most this many ms (0: always a worker thread).",
+    ),
+]
 LogLevel = Annotated[
     Level,
     typer.Option(
@@ -102,6 +112,7 @@ def serve_command(
     swap_interval: SwapInterval = DEFAULT_SWAP_INTERVAL_S,
     no_prediction_log: NoLog = False,
     workers: Workers = 1,
+    inline_ms: InlineMs = DEFAULT_INLINE_MS,
     log_level: LogLevel = Level.info,
 ) -> None:
     """Serve registered models over HTTP until interrupted (Ctrl-C flushes the prediction log)."""
@@ -116,6 +127,7 @@ def serve_command(
         max_body_bytes=max_body_bytes,
         swap_interval_s=swap_interval,
         log_predictions=not no_prediction_log,
+        inline_ms=inline_ms,
     )
     resolved = preflight(settings, config, host)
     sock = bind(host, port)  # before anything starts: a port in use is a clear error

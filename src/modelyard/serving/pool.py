@@ -41,6 +41,7 @@ from modelyard.serving.schemas import RequestSchema
 log = logging.getLogger("modelyard.serving")
 
 _REF = re.compile(r"(?P<name>[^@:]+)(?P<rest>[@:].*)?")
+ROW_MS_WEIGHT = 0.1  # weight of the newest one-record timing in RowTiming.ms
 RETRY_ROUNDS = (1, 2, 4, 8, 15)  # refresh rounds before retrying a broken version, by failures
 UNAVAILABLE_HINT = (
     "this version cannot answer until the server's operator restores its files (the server log "
@@ -68,10 +69,26 @@ class Served:
     request: RequestSchema
     loaded_at: datetime
     load_seconds: float
+    row: RowTiming = field(default_factory=lambda: RowTiming(), compare=False)
 
     @property
     def key(self) -> tuple[str, int]:
         return self.version.model, self.version.version
+
+
+class RowTiming:
+    """How long a served version's one-record answers take here: ``ms``, an exponential moving
+    average (None before the first), so a model that slows down (memory pressure, a busy
+    machine) goes back to the thread pool. A lost update between threads only skips a sample."""
+
+    __slots__ = ("ms",)
+
+    def __init__(self) -> None:
+        self.ms: float | None = None
+
+    def observe(self, seconds: float) -> None:
+        ms = seconds * 1000.0
+        self.ms = ms if self.ms is None else self.ms + ROW_MS_WEIGHT * (ms - self.ms)
 
 
 @dataclass

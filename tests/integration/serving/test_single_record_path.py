@@ -50,6 +50,7 @@ def test_one_record_answers_and_logs_as_a_list_of_one(churn, serve, settings, bu
     served = server.app.state.serving.pool.lookup("churn")
     assert row_path(served.bundle) is not None
     assert fastpath._CACHE in vars(served.bundle)  # the single records went the compiled way
+    assert served.row.ms is not None  # timed, so later ones were answered on the event loop
     server.stop()  # flushes the log
 
     log = read_log(settings.home / "predictions", "churn")
@@ -60,3 +61,22 @@ def test_one_record_answers_and_logs_as_a_list_of_one(churn, serve, settings, bu
         different = [c for c in columns if not same(one[c], listed[c])]
         assert not different, (i, {c: (one[c], listed[c]) for c in different})
 
+
+
+def test_inline_and_thread_pool_answers_are_the_same(churn, serve, bundle_v1):
+    """A fast model's one-record requests run on the event loop after the first (timed in the
+    thread pool); with ``inline_ms=0`` every one goes through the pool. The answers agree to the
+    bit, an invalid record is refused the same way on either path, and a list never goes
+    inline."""
+    answers = {}
+    for inline_ms in (5.0, 0.0):
+        server, client = serve(models=("churn",), inline_ms=inline_ms)
+        wait_ready(client)
+        rows = records(bundle_v1)
+        got = [client.post(PREDICT, json=record).json() for record in rows for _ in range(2)]
+        bad = client.post(PREDICT, json={**rows[0], "tenure": "long"})
+        assert bad.status_code == 422 and "tenure" in bad.text
+        served = server.app.state.serving.pool.lookup("churn")
+        assert (served.row.ms is not None) is (inline_ms > 0)
+        answers[inline_ms] = [(a["predictions"], a["probabilities"]) for a in got]
+    assert answers[5.0] == answers[0.0]

@@ -58,7 +58,8 @@ def test_check_bind_needs_a_key_only_where_keys_are_required():
     [({"models": "churn"}, "list of model references"), ({"models": ("churn", " ")}, "list"),
      ({"max_body_bytes": 0}, "max_body_bytes"), ({"max_body_bytes": True}, "max_body_bytes"),
      ({"swap_interval_s": 0}, "swap_interval_s"), ({"swap_interval_s": math.nan}, "seconds"),
-     ({"log_batch_rows": -1}, "log_batch_rows"), ({"log_flush_s": "1"}, "log_flush_s")],
+     ({"log_batch_rows": -1}, "log_batch_rows"), ({"log_flush_s": "1"}, "log_flush_s"),
+     ({"inline_ms": -1}, "inline_ms"), ({"inline_ms": math.inf}, "inline_ms")],
 )  # fmt: skip
 def test_config_rejects_bad_values_with_hints(fields, needle):
     with pytest.raises(ServingError, match=needle) as err:
