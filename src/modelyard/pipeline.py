@@ -32,6 +32,11 @@ from modelyard.orchestration.evaluate import (
     reserve_extras,
 )
 from modelyard.orchestration.fit import Fitted, fit_and_score
+from modelyard.orchestration.forecast_run import (
+    check_forecast_learners,
+    read_panel,
+    train_forecast,
+)
 from modelyard.orchestration.library_warnings import LibraryWarnings
 from modelyard.orchestration.prepare import (
     Prepared,
@@ -75,11 +80,16 @@ def train(
     with Registry.open(settings) as registry, LibraryWarnings() as caught:
         on_step = caught.tracking(on_step)
         store = registry.store
+        if spec is not None and spec.task == "forecast" and not resume:
+            return _train_forecast(spec, registry, settings, on_step, register, frame, caught)
         if resume:
             resume = store.resolve_run(resume)  # a unique prefix, as tables show run ids
             info = store.get_run(resume)
             spec, prepared = Spec.model_validate(info.spec), None
             check_resumable(resume, spec)
+            if spec.task == "forecast":
+                raise SpecError(f"run {resume} is a forecast run, which cannot be resumed",
+                                hint="train it again: its backtests start over")
             budget = run_budget(spec)
             if info.status in ("killed", "failed"):  # else reopen_run says why it cannot
                 prepared = prepare(spec, on_step)
@@ -110,6 +120,33 @@ def train(
             raise
         store.finish_run(run_id, "finished", cpu_seconds=result.cpu_seconds)
         return result
+
+
+def _train_forecast(spec: Spec, registry: Registry, settings: Settings, on_step: Step,
+                    register: bool, frame: pd.DataFrame | None,
+                    caught: LibraryWarnings) -> TrainResult:
+    """A forecast run (``orchestration.forecast_run``), recorded like any other run."""
+    store = registry.store
+    budget = run_budget(spec)
+    check_forecast_learners(spec)
+    on_step("reading the series")
+    panel_data = read_panel(spec, frame)  # bad series are the user's to fix: no run for them
+    run_id = store.create_run(model_name(spec), spec.model_dump(mode="json"), spec.seed)
+    try:
+        result = train_forecast(spec, registry, run_id, settings.runs_root / run_id, on_step,
+                                budget, register, panel_data)
+    except KeyboardInterrupt:
+        store.finish_run(run_id, "killed", error="interrupted (KeyboardInterrupt)")
+        raise
+    except BaseException as err:
+        store.finish_run(run_id, "failed", error=f"{type(err).__name__}: {err}")
+        raise
+    late = caught.take()
+    if late:
+        store.set_run_data(run_id, notes=list(result.notes) + late)
+        result.notes = tuple(result.notes) + tuple(late)
+    store.finish_run(run_id, "finished", cpu_seconds=result.cpu_seconds)
+    return result
 
 
 def run_budget(spec: Spec) -> Budget:

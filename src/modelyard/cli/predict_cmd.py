@@ -45,7 +45,17 @@ FLAGS = {
 _SPEC_KEY = re.compile(r"data\.source\.([a-z_]+)(:?)")
 
 Ref = Annotated[str, typer.Argument(help="Model: NAME, NAME@ALIAS or NAME:VERSION.")]
-Input = Annotated[Path, typer.Argument(help="Rows to predict: CSV or Parquet (TSV, JSONL too).")]
+Input = Annotated[
+    Path | None,
+    typer.Argument(help="Rows to predict: CSV or Parquet (TSV, JSONL too). For a forecaster, "
+                   "optional: newer observations (target filled) and the known covariates of "
+                   "the forecast steps (target empty)."),
+]
+Horizon = Annotated[
+    int | None,
+    typer.Option("--horizon", min=1, help="Forecasters: steps to forecast (default: the "
+                 "horizon the model was trained for)."),
+]
 Output = Annotated[
     Path,
     typer.Option(
@@ -75,9 +85,11 @@ Unseen = Annotated[
 
 def predict_command(
     ref: Ref,
-    input: Input,
+    input: Input = None,
+    *,
     output: Output,
     unseen_categories: Unseen = None,
+    horizon: Horizon = None,
     format: FileFormat = None,
     no_header: o.NoHeader = False,
     columns: o.Columns = None,
@@ -98,7 +110,7 @@ def predict_command(
             f"--unseen-categories must be one of {', '.join(UNSEEN_CATEGORIES)}, got "
             f"{unseen_categories!r}", hint=did_you_mean(unseen_categories, UNSEEN_CATEGORIES),
         )  # fmt: skip
-    options = read_options(locals())
+    options = read_options(locals()) if input is not None else ReadOptions()
     # the data and serving stacks load only when a file is predicted
     from modelyard.data.readers_base import ReadLog
     from modelyard.data.row_lines import data_lines
@@ -108,9 +120,19 @@ def predict_command(
     from modelyard.serving.predict import predict_batch
 
     log = ReadLog()  # rows --on-bad-lines skip leaves out are counted and said
-    frame = _with_flag_hints(read_file, input, options, log=log)
+    frame = None if input is None else _with_flag_hints(read_file, input, options, log=log)
     with Registry.open(current_settings()) as registry:
         loaded = registry.load(ref)
+    from modelyard.model import ForecastModel
+
+    if isinstance(loaded.model, ForecastModel):
+        from modelyard.cli.forecast_out import write_forecasts
+
+        write_forecasts(loaded, frame, output, kind, horizon, json)
+        return
+    if frame is None or input is None:
+        raise SpecError(f"{loaded.version.ref} predicts rows: give the file of rows to predict",
+                        hint=f"modelyard predict {ref} ROWS.csv -o predictions.csv")
     policy = unseen_categories or policy_of(loaded.version.tags)
     origin = Origin("file", lines=lambda: data_lines(input, options, len(frame)))
     batch = _with_flag_hints(predict_batch, loaded.model, frame, unseen_categories=policy,

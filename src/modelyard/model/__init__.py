@@ -7,6 +7,8 @@ Between ``learners``/``features`` below and ``search``, ``registry``, ``serving`
   (``model.ensemble``);
 * ``Labels`` and ``encode_target``: the target's labels and their class codes (``model.labels``);
 * ``fit_model``: preprocessing and a learner fitted together on raw rows (``model.fit``);
+* ``ForecastModel``: the forecasters a forecast search chose, with the history they forecast
+  from and their interval calibration (``model.forecast``), format 'modelyard.forecast';
 * the single-row fast path behind ``predict_row``: the schema check and preprocessing compiled
   once per model into arrays and lookup tables, the learner predicting from a NumPy row
   (``model.fastpath``).
@@ -21,6 +23,7 @@ from modelyard.model.base import PREDICTION, PROBA_PREFIX, FittedModel
 from modelyard.model.bundle import ModelBundle
 from modelyard.model.ensemble import EnsembleBundle
 from modelyard.model.fit import FitResult, check_learner, fit_model, make_learner
+from modelyard.model.forecast import ForecastModel
 from modelyard.model.labels import Labels, encode_target
 
 MODEL_TYPES = (ModelBundle, EnsembleBundle)  # what a registered model version loads as
@@ -32,6 +35,7 @@ __all__ = [
     "EnsembleBundle",
     "FitResult",
     "FittedModel",
+    "ForecastModel",
     "Labels",
     "ModelBundle",
     "check_learner",

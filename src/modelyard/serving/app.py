@@ -43,7 +43,7 @@ from modelyard.serving.metrics import RequestMiddleware, ServingMetrics
 from modelyard.serving.openapi import install_openapi
 from modelyard.serving.pool import ModelPool
 from modelyard.serving.predlog import PredictionLog
-from modelyard.serving.routers import feedback, health, models, predictions
+from modelyard.serving.routers import feedback, forecasts, health, models, predictions
 from modelyard.serving.routers.docs import install_docs
 from modelyard.serving.state import ServerState
 from modelyard.settings import Settings
@@ -86,6 +86,7 @@ def create_app(settings: Settings, config: ServeConfig | None = None) -> FastAPI
     v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_key)])
     v1.include_router(models.router)
     v1.include_router(predictions.router)
+    v1.include_router(forecasts.router)
     v1.include_router(feedback.router)
     app.include_router(health.router)
     app.include_router(v1)

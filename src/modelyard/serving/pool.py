@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import SQLAlchemyError
 
 from modelyard.errors import ModelyardError, NotFound, RegistryError, did_you_mean
-from modelyard.model import MODEL_TYPES, FittedModel  # also registers the model formats
+from modelyard.model import MODEL_TYPES, FittedModel, ForecastModel  # registers the formats
 from modelyard.registry.records import VersionInfo
 from modelyard.registry.registry import Registry
 from modelyard.serving.config import ServeConfig
@@ -65,7 +65,7 @@ class Served:
     """One loaded model version and its request schema."""
 
     version: VersionInfo
-    bundle: FittedModel  # a ModelBundle or an EnsembleBundle
+    bundle: FittedModel  # a ModelBundle or an EnsembleBundle (or a ForecastModel)
     request: RequestSchema
     loaded_at: datetime
     load_seconds: float
@@ -271,7 +271,7 @@ class ModelPool:
         started = time.perf_counter()
         try:
             loaded = self.registry.load(version.ref)
-            if not isinstance(loaded.model, MODEL_TYPES):
+            if not isinstance(loaded.model, (*MODEL_TYPES, ForecastModel)):
                 raise ModelUnavailable(
                     f"{version.ref} is a {type(loaded.model).__name__}, which the server cannot "
                     "serve", hint="serve models saved by `modelyard train`",

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from modelyard.names import NAME_RULE, is_name
+from modelyard.spec.forecast import ForecastSpec
 from modelyard.spec.monitoring import MonitoringSpec
 from modelyard.spec.retrain import RetrainSpec
 from modelyard.spec.search import SearchSpec
@@ -225,7 +226,10 @@ class Spec(_Strict):
 
     name: str | None = Field(None, description="Model name in the registry.")
     data: DataSpec
-    task: Literal["auto", "binary", "multiclass", "regression"] = "auto"
+    task: Literal["auto", "binary", "multiclass", "regression", "forecast"] = "auto"
+    forecast: ForecastSpec | None = Field(
+        None, description="Time column, series, horizon and covariates (task: forecast)."
+    )
     split: SplitSpec = Field(default_factory=SplitSpec)
     model: ModelSpec | None = Field(None, description="Learner to train (name or mapping).")
     search: SearchSpec | None = Field(
@@ -265,3 +269,32 @@ class Spec(_Strict):
                 "give either 'model' (train one learner) or 'search' (find the best one), not both"
             )
         return self
+
+    @model_validator(mode="after")
+    def _forecast_section(self):
+        if (self.task == "forecast") != (self.forecast is not None):
+            raise ValueError(
+                "'task: forecast' and a 'forecast' section (time_column, horizon, ...) go together"
+                if self.task == "forecast" else
+                "a 'forecast' section needs 'task: forecast' (it says how to read series)"
+            )
+        if self.forecast is not None:
+            check_forecast_spec(self)
+        return self
+
+
+def check_forecast_spec(spec: Spec) -> None:
+    """What a forecast spec must not say: tabular options that have no meaning for series."""
+    if spec.data.target is None:
+        raise ValueError("a forecast needs data.target: the column whose future is forecast")
+    if spec.split != SplitSpec():
+        raise ValueError("a forecast's test window is the last `horizon` points of each series "
+                         "and its validation the `forecast.backtest_windows` before them: remove "
+                         "the 'split' section")
+    search = spec.search
+    if search is not None:
+        unused = [k for k in ("folds", "max_latency_ms", "metric") if getattr(search, k)]
+        unused += ["deploy: bagged"] if search.deploy == "bagged" else []
+        if unused:
+            raise ValueError(f"search option(s) {unused} do not apply to a forecast: its windows "
+                             "are forecast.backtest_windows and its metric forecast.metric")

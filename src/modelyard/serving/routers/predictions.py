@@ -111,6 +111,10 @@ def _answer(served: Served, body: bytes,
             metrics: ServingMetrics) -> tuple[Logged, Batch, dict[str, Any]]:
     """Validate, predict and shape the answer (CPU work). One record takes the model's compiled
     single-row path when it can (no DataFrame), a list the vectorised batch path."""
+    if served.bundle.task == "forecast":
+        raise BadRequest(f"{served.version.ref} is a forecaster: it answers the next steps of "
+                         "its series, not rows", hint=f"POST {{\"series\": ...}} to "
+                         f"/v1/models/{served.version.model}/forecast")
     records = served.request.validate(body)
     origin = Origin("request", listed=body.lstrip()[:1] == b"[")
     policy = policy_of(served.version.tags)
