@@ -13,6 +13,7 @@ and the sealed test window are made), ``tail(k)`` keeps them.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -217,11 +218,14 @@ def _infer_frequency(data: pd.DataFrame, time_column: str) -> str:
         raise DataError("cannot infer the frequency from fewer than 3 time stamps",
                         hint="set forecast.frequency, e.g. 'h', 'D' or 'W-FRI'")
     stamps = pd.DatetimeIndex(longest)
-    frequency = pd.infer_freq(stamps[: min(len(stamps), 200)])
+    with warnings.catch_warnings():  # pandas 3 announces an offset instead of text; take both
+        warnings.simplefilter("ignore")
+        frequency = pd.infer_freq(stamps[: min(len(stamps), 200)])
+    frequency = getattr(frequency, "freqstr", frequency)
     if frequency is None:  # gaps: the most common step, when it is a whole calendar unit
         step = pd.Series(np.diff(stamps.asi8)).mode().iloc[0]
         frequency = pd.tseries.frequencies.to_offset(pd.Timedelta(int(step))).freqstr
-        if stamps[0].dayofweek == stamps[1].dayofweek and step % (7 * 86400 * 10**9) == 0:
+        if stamps[0].day_of_week == stamps[1].day_of_week and step % (7 * 86400 * 10**9) == 0:
             frequency = f"W-{stamps[0].day_name()[:3].upper()}"
     return frequency
 

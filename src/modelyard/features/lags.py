@@ -90,7 +90,7 @@ def calendar_names(frequency: str) -> list[str]:
 def calendar(times: pd.DatetimeIndex, names: list[str]) -> np.ndarray:
     columns = {
         "hour": lambda t: t.hour,
-        "dayofweek": lambda t: t.dayofweek,
+        "dayofweek": lambda t: t.day_of_week,
         "dayofmonth": lambda t: t.day,
         "month": lambda t: t.month,
         "weekofyear": lambda t: t.isocalendar().week.to_numpy(),
