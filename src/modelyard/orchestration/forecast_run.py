@@ -119,9 +119,10 @@ def train_forecast(spec: Spec, registry: Registry, run_id: str, workdir: Path, o
                                "metrics": metrics, "primary_metric": fc.metric},
                        notes=search.notes or None)  # fmt: skip
     board = Leaderboard(fc.metric, False, tuple(
-        {"trial": i, "learner": r["forecaster"], "status": "ok" if r["score"] is not None
+        {"trial": i, "learner": r["name"], "status": "ok" if r["score"] is not None
          else "failed", "score": r["score"], "fit_seconds": r["seconds"],
-         "weight": r.get("weight"), "note": r.get("note")}
+         "weight": float(r["weight"]) if r.get("weight") else None, "params": r["params"],
+         "note": r.get("note")}
         for i, r in enumerate(report["leaderboard"])), searched=spec.search is not None)
     return TrainResult(
         model=model, run_id=run_id, run_dir=str(workdir), model_dir=str(model_dir),
@@ -190,7 +191,8 @@ def _report(spec: Spec, name: str, version: int | None, learner: str, search: Fo
             model: ForecastModel, train_part: Panel, test_part: Panel) -> dict[str, Any]:
     fc = _section(spec)
     weights = dict(search.members)
-    board = [{"forecaster": c.label(), "score": None if c.error else c.score,
+    board = [{"forecaster": c.label(), "name": c.name, "params": c.params,
+              "score": None if c.error else c.score,
               "windows": c.scores, "seconds": round(c.seconds, 3),
               "weight": f"{weights[i]:.2f}" if i in weights else None, "note": c.error}
              for i, c in enumerate(search.candidates)]

@@ -10,7 +10,9 @@ history each forecast starts from (see ``learners.forecast.base``).
   seasons (the heuristic initialisation; estimating 24 seasonal states took 2 s per hourly
   series), the smoothing parameters by least squares.
 
-A series too short for its season (fewer than two seasons) is fitted without the season; one
+Each model is estimated on the last ``max_history`` points of its series (2,000 by default: the
+starting-value search of Holt-Winters grows with the length, and a level from years ago says
+little about the next day). A series too short for its season (fewer than two seasons) is fitted without the season; one
 whose fit fails (a flat or degenerate series) falls back to the seasonal naive forecast, which
 the forecaster counts in ``fallbacks``.
 """
@@ -27,6 +29,7 @@ from modelyard.learners.forecast.base import Forecaster, Future, repeat_season
 
 class _Local(Forecaster):
     cost_hint = 1.0
+    defaults = {"max_history": 2000}
 
     def fit(self, panel: Panel, horizon: int) -> _Local:
         return self
@@ -37,6 +40,7 @@ class _Local(Forecaster):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # convergence chatter of thousands of small fits
             for values in panel.values:
+                values = values[-int(self.params["max_history"]):]
                 try:
                     forecast = np.asarray(self._one(values, horizon), dtype="float64")
                     if not np.isfinite(forecast).all():
