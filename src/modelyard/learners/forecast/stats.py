@@ -12,9 +12,9 @@ history each forecast starts from (see ``learners.forecast.base``).
 
 Each model is estimated on the last ``max_history`` points of its series (2,000 by default: the
 starting-value search of Holt-Winters grows with the length, and a level from years ago says
-little about the next day). A series too short for its season (fewer than two seasons) is fitted without the season; one
-whose fit fails (a flat or degenerate series) falls back to the seasonal naive forecast, which
-the forecaster counts in ``fallbacks``.
+little about the next day). A series too short for its season (fewer than two seasons) is fitted
+without the season; one whose fit fails (a flat or degenerate series) falls back to the seasonal
+naive forecast, which the forecaster counts in ``fallbacks``.
 """
 
 from __future__ import annotations
