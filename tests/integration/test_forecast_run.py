@@ -167,3 +167,18 @@ def test_unknown_forecaster_fails_before_a_run(tmp_path, data_dir):
         train(validate_spec(spec), settings)
     with Registry.open(settings) as registry:
         assert registry.store.list_runs().items == ()
+
+
+def test_drift_and_retraining_say_they_do_not_cover_forecasters(m4_run):
+    from modelyard.monitoring.reference import reference_for
+    from modelyard.orchestration.retrain import find_champion, retrain
+
+    _, settings = m4_run
+    with Registry.open(settings) as registry:
+        version = registry.store.resolve("m4-fc")
+        with pytest.raises(DataError, match="is a forecaster") as err:
+            reference_for(registry, version)
+        assert "retrain" in err.value.hint
+        with pytest.raises(SpecError, match="is a forecaster") as err:
+            retrain(registry, settings, find_champion(registry, "m4-fc"))
+        assert "modelyard models promote" in err.value.hint

@@ -120,6 +120,12 @@ def load_reference(registry: Registry, uri: str) -> Reference:
 def reference_for(registry: Registry, version: VersionInfo) -> Reference:
     """The reference profile of ``version``: the stored one, or one computed now from its run's
     source, spec and split (then stored and recorded, so it is computed once)."""
+    if version.tags.get("task") == "forecast":
+        raise DataError(
+            f"{version.ref} is a forecaster: drift checks compare served rows with a tabular "
+            "model's training rows, and a forecaster is asked for series, not rows",
+            hint="judge a forecaster by its forecasts against what happened: retrain it on the "
+            "newer observations and compare the test-window metrics of the versions")
     run = registry.store.get_run(version.run_id)
     uri = run.data.get(RUN_KEY)
     if uri:

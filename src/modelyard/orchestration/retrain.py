@@ -134,6 +134,14 @@ def retrain(registry: Registry, settings: Settings, champion: Champion, *,
             "is no source to read again",
             hint="train it from a file or database source (a spec's data.source) to retrain",
         )
+    if champion.spec.task == "forecast":
+        raise SpecError(
+            f"{name} v{champion.version} is a forecaster; champion-challenger retraining holds "
+            "two models against the same test rows, and forecasters are not retrained that way "
+            "yet",
+            hint=f"train its spec again (modelyard train SPEC) on the newer data, compare the "
+            f"versions' test metrics (modelyard models show {name}) and move the alias by hand "
+            "(modelyard models promote)")
     on_step(f"training a challenger to {name} v{champion.version}")
     result = pipeline.train(champion.spec, settings, register=False, on_step=on_step)
     on_step("scoring champion and challenger on the same test rows")
