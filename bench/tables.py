@@ -422,6 +422,62 @@ def export_onnx() -> str:
                    "export s", *PROVENANCE], rows)
 
 
+FORECAST_SYSTEMS = ("seasonal_naive", "autoets", "autoarima", "theta", "mlforecast_lgbm",
+                    "modelyard")  # bench/forecast.py's SYSTEMS, in the table's order
+
+
+def _amount(value: float) -> str:
+    """A number of a series' units or milliseconds: whole above 100, 3 digits below."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def _bold_best(metrics: dict, best: dict, name: str) -> str:
+    value = f"{metrics[name]:.3f}"
+    return f"**{value}**" if metrics[name] == best.get(name) else value
+
+
+def forecast() -> str:
+    """One row per system and setting (data set, series, horizon, windows); per setting the
+    lowest sMAPE and MASE in bold."""
+    current = record.current("forecast")
+    groups: dict[tuple, list[dict]] = {}
+    for r in current:
+        groups.setdefault((r["dataset"], r["series"], r["horizon"], r["windows"]), []).append(r)
+
+    def library(r: dict) -> str:
+        if r["system"] == "modelyard":
+            return f"modelyard, budget {r['budget']:g} s"
+        found = (r.get("stamp", {}).get("peer") or {}).get("versions", {})
+        names = ("mlforecast", "lightgbm") if r["system"] == "mlforecast_lgbm" \
+            else ("statsforecast",)
+        return ", ".join(f"{n} {found[n]}" if found.get(n) else n for n in names)
+
+    rows = []
+    for (dataset, series, horizon, windows), records in groups.items():
+        records.sort(key=lambda r: FORECAST_SYSTEMS.index(r["system"])
+                     if r["system"] in FORECAST_SYSTEMS else len(FORECAST_SYSTEMS))
+        scored = [r for r in records if r.get("metrics")]
+        best = {m: min((r["metrics"][m] for r in scored), default=None)
+                for m in ("smape", "mase")}
+
+        setting = (f"{dataset}, {series:,} series, horizon {horizon}, "
+                   f"{windows} window{'s' if windows > 1 else ''}")
+        for r in records:
+            m = r.get("metrics")
+            if not m:
+                error = r.get("error", "?")[:80].replace("|", "/")
+                rows.append([setting, r["system"], f"failed: {error}", "", "", "", "", "",
+                             library(r), *_provenance(r)])
+                continue
+            rows.append([setting, r["system"], _bold_best(m, best, "smape"),
+                         _bold_best(m, best, "mase"),
+                         _amount(m["mae"]), _amount(m["rmse"]), f"{r['seconds']:,.1f}",
+                         _amount(1000 * r["seconds"] / (series * windows)), library(r),
+                         *_provenance(r)])
+    return _table(["data", "system", "sMAPE %", "MASE", "MAE", "RMSE", "fit+predict s",
+                   "ms per series and window", "library", *PROVENANCE], rows)
+
+
 TABLES: dict[str, Callable[[], str]] = {
     "changes": changes, "train_loop": train_loop, "fashion_mnist": fashion_mnist,
     "lgbm_memory": lgbm_memory,
@@ -433,6 +489,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "train_budget": train_budget_table, "feedback_join": feedback_join, "drift": drift,
     "export_onnx": export_onnx,
     "deploy_refit": deploy_refit,
+    "forecast": forecast,
 }
 
 
