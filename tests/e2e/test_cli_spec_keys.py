@@ -19,6 +19,7 @@ from modelyard.spec import Spec
 
 DATA = "tests/data/telco_churn.csv"
 
+FORECAST = ("task=forecast", "forecast.time_column=tenure", "forecast.horizon=3")
 # key -> (the value it should end up with, extra --set items its constraints need)
 VALUES: dict[str, tuple[Any, tuple[str, ...]]] = {
     "name": ("churn-x", ()),
@@ -43,6 +44,18 @@ VALUES: dict[str, tuple[Any, tuple[str, ...]]] = {
     "data.types": ({"SeniorCitizen": "categorical"}, ()),
     "data.target_map": ({"Yes": "churned"}, ()),
     "task": ("multiclass", ()),
+    "forecast.time_column": ("tenure", ("task=forecast", "forecast.horizon=3")),
+    "forecast.horizon": (3, ("task=forecast", "forecast.time_column=tenure")),
+    "forecast.series_column": ("customerID", FORECAST),
+    "forecast.frequency": ("D", FORECAST),
+    "forecast.date_format": ("D%d/%m/%y", FORECAST),  # YAML reads a leading % as a directive
+    "forecast.season_length": (7, FORECAST),
+    "forecast.known_covariates": (["MonthlyCharges"], FORECAST),
+    "forecast.static_covariates": (["gender"], FORECAST),
+    "forecast.fill_gaps": ("zero", FORECAST),
+    "forecast.backtest_windows": (2, FORECAST),
+    "forecast.interval": (0.9, FORECAST),
+    "forecast.metric": ("smape", FORECAST),
     "split.method": ("random", ()),
     "split.train": (0.6, ("split.validation=0.25",)),
     "split.validation": (0.2, ("split.train=0.65",)),
