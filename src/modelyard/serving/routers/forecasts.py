@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from modelyard.model.forecast import ForecastModel
 from modelyard.serving.errors import BadRequest, InvalidInput
 from modelyard.serving.pool import Served
-from modelyard.serving.routers.predictions import read_body
+from modelyard.serving.routers.predictions import body_and_model
 from modelyard.serving.state import ServerState, get_state
 
 router = APIRouter(tags=["forecasts"])
@@ -117,11 +117,8 @@ def answer(served: Served, body: bytes) -> dict[str, Any]:
         "schema": ForecastRequest.model_json_schema()}}}},
 )
 async def forecast(ref: str, request: Request, state: ServerState = Depends(get_state)) -> Any:
-    body = await read_body(request, state.config.max_body_bytes)
-    pool = state.live_pool
-    served = pool.lookup(ref) or await run_in_threadpool(pool.get, ref)
+    body, served = await body_and_model(ref, request, state)
     name, version = served.key
-    request.state.model, request.state.version = name, version
     result = await run_in_threadpool(answer, served, body)
     payload = {"model": name, "version": version, "ref": ref,
                "request_id": request.state.request_id, **result}

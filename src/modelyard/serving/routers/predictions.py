@@ -100,6 +100,16 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+async def body_and_model(ref: str, request: Request, state: ServerState) -> tuple[bytes, Served]:
+    """The request's body (size-limited) and the loaded version ``ref`` names, which the
+    request's log line and metrics are then labelled with."""
+    body = await read_body(request, state.config.max_body_bytes)
+    pool = state.live_pool
+    served = pool.lookup(ref) or await run_in_threadpool(pool.get, ref)
+    request.state.model, request.state.version = served.key
+    return body, served
+
+
 def _too_large(size: str, limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(
         f"the request body has {size}; this server accepts at most {limit}",
@@ -161,11 +171,8 @@ def _count_unseen(metrics: ServingMetrics, served: Served,
     responses=RESPONSES,
 )
 async def predict(ref: str, request: Request, state: ServerState = Depends(get_state)) -> Any:
-    body = await read_body(request, state.config.max_body_bytes)
-    pool = state.live_pool
-    served = pool.lookup(ref) or await run_in_threadpool(pool.get, ref)
+    body, served = await body_and_model(ref, request, state)
     name, version = served.key
-    request.state.model, request.state.version = name, version
     one = body.lstrip()[:1] != b"["
     limit = state.config.inline_ms
     if one and served.row.ms is not None and served.row.ms <= limit:
