@@ -185,7 +185,9 @@ def score(splits: list, forecasts: pd.DataFrame, horizon: int, season: int) -> d
 
 # -- systems ------------------------------------------------------------------------------------
 def run_modelyard(train_frame: pd.DataFrame, horizon: int, budget_s: float) -> pd.DataFrame:
-    """modelyard's forecast of every series: THE HOOK FOR MODELYARD'S FORECAST TASK (issue 21).
+    """modelyard's forecast of every series: ``modelyard train`` of a forecast spec (default
+    search, ``budget_s`` seconds, seed 0) on the window's history, then the registered model's
+    forecast of every series (the frequency and season inferred, as for a user's spec).
 
     ``train_frame``: long format, columns ``unique_id`` (str), ``ds`` (datetime64, a regular
     frequency per series, no gaps: hourly for m4_hourly and bike_sharing, weekly W-FRI for
@@ -197,20 +199,51 @@ def run_modelyard(train_frame: pd.DataFrame, horizon: int, budget_s: float) -> p
     rows per series of ``train_frame``, for the ``horizon`` timestamps that follow its last
     ``ds`` (any row order). The driver times the call (fit and predict) and scores ``yhat``.
     """
-    raise NotImplementedError("modelyard's forecast task is not wired into bench/forecast.py yet")
+    import tempfile as _tempfile
+
+    from modelyard.pipeline import train
+    from modelyard.settings import load_settings
+    from modelyard.spec import validate_spec
+
+    spec = validate_spec({
+        "name": "bench-forecast",
+        "task": "forecast",
+        "data": {"source": {"format": "dataframe"}, "target": "y"},
+        "forecast": {"time_column": "ds", "series_column": "unique_id", "horizon": horizon,
+                     "metric": MODELYARD_METRIC[0]},
+        "search": {"time_budget": budget_s},
+        "seed": 0,
+    })
+    with _tempfile.TemporaryDirectory(prefix="modelyard-bench-forecast-") as home:
+        result = train(spec, load_settings(Path(home)), frame=train_frame)
+        forecasts = result.model.forecast()
+    out = forecasts.rename(columns={"forecast": "yhat"})[["unique_id", "ds", "yhat"]]
+    out.attrs["modelyard"] = {
+        "learner": result.learner, "metric": MODELYARD_METRIC[0],
+        "validation": result.metrics.to_dict().get("validation"),
+        "leaderboard": [{k: r.get(k) for k in ("learner", "params", "score", "fit_seconds",
+                                               "weight", "note")}
+                        for r in result.leaderboard.rows],
+    }
+    return out
+
+
+MODELYARD_METRIC = ["mase"]  # the search's forecast.metric (--modelyard-metric)
 
 
 def forecast_modelyard(splits: list, setting: dict, budget: float) -> tuple[pd.DataFrame, dict]:
-    parts, seconds = [], []
+    parts, seconds, runs = [], [], []
     for k, (train, _) in enumerate(splits):
         started = time.perf_counter()
         out = run_modelyard(train.copy(), setting["horizon"], budget)
         seconds.append(time.perf_counter() - started)
+        runs.append(out.attrs.get("modelyard"))
         parts.append(out[["unique_id", "ds", "yhat"]].assign(window=k))
     forecasts = pd.concat(parts, ignore_index=True)
     forecasts["unique_id"] = forecasts["unique_id"].astype(str)
     forecasts["ds"] = pd.to_datetime(forecasts["ds"])
-    return forecasts, {"seconds": sum(seconds), "seconds_by_window": seconds}
+    return forecasts, {"seconds": sum(seconds), "seconds_by_window": seconds,
+                       "modelyard_runs": runs}
 
 
 def forecast_peer(system: str, splits: list, setting: dict, threads: int,
@@ -254,6 +287,7 @@ def run_one(system: str, name: str, splits: list, setting: dict, args) -> dict |
            "train_points": [len(train) for train, _ in splits]}
     if system == "modelyard":
         out["budget"] = args.budget
+        out["modelyard_metric"] = MODELYARD_METRIC[0] = args.modelyard_metric
     print(f"{name} {system}: {n_series} series x {len(splits)} window(s), horizon "
           f"{setting['horizon']}", file=sys.stderr, flush=True)
     try:
@@ -265,6 +299,8 @@ def run_one(system: str, name: str, splits: list, setting: dict, args) -> dict |
             out["peer"] = info.pop("peer")
         out["seconds"] = round(info.pop("seconds"), 2)
         out["seconds_by_window"] = [round(s, 2) for s in info.pop("seconds_by_window")]
+        if "modelyard_runs" in info:
+            out["modelyard_runs"] = info.pop("modelyard_runs")
         if "process_seconds" in info:
             out["process_seconds"] = round(info.pop("process_seconds"), 2)
         out["params"] = info.get("params")
@@ -301,7 +337,7 @@ def setup_peers() -> None:
 def _key(r: dict) -> tuple:
     """What a record measures: a later record with the same key supersedes it."""
     return (r["dataset"], r["horizon"], r["windows"], r["series"], r["system"],
-            r.get("budget"))
+            r.get("budget"), r.get("modelyard_metric"))
 
 
 def main() -> None:
@@ -316,6 +352,9 @@ def main() -> None:
                         help="only the first N series (natural order of their ids: H1, H2, ...)")
     parser.add_argument("--budget", type=float, default=60.0,
                         help="modelyard's time budget in seconds (the peers take none)")
+    parser.add_argument("--modelyard-metric", default="mase",
+                        choices=["mase", "smape", "mae", "rmse"],
+                        help="modelyard's forecast.metric (what its search minimises)")
     parser.add_argument("--threads", type=int, default=1,
                         help="threads every peer may use (n_jobs, num_threads); default 1")
     parser.add_argument("--timeout", type=float, default=None,

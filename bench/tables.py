@@ -446,7 +446,8 @@ def forecast() -> str:
 
     def library(r: dict) -> str:
         if r["system"] == "modelyard":
-            return f"modelyard, budget {r['budget']:g} s"
+            metric = r.get("modelyard_metric") or "mase"
+            return f"modelyard, budget {r['budget']:g} s, metric {metric}"
         found = (r.get("stamp", {}).get("peer") or {}).get("versions", {})
         names = ("mlforecast", "lightgbm") if r["system"] == "mlforecast_lgbm" \
             else ("statsforecast",)
