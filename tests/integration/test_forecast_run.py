@@ -145,6 +145,22 @@ def test_known_covariates_must_come_with_the_request(tmp_path, data_dir):
         gap = client.post("/v1/models/walmart-fc/forecast",
                           json={"series": "1", "future": short.to_dict("records")})
         assert gap.status_code == 422 and "2012-11-02" in gap.text
+        iso = future.assign(Date="2012-11-02")
+        wrong = client.post("/v1/models/walmart-fc/forecast",
+                            json={"series": "1", "future": iso.to_dict("records")})
+        assert wrong.status_code == 422 and "'%d/%m/%y'" in wrong.text
+        no_time = client.post("/v1/models/walmart-fc/forecast", json={
+            "series": "1", "future": future.drop(columns="Date").to_dict("records")})
+        assert no_time.status_code == 422 and "Date" in no_time.text
+        # a newer week (Store sent as a number, dates as the file wrote them) moves the start on
+        week = {"Store": 1, "Date": "02/11/12", "Weekly_Sales": 1.5e6, "Holiday_Flag": 0,
+                "Fuel_Price": 3.9}
+        later = future.assign(Date=lambda f: (pd.to_datetime(f.Date, format="%d/%m/%y")
+                                              + pd.Timedelta(weeks=1)).dt.strftime("%d/%m/%y"))
+        moved = client.post("/v1/models/walmart-fc/forecast", json={
+            "series": "1", "history": [week], "future": later.to_dict("records")})
+        assert moved.status_code == 200, moved.text
+        assert moved.json()["forecasts"][0]["timestamps"][0].startswith("2012-11-09")
 
 
 @pytest.mark.parametrize("change,needle", [

@@ -127,10 +127,9 @@ class ForecastModel:
             if column not in rows.columns:
                 raise DataError(f"the new history rows lack column {column!r}",
                                 hint=f"send rows with {list(stored.columns)}")
-        merged = pd.concat([stored, rows[stored.columns]], ignore_index=True)
+        newer = self._with_times(rows[stored.columns], "history")
+        merged = pd.concat([stored, newer], ignore_index=True)
         keys = [c for c in (self.layout.series_column, self.layout.time_column) if c]
-        merged[self.layout.time_column] = pd.to_datetime(
-            merged[self.layout.time_column], format=self.layout.date_format)
         merged = merged.drop_duplicates(keys, keep="last")
         return build_panel(merged, time_column=self.layout.time_column, target=self.layout.target,
                            series_column=self.layout.series_column,
@@ -145,9 +144,7 @@ class ForecastModel:
         if future is None:
             raise DataError(f"this model needs the future values of {known} for every "
                             f"forecast step", hint="send them as future rows")
-        frame = future.copy()
-        frame[self.layout.time_column] = pd.to_datetime(frame[self.layout.time_column],
-                                                        format=self.layout.date_format)
+        frame = self._with_times(future, "future")
         sid = self.layout.series_column
         out: dict[str, list[np.ndarray]] = {n: [] for n in known}
         for i, times in enumerate(panel.future_times(horizon)):
@@ -162,6 +159,28 @@ class ForecastModel:
                                     hint="send every known covariate for every forecast step")
                 out[name].append(values)
         return {n: tuple(v) for n, v in out.items()}
+
+    def _with_times(self, rows: pd.DataFrame, what: str) -> pd.DataFrame:
+        """``rows`` with the time column parsed (the spec's date_format) and the series ids as
+        text, or a DataError saying what is missing or unreadable."""
+        layout = self.layout
+        needed = [c for c in (layout.time_column, layout.series_column) if c]
+        missing = [c for c in needed if c not in rows.columns]
+        if missing:
+            raise DataError(f"the {what} rows lack column(s) {missing}",
+                            hint=f"every {what} row needs {needed}")
+        out = rows.copy()
+        try:
+            out[layout.time_column] = pd.to_datetime(out[layout.time_column],
+                                                     format=layout.date_format)
+        except (ValueError, TypeError) as err:
+            form = f"in format {layout.date_format!r} " if layout.date_format else ""
+            raise DataError(f"the {what} rows' {layout.time_column!r} values are not dates "
+                            f"{form}({err})",
+                            hint="send them as the training data wrote them") from err
+        if layout.series_column:
+            out[layout.series_column] = out[layout.series_column].astype(str)
+        return out
 
     # -- saving -----------------------------------------------------------------------------
     def save(self, directory: Path | str) -> Path:
