@@ -97,9 +97,10 @@ def main() -> None:
     small.to_parquet(HERE / "m4_hourly.parquet", index=False)
     picked = ["H1", "H10", "H105", "H150", "H200", "H300"]  # different levels and shapes
     recent = m4[m4["series_id"].isin(picked)].groupby("series_id").tail(288)
-    recent.to_parquet(HERE / "m4_hourly_forecast.parquet", index=False)
+    (HERE / "forecast").mkdir(exist_ok=True)
+    recent.to_parquet(HERE / "forecast/m4_hourly.parquet", index=False)
     walmart = pd.read_csv(d / "walmart_weekly_sales/Walmart.csv")
-    walmart[walmart["Store"].isin([1, 2, 3, 4])].to_csv(HERE / "walmart_slice.csv", index=False)
+    walmart[walmart["Store"].isin([1, 2, 3, 4])].to_csv(HERE / "forecast/walmart.csv", index=False)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ def write_spec(tmp_path, data_dir, **forecast) -> str:
     spec = {
         "name": "hourly",
         "task": "forecast",
-        "data": {"source": {"path": str(data_dir / "m4_hourly_forecast.parquet")},
+        "data": {"source": {"path": str(data_dir / "forecast/m4_hourly.parquet")},
                  "target": "value"},
         "forecast": {"time_column": "timestamp", "series_column": "series_id", "horizon": 12,
                      "backtest_windows": 2, **forecast},
@@ -32,7 +32,7 @@ def test_train_then_forecast_every_series(cli, tmp_path, data_dir):
     out = pd.read_csv(tmp_path / "next.csv", parse_dates=["timestamp"])
     assert list(out.columns) == ["series_id", "timestamp", "forecast", "lower", "upper"]
     assert (out.lower <= out.forecast).all() and (out.forecast <= out.upper).all()
-    rows = pd.read_parquet(data_dir / "m4_hourly_forecast.parquet")
+    rows = pd.read_parquet(data_dir / "forecast/m4_hourly.parquet")
     ends = rows.groupby("series_id").timestamp.max()  # M4's series end at different times
     starts = out.groupby("series_id").timestamp.min()
     assert (starts == ends + pd.Timedelta(hours=1)).all()

@@ -28,7 +28,7 @@ def m4_spec(data_dir, **search) -> dict:
     return {
         "name": "m4-fc",
         "task": "forecast",
-        "data": {"source": {"path": str(data_dir / "m4_hourly_forecast.parquet")},
+        "data": {"source": {"path": str(data_dir / "forecast/m4_hourly.parquet")},
                  "target": "value"},
         "forecast": {"time_column": "timestamp", "series_column": "series_id",
                      "horizon": HORIZON, "static_covariates": ["category"],
@@ -42,7 +42,7 @@ def walmart_spec(data_dir) -> dict:
     return {
         "name": "walmart-fc",
         "task": "forecast",
-        "data": {"source": {"path": str(data_dir / "walmart_slice.csv")},
+        "data": {"source": {"path": str(data_dir / "forecast/walmart.csv")},
                  "target": "Weekly_Sales"},
         "forecast": {"time_column": "Date", "series_column": "Store", "horizon": 8,
                      "date_format": "%d/%m/%y", "backtest_windows": 2,
@@ -63,7 +63,7 @@ def test_search_registers_a_forecaster_evaluated_on_the_sealed_window(m4_run, da
     assert result.task == "forecast" and result.version == 1
     test = result.metrics.to_dict()["test"]
     assert {"mase", "smape", "mae", "rmse", "coverage", "wql"} <= set(test)
-    frame = pd.read_parquet(data_dir / "m4_hourly_forecast.parquet")
+    frame = pd.read_parquet(data_dir / "forecast/m4_hourly.parquet")
     panel = build_panel(frame, time_column="timestamp", target="value",
                         series_column="series_id")
     # the backtest never reached the test window: seasonal naive's window scores, recomputed

@@ -81,7 +81,7 @@ class ForecastSearch:
     notes: list[str]
 
 
-def backtest_windows(panel: Panel, horizon: int, windows: int) -> Windows:
+def window_panels(panel: Panel, horizon: int, windows: int) -> Windows:
     histories, actuals, futures = [], [], []
     for w in range(windows, 0, -1):
         history = panel.cut(w * horizon)
@@ -143,7 +143,7 @@ def search_forecasters(
     on_step: Any = None,
 ) -> ForecastSearch:
     """Backtest every candidate (cheapest first) within ``budget``; ensemble and intervals."""
-    wins = backtest_windows(panel, horizon, windows)
+    wins = window_panels(panel, horizon, windows)
     listed = list(candidates or DEFAULT_CANDIDATES)
     listed.sort(key=lambda c: get_forecaster(c[0]).cost_hint)
     done: list[Candidate] = []

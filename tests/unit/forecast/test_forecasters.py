@@ -17,7 +17,7 @@ from modelyard.learners.forecast import forecaster_names, get_forecaster, load_f
 
 @pytest.fixture(scope="module")
 def series(data_dir):
-    frame = pd.read_parquet(data_dir / "m4_hourly_forecast.parquet")
+    frame = pd.read_parquet(data_dir / "forecast/m4_hourly.parquet")
     p = build_panel(frame, time_column="timestamp", target="value", series_column="series_id",
                     static=["category"])
     return p.cut(24), p.tail(24)
