@@ -14,7 +14,6 @@ from typing import Any
 import pandas as pd
 
 from modelyard.cli.render import console, print_json
-from modelyard.errors import DataError
 
 
 def split_rows(model: Any, frame: pd.DataFrame | None) -> tuple[pd.DataFrame | None,
@@ -22,12 +21,7 @@ def split_rows(model: Any, frame: pd.DataFrame | None) -> tuple[pd.DataFrame | N
     """(newer observations, future covariate rows) of an input file."""
     if frame is None:
         return None, None
-    layout = model.layout
-    needed = [c for c in (layout.time_column, layout.series_column) if c]
-    missing = [c for c in needed if c not in frame.columns]
-    if missing:
-        raise DataError(f"the input rows lack column(s) {missing}",
-                        hint=f"send rows with {needed + [layout.target, *layout.known]}")
+    layout = model.layout  # the model says which time or series column the rows lack
     if layout.target not in frame.columns:
         return None, frame
     observed = frame[layout.target].notna()

@@ -27,7 +27,7 @@ from modelyard.evaluation.leaderboard import Leaderboard
 from modelyard.evaluation.results import PartMetrics
 from modelyard.learners.forecast import forecaster_names, get_forecaster
 from modelyard.learners.forecast.naive import SeasonalNaive
-from modelyard.model.forecast import FORMAT, ForecastModel, Layout
+from modelyard.model.forecast import FORMAT, ForecastModel, Layout, history_frame
 from modelyard.orchestration.prepare import Step, model_name
 from modelyard.orchestration.results import Registration, ReportPaths, TrainResult
 from modelyard.registry.registry import Registry
@@ -154,7 +154,7 @@ def _test_metrics(model: ForecastModel, train_part: Panel, test_part: Panel, sea
     horizon = model.layout.horizon
     future = None
     if model.layout.known:
-        future = _future_rows(test_part, model.layout)
+        future = history_frame(test_part, model.layout)  # its covariate columns
     frame = model.forecast(future=future)
     key = model.layout.series_column or "series"
     forecasts, lowers, uppers = [], [], []
@@ -172,18 +172,6 @@ def _test_metrics(model: ForecastModel, train_part: Panel, test_part: Panel, sea
     baseline = aggregate(actuals, naive, histories, season)
     return {"metrics": metrics, "baseline": baseline, "forecasts": forecasts, "lower": lowers,
             "upper": uppers, "per_series": per_series(actuals, forecasts, histories, season)}
-
-
-def _future_rows(part: Panel, layout: Layout) -> pd.DataFrame:
-    frames = []
-    for i, sid in enumerate(part.ids):
-        data: dict[str, Any] = {layout.time_column: part.times[i]}
-        if layout.series_column:
-            data[layout.series_column] = sid
-        for name in layout.known:
-            data[name] = part.known[name][i]
-        frames.append(pd.DataFrame(data))
-    return pd.concat(frames, ignore_index=True)
 
 
 def _report(spec: Spec, name: str, version: int | None, learner: str, search: ForecastSearch,

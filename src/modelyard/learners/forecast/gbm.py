@@ -112,7 +112,7 @@ class LightGBMForecaster(Forecaster):
             n = len(values)
             if direct:
                 first = max(1, self.season)
-                origins = np.arange(first, n - 0)  # origin o: history values[:o]
+                origins = np.arange(first, n)  # origin o: history values[:o]
                 step = max(1, int(np.ceil(len(origins) * horizon / budget)))
                 origins = origins[::-1][::step][::-1]
                 o = np.repeat(origins, horizon)

@@ -20,6 +20,7 @@ naive forecast, which the forecaster counts in ``fallbacks``.
 from __future__ import annotations
 
 import warnings
+from abc import abstractmethod
 
 import numpy as np
 
@@ -54,8 +55,9 @@ class _Local(Forecaster):
     def _seasonal(self, values: np.ndarray) -> bool:
         return self.season > 1 and len(values) >= 2 * self.season
 
+    @abstractmethod
     def _one(self, values: np.ndarray, horizon: int) -> np.ndarray:
-        raise NotImplementedError
+        """The ``horizon`` values after ``values`` from this family's model of it."""
 
 
 class Theta(_Local):
